@@ -1,0 +1,11 @@
+import type { EventType } from './message';
+
+/** One workflow per user and event: a retried create finds the running one, and a person finds it by user id. */
+export function workflowIdFor(userId: string, eventType: EventType): string {
+  return `${eventType}-${userId}`;
+}
+
+/** The same key for every attempt at one occurrence, so the receiver can drop a repeat. */
+export function idempotencyKeyFor(userId: string, eventType: EventType, occurrenceYear: number): string {
+  return `${eventType}-${occurrenceYear}-${userId}`;
+}

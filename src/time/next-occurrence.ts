@@ -1,0 +1,107 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/** What to do with a Feb 29 date in a year that has no Feb 29. */
+export type LeapDayPolicy = 'feb28' | 'mar1';
+
+export interface OccurrenceQuery {
+  /** The yearly date as `YYYY-MM-DD` (a birthday: only month and day matter). */
+  date: string;
+  /** IANA zone the person lives in. */
+  timezone: string;
+  /** Local time of day the message is due, `HH:mm` or `HH:mm:ss`. */
+  deliveryTime: string;
+  /** The moment we are computing from, in epoch milliseconds. */
+  nowMs: number;
+  /** Years before this one are never returned (the year after a delivery, for the next run). */
+  notBeforeYear?: number;
+  leapDayPolicy?: LeapDayPolicy;
+}
+
+export interface Occurrence {
+  /** The occurrence year: the ledger's key, one delivery per person, event and year. */
+  year: number;
+  /** The civil date the message is due on in the person's zone, `YYYY-MM-DD`. */
+  localDate: string;
+  /** The due moment as local ISO time with offset, e.g. `2027-03-14T09:00:00.000+05:45`. */
+  localDateTime: string;
+  /** The due moment in UTC ISO. */
+  instant: string;
+  epochMs: number;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+export function isValidTimezone(name: string): boolean {
+  return IANAZone.isValidZone(name);
+}
+
+export function isValidTimeOfDay(value: string): boolean {
+  return TIME_PATTERN.test(value);
+}
+
+/**
+ * The first due moment at or after `nowMs`: `deliveryTime` local on the yearly date. Created on the day before the
+ * due time, it is today; after it, next year.
+ */
+export function nextOccurrence(query: OccurrenceQuery): Occurrence {
+  const { month, day } = parseMonthDay(query.date);
+  const nowLocal = DateTime.fromMillis(query.nowMs, { zone: requireZone(query.timezone) });
+  const firstYear = Math.max(nowLocal.year, query.notBeforeYear ?? nowLocal.year);
+  // The due moment of the first year may already be past; the next year's never is.
+  for (const year of [firstYear, firstYear + 1]) {
+    const occurrence = occurrenceInYear({ ...query, year, month, day });
+    if (occurrence.epochMs >= query.nowMs) return occurrence;
+  }
+  throw new Error('unreachable: next year is always in the future');
+}
+
+/** The due moment of the yearly date in one given year. */
+export function occurrenceInYear(args: {
+  year: number;
+  month: number;
+  day: number;
+  timezone: string;
+  deliveryTime: string;
+  leapDayPolicy?: LeapDayPolicy;
+}): Occurrence {
+  const zone = requireZone(args.timezone);
+  const { hour, minute, second } = parseTimeOfDay(args.deliveryTime);
+  const civil = civilDateInYear(args.year, args.month, args.day, args.leapDayPolicy ?? 'feb28');
+  // Luxon resolves a wall time inside a DST gap by moving it forward by the gap's length, and an ambiguous one
+  // (in an overlap) to the earlier of the two instants: either way a real, single instant.
+  const due = DateTime.fromObject({ ...civil, hour, minute, second, millisecond: 0 }, { zone });
+  return {
+    year: args.year,
+    localDate: due.toISODate()!,
+    localDateTime: due.toISO()!,
+    instant: due.toUTC().toISO()!,
+    epochMs: due.toMillis(),
+  };
+}
+
+function civilDateInYear(year: number, month: number, day: number, policy: LeapDayPolicy) {
+  const isLeapDay = month === 2 && day === 29;
+  if (isLeapDay && !DateTime.local(year).isInLeapYear) {
+    return policy === 'feb28' ? { year, month: 2, day: 28 } : { year, month: 3, day: 1 };
+  }
+  return { year, month, day };
+}
+
+function parseMonthDay(date: string): { month: number; day: number } {
+  const match = DATE_PATTERN.exec(date);
+  const parsed = match ? DateTime.fromISO(date, { zone: 'UTC' }) : undefined;
+  if (!parsed?.isValid) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+  return { month: parsed.month, day: parsed.day };
+}
+
+function parseTimeOfDay(value: string): { hour: number; minute: number; second: number } {
+  const match = TIME_PATTERN.exec(value);
+  if (!match) throw new RangeError(`not a time of day (HH:mm or HH:mm:ss): ${JSON.stringify(value)}`);
+  return { hour: Number(match[1]), minute: Number(match[2]), second: Number(match[3] ?? 0) };
+}
+
+function requireZone(name: string): IANAZone {
+  if (!isValidTimezone(name)) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
+  return IANAZone.create(name);
+}
