@@ -68,9 +68,7 @@ export function occurrenceInYear(args: {
   const zone = requireZone(args.timezone);
   const { hour, minute, second } = parseTimeOfDay(args.deliveryTime);
   const civil = civilDateInYear(args.year, args.month, args.day, args.leapDayPolicy ?? 'feb28');
-  // Luxon resolves a wall time inside a DST gap by moving it forward by the gap's length, and an ambiguous one
-  // (in an overlap) to the earlier of the two instants: either way a real, single instant.
-  const due = DateTime.fromObject({ ...civil, hour, minute, second, millisecond: 0 }, { zone });
+  const due = resolveWallTime({ ...civil, hour, minute, second }, zone);
   return {
     year: args.year,
     localDate: due.toISODate()!,
@@ -78,6 +76,25 @@ export function occurrenceInYear(args: {
     instant: due.toUTC().toISO()!,
     epochMs: due.toMillis(),
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The instant a local wall time names. In an overlap (clocks set back) it is the earlier of the two, so the greeting
+ * is never an hour late; in a gap (clocks set forward) Luxon moves it forward by the gap's length.
+ */
+function resolveWallTime(
+  wall: { year: number; month: number; day: number; hour: number; minute: number; second: number },
+  zone: IANAZone,
+): DateTime {
+  const wallAsUtcMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const candidateOffsets = new Set([-DAY_MS, 0, DAY_MS].map((shift) => zone.offset(wallAsUtcMs + shift)));
+  const matching = [...candidateOffsets]
+    .map((offsetMinutes) => wallAsUtcMs - offsetMinutes * 60_000)
+    .filter((instantMs) => zone.offset(instantMs) * 60_000 === wallAsUtcMs - instantMs);
+  if (matching.length > 0) return DateTime.fromMillis(Math.min(...matching), { zone });
+  return DateTime.fromObject({ ...wall, millisecond: 0 }, { zone });
 }
 
 function civilDateInYear(year: number, month: number, day: number, policy: LeapDayPolicy) {

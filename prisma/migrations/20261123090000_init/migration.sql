@@ -1,5 +1,5 @@
 -- CreateEnum
-CREATE TYPE "delivery_status" AS ENUM ('sending', 'delivered', 'failed', 'cancelled');
+CREATE TYPE "delivery_status" AS ENUM ('pending', 'sending', 'delivered', 'failed', 'cancelled');
 
 -- CreateEnum
 CREATE TYPE "event_type" AS ENUM ('birthday');

@@ -1,0 +1,123 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import { claimDelivery, markDelivered, markFailed, markRetryPending, type OccurrenceKey } from '../db/ledger';
+import { greetingMessage, type EventType } from '../greetings/message';
+import { idempotencyKeyFor } from '../greetings/ids';
+import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
+
+export interface DeliveryDependencies {
+  db: Db;
+  webhookUrl: string;
+  webhookTimeoutMs: number;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+export interface DeliverGreetingInput {
+  userId: string;
+  eventType: EventType;
+  occurrenceYear: number;
+  /** `YYYY-MM-DD`, the civil date in the user's zone. */
+  occurrenceDate: string;
+  /** UTC ISO instant the message was due. */
+  scheduledAt: string;
+  workflowId: string;
+  runId: string;
+}
+
+export type DeliveryOutcome =
+  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number }
+  | { outcome: 'already-delivered'; deliveryId: string }
+  | { outcome: 'user-deleted'; deliveryId: string | null };
+
+export interface RecordFailureInput extends OccurrenceKey {
+  reason: string;
+}
+
+/** Failure types the workflow's retry policy knows by name. */
+export const WEBHOOK_REJECTED = 'WebhookRejected';
+export const WEBHOOK_UNAVAILABLE = 'WebhookUnavailable';
+export const DELIVERY_IN_FLIGHT = 'DeliveryInFlight';
+
+/** Time beyond the webhook timeout that an attempt may take to record its outcome before its claim lapses. */
+const LEASE_MARGIN_MS = 5_000;
+
+export function createDeliveryActivities(deps: DeliveryDependencies) {
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    /**
+     * Sends one occurrence's greeting at most once per attempt and never after a success or a deletion.
+     * Idempotency key: (user, event type, occurrence year), also sent to the receiver as `Idempotency-Key`.
+     */
+    async deliverGreeting(input: DeliverGreetingInput): Promise<DeliveryOutcome> {
+      const idempotencyKey = idempotencyKeyFor(input.userId, input.eventType, input.occurrenceYear);
+      const claim = await claimDelivery(
+        deps.db,
+        { ...input, idempotencyKey, inFlightLeaseMs: deps.webhookTimeoutMs + LEASE_MARGIN_MS },
+        now(),
+      );
+      switch (claim.kind) {
+        case 'already-delivered':
+          return { outcome: 'already-delivered', deliveryId: claim.deliveryId };
+        case 'user-deleted':
+          return { outcome: 'user-deleted', deliveryId: claim.deliveryId };
+        case 'in-flight':
+          throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, DELIVERY_IN_FLIGHT);
+      }
+
+      const response = await postWebhook(
+        {
+          url: deps.webhookUrl,
+          idempotencyKey,
+          timeoutMs: deps.webhookTimeoutMs,
+          payload: {
+            message: greetingMessage(input.eventType, claim.recipient),
+            eventType: input.eventType,
+            userId: input.userId,
+            occurrenceYear: input.occurrenceYear,
+            occurrenceDate: input.occurrenceDate,
+            scheduledAt: input.scheduledAt,
+            deliveryId: claim.deliveryId,
+            idempotencyKey,
+          },
+        },
+        deps.fetch,
+      );
+
+      const summary = describe(response);
+      if (response.kind === 'answered' && response.status >= 200 && response.status < 300) {
+        await markDelivered(deps.db, claim.deliveryId, { responseStatus: response.status, error: null }, now());
+        return { outcome: 'delivered', deliveryId: claim.deliveryId, responseStatus: response.status, attempt: claim.attempt };
+      }
+      const responseStatus = response.kind === 'answered' ? response.status : null;
+      if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
+        await markFailed(deps.db, input, { responseStatus, error: summary });
+        throw ApplicationFailure.nonRetryable(summary, WEBHOOK_REJECTED);
+      }
+      await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
+      const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
+      throw ApplicationFailure.create({
+        message: summary,
+        type: WEBHOOK_UNAVAILABLE,
+        // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff.
+        nextRetryDelay: retryAfterMs ?? undefined,
+      });
+    },
+
+    /** Records an occurrence as failed once the workflow has given up on it; a delivered row stays delivered. */
+    async recordDeliveryFailure(input: RecordFailureInput): Promise<void> {
+      const { reason, ...key } = input;
+      await markFailed(deps.db, key, { responseStatus: null, error: reason });
+    },
+  };
+}
+
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
+
+function describe(response: WebhookResponse): string {
+  const attempt = Context.current().info.attempt;
+  if (response.kind === 'unreachable') return `attempt ${attempt}: webhook unreachable: ${response.error}`;
+  const body = response.bodyExcerpt ? `: ${response.bodyExcerpt}` : '';
+  return `attempt ${attempt}: webhook answered HTTP ${response.status}${body}`;
+}

@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { UserService } from '../users/user-service';
+import { ApiError, errorResponse } from './errors';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { userRoutes } from './routes/users';
+
+export interface AppDependencies {
+  users: UserService;
+  readiness: ReadinessCheck[];
+  /** Where unexpected errors are reported; the client only sees a generic 500. */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/** A user body is a few hundred bytes; anything this large is a mistake or an attack. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export function createApp(deps: AppDependencies): Hono {
+  const app = new Hono();
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(c, new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`)),
+    }),
+  );
+
+  app.route('/', healthRoutes(deps.readiness));
+  const users = userRoutes(deps.users);
+  app.route('/users', users);
+  // The seed's singular paths, kept as aliases.
+  app.route('/user', users);
+
+  app.notFound((c) => errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      return errorResponse(c, new ApiError(error.status, 'bad_request', error.message || 'bad request'));
+    }
+    deps.onUnexpectedError?.(error);
+    return errorResponse(c, new ApiError(500, 'internal_error', 'something went wrong on our side'));
+  });
+
+  return app;
+}

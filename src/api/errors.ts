@@ -1,0 +1,32 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** Every error the API returns: a stable machine-readable code, a sentence for people, optional details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function validationError(error: z.ZodError, message = 'the request is not valid'): ApiError {
+  const details = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  return new ApiError(400, 'validation_failed', message, details);
+}
+
+export function errorResponse(c: Context, error: ApiError): Response {
+  return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status);
+}

@@ -1,0 +1,39 @@
+import { loadConfig } from '../config/config';
+import { requireSetting } from '../config/require-setting';
+import { createDb } from '../db/client';
+import { consoleLog } from '../logging/console-logger';
+import { connectClient } from '../temporal/connect';
+import { startHttpServer } from './http-server';
+import { createServiceApp } from './service-app';
+
+/** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = consoleLog('api');
+  const db = createDb(requireSetting(config, 'DATABASE_URL'));
+  const temporal = await connectClient({
+    address: requireSetting(config, 'TEMPORAL_ADDRESS'),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const app = createServiceApp({
+    db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deliveryTime: config.DELIVERY_TIME,
+    log,
+  });
+  const server = await startHttpServer(app, config.HOST, config.PORT);
+  log.info(`API listening on ${server.url}`);
+  const stop = async () => {
+    await server.close();
+    await temporal.connection.close();
+    await db.$disconnect();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import type { Client } from '@temporalio/client';
+import type { Hono } from 'hono';
+import type { Db } from '../db/client';
+import { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { UserService, type Logger } from '../users/user-service';
+import { createApp } from './app';
+
+export interface ServiceAppOptions {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  deliveryTime: string;
+  log: Logger & { error(message: string, fields?: Record<string, unknown>): void };
+}
+
+/** How long one call to Temporal may take before the API answers 503. */
+const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
+
+/** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
+export function createServiceApp(options: ServiceAppOptions): Hono {
+  const workflows = new GreetingWorkflows(options.temporal, {
+    taskQueue: options.taskQueue,
+    deliveryTime: options.deliveryTime,
+    callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
+  });
+  return createApp({
+    users: new UserService(options.db, workflows, options.log),
+    readiness: [
+      { name: 'postgres', check: async () => void (await options.db.$queryRaw`SELECT 1`) },
+      {
+        name: 'temporal',
+        check: async () => {
+          const connection = options.temporal.connection;
+          await connection.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+            connection.workflowService.getSystemInfo({}),
+          );
+        },
+      },
+    ],
+    onUnexpectedError: (error) =>
+      options.log.error('unexpected error in a request', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }),
+  });
+}

@@ -1,0 +1,115 @@
+import type { Db } from './client';
+import type { User as UserRow } from '../generated/prisma/client';
+
+/** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
+export interface User {
+  id: string;
+  firstName: string;
+  lastName: string;
+  birthday: string;
+  timezone: string;
+  email: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserFields {
+  firstName: string;
+  lastName: string;
+  birthday: string;
+  timezone: string;
+  email?: string | null | undefined;
+}
+
+export interface UserPage {
+  users: User[];
+  /** Pass back to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const live = { deletedAt: null };
+
+export async function insertUser(db: Db, fields: UserFields): Promise<User> {
+  return toUser(await db.user.create({ data: toRow(fields) }));
+}
+
+export async function findLiveUser(db: Db, id: string): Promise<User | null> {
+  const row = await db.user.findFirst({ where: { id, ...live } });
+  return row ? toUser(row) : null;
+}
+
+export async function updateLiveUser(db: Db, id: string, fields: UserFields): Promise<User | null> {
+  const { count } = await db.user.updateMany({ where: { id, ...live }, data: toRow(fields) });
+  return count === 0 ? null : findLiveUser(db, id);
+}
+
+/** Marks the user deleted; the row stays for the ledger's history. False if there was no live user. */
+export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id, ...live }, data: { deletedAt: now } });
+  return count === 1;
+}
+
+/** Removes a user that never got a workflow (its creation is being undone). */
+export async function removeUnscheduledUser(db: Db, id: string): Promise<void> {
+  await db.user.deleteMany({ where: { id, deliveries: { none: {} } } });
+}
+
+/** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id). */
+export async function listLiveUsers(db: Db, limit: number, cursor: string | null): Promise<UserPage> {
+  const after = cursor ? decodeCursor(cursor) : null;
+  const rows = await db.user.findMany({
+    where: {
+      ...live,
+      ...(after && {
+        OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }],
+      }),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    users: page.map(toUser),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (Number.isNaN(createdAt.getTime()) || !id || !uuid.test(id)) throw new InvalidCursorError('invalid cursor');
+  return { createdAt, id };
+}
+
+function toRow(fields: UserFields) {
+  return {
+    firstName: fields.firstName,
+    lastName: fields.lastName,
+    birthday: new Date(`${fields.birthday}T00:00:00.000Z`),
+    timezone: fields.timezone,
+    email: fields.email ?? null,
+  };
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    birthday: row.birthday.toISOString().slice(0, 10),
+    timezone: row.timezone,
+    email: row.email,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,157 @@
+import path from 'node:path';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig, type Config } from '../config/config';
+import { createDb } from '../db/client';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { migrate } from '../db/migrate';
+import { startHttpServer } from '../api/http-server';
+import { createServiceApp } from '../api/service-app';
+import { consoleLog } from '../logging/console-logger';
+import { connectClient } from '../temporal/connect';
+import { ensureTemporalCli } from '../tools/temporal-cli';
+import { createGreetingWorker } from '../worker/create-worker';
+import { startTemporalDevServer } from './temporal-dev-server';
+import { startLocalReceiver, type ReceivedDelivery } from './webhook-receiver';
+
+type Stop = () => Promise<void>;
+
+/**
+ * `npm start`: the whole service on one machine. Postgres (embedded unless DATABASE_URL), the Temporal dev server
+ * with its Web UI (unless TEMPORAL_ADDRESS), a local webhook receiver (unless WEBHOOK_URL), the worker and the API.
+ * Ctrl-C stops everything in reverse order; data stays in DATA_DIR.
+ */
+async function startAll(config: Config, stops: Stop[]): Promise<void> {
+  const log = consoleLog('start');
+  const dataDir = path.resolve(config.DATA_DIR);
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    log.info(`starting embedded Postgres on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in ${dataDir}/postgres)`);
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      port: config.EMBEDDED_POSTGRES_PORT,
+    });
+    stops.push(postgres.stop);
+    databaseUrl = postgres.url;
+  }
+  const { applied } = await migrate(databaseUrl, { log: (line) => log.info(line) });
+  log.info(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+  const db = createDb(databaseUrl);
+  stops.push(() => db.$disconnect());
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let webUi = 'your Temporal cluster\'s Web UI';
+  if (!temporalAddress) {
+    const cliPath = await ensureTemporalCli({ explicitPath: config.TEMPORAL_CLI_PATH, log: (line) => log.info(line) });
+    log.info(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`);
+    const devServer = await startTemporalDevServer({
+      cliPath,
+      dbFile: path.join(dataDir, 'temporal.sqlite'),
+      logFile: path.join(dataDir, 'temporal-dev-server.log'),
+      port: config.TEMPORAL_DEV_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+    });
+    stops.push(devServer.stop);
+    temporalAddress = devServer.address;
+    webUi = devServer.uiUrl;
+  }
+
+  let webhookUrl = config.WEBHOOK_URL;
+  if (!webhookUrl) {
+    const receiver = await startLocalReceiver({
+      host: config.HOST,
+      port: config.WEBHOOK_RECEIVER_PORT,
+      onDelivery: printDelivery,
+    });
+    stops.push(receiver.close);
+    webhookUrl = receiver.url;
+  }
+
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  stops.push(() => workerConnection.close());
+  const worker = await createGreetingWorker({
+    connection: workerConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db,
+    webhookUrl,
+    webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  });
+  const workerDone = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerDone;
+  });
+
+  const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  stops.push(() => temporal.connection.close());
+  const app = createServiceApp({
+    db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deliveryTime: config.DELIVERY_TIME,
+    log: consoleLog('api'),
+  });
+  const api = await startHttpServer(app, config.HOST, config.PORT);
+  stops.push(api.close);
+
+  console.log(
+    [
+      '',
+      'yearly-greetings is running',
+      `  API            ${api.url}   (GET /health, /ready, /users)`,
+      `  Temporal UI    ${webUi}`,
+      `  Temporal       ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+      `  Webhook        ${webhookUrl}`,
+      `  Delivery time  ${config.DELIVERY_TIME} in each user's time zone`,
+      '',
+      'Create a user:',
+      `  curl -s -X POST ${api.url}/users -H 'content-type: application/json' \\`,
+      `    -d '{"firstName":"Ada","lastName":"Lovelace","birthday":"1815-12-10","timezone":"Europe/London"}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+function printDelivery(delivery: ReceivedDelivery): void {
+  const body = delivery.body as { message?: string; scheduledAt?: string } | null;
+  const repeat = delivery.repeat ? ' (repeat of an earlier delivery, same Idempotency-Key)' : '';
+  console.log(
+    `\n>>> webhook delivery${repeat}\n    message:         ${body?.message}\n    due at:          ${body?.scheduledAt}` +
+      `\n    received at:     ${delivery.receivedAt}\n    idempotency key: ${delivery.idempotencyKey}\n`,
+  );
+}
+
+async function stopAll(stops: Stop[]): Promise<void> {
+  for (const stop of stops.reverse()) {
+    await stop().catch((error: unknown) => console.error(`while stopping: ${String(error)}`));
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
+  Runtime.install({ shutdownSignals: [] });
+  const stops: Stop[] = [];
+  let stopping = false;
+  const shutdown = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping...');
+    await stopAll(stops);
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    await startAll(config, stops);
+  } catch (error) {
+    console.error(`\nstart-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file that keeps workflows across restarts. */
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** The server's own output goes here, so a failed start can be diagnosed. */
+  logFile: string;
+  startTimeoutMs?: number;
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `temporal server start-dev` (server, Web UI, SQLite persistence) and waits until it answers. */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  await mkdir(path.dirname(options.dbFile), { recursive: true });
+  const logStream = createWriteStream(options.logFile, { flags: 'a' });
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename', options.dbFile,
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--log-level', 'warn',
+    // WAL with synchronous=NORMAL keeps committed data across a process crash and is far faster than the default.
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--sqlite-pragma', 'synchronous=NORMAL',
+    ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
+  ];
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(logStream);
+  child.stderr.pipe(logStream);
+
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitUntilServing(child, address, options.namespace, options.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    await stopProcess(child);
+    throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`);
+  }
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    stop: async () => {
+      await stopProcess(child);
+      logStream.end();
+    },
+  };
+}
+
+async function waitUntilServing(child: ChildProcess, address: string, namespace: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  for (;;) {
+    if (exited) throw new Error(exited);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** SIGTERM lets the server close its SQLite file cleanly; SIGKILL only if it hangs. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,31 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createDeliveryActivities } from '../activities';
+import type { Db } from '../db/client';
+
+export interface GreetingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  webhookUrl: string;
+  webhookTimeoutMs: number;
+  /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/** A worker that runs the yearly greeting workflows and their delivery activities on one task queue. */
+export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createDeliveryActivities({
+      db: options.db,
+      webhookUrl: options.webhookUrl,
+      webhookTimeoutMs: options.webhookTimeoutMs,
+    }),
+  });
+}

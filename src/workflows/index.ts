@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow type the service runs is exported from here.
+export { yearlyGreetingWorkflow } from './yearly-greeting';

@@ -1,0 +1,57 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createDb, type Db } from '../../src/db/client';
+import { createGreetingWorker } from '../../src/worker/create-worker';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (global setup provides it)`);
+  return value;
+}
+
+/** The run's shared, migrated Postgres. */
+export function testDb(): Db {
+  return createDb(required('TEST_DATABASE_URL'));
+}
+
+/** The real Temporal test server (Java), with time skipping. */
+export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
+  });
+}
+
+/** The real Temporal dev server (Go), in real time, on a free port. */
+export function startDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: required('TEST_TEMPORAL_CLI') },
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+let taskQueueCounter = 0;
+
+/** A task queue no other test uses, so workers of different tests never pick up each other's tasks. */
+export function uniqueTaskQueue(label: string): string {
+  taskQueueCounter += 1;
+  return `test-${label}-${process.pid}-${taskQueueCounter}`;
+}
+
+/** The real worker (real activities, real Postgres) on the given environment. */
+export function createTestWorker(
+  env: TestWorkflowEnvironment,
+  options: { db: Db; taskQueue: string; webhookUrl: string; webhookTimeoutMs?: number },
+): Promise<Worker> {
+  return createGreetingWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    db: options.db,
+    webhookUrl: options.webhookUrl,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
+    workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
+  });
+}

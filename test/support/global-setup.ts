@@ -1,0 +1,36 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { migrate } from '../../src/db/migrate';
+import { ensureTemporalCli } from '../../src/tools/temporal-cli';
+import { ensureTimeSkippingTestServer } from '../../src/tools/test-server';
+import { freePort } from './free-port';
+
+/**
+ * Once per test run: a real, migrated Postgres shared by all test files, the paths of the real Temporal servers,
+ * and one workflow bundle (bundling per test file would cost seconds each). Handed over through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-test-'));
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(workDir, 'postgres'),
+    port: await freePort(),
+    persistent: false,
+  });
+  (globalThis as { testPostgres?: typeof postgres }).testPostgres = postgres;
+  await migrate(postgres.url);
+  process.env.TEST_DATABASE_URL = postgres.url;
+
+  process.env.TEST_TEMPORAL_CLI = await ensureTemporalCli();
+  process.env.TEST_TIME_SKIPPING_SERVER = await ensureTimeSkippingTestServer();
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+}
