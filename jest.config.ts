@@ -8,6 +8,7 @@ const config: Config = {
   // One real Postgres for the whole run, migrated once; each test file starts the Temporal server it needs.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/quiet-worker-logs.ts'],
   testTimeout: 120_000,
   verbose: true,
 };

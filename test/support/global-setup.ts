@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -14,6 +14,8 @@ import { freePort } from './free-port';
  */
 export default async function globalSetup(): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-test-'));
+  // Run as root, Postgres runs as the `postgres` user, which must be able to reach its data folder.
+  await chmod(workDir, 0o755);
   const postgres = await startEmbeddedPostgres({
     dataDir: path.join(workDir, 'postgres'),
     port: await freePort(),

@@ -1,0 +1,212 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import type { Db } from '../../src/db/client';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { call, startApi } from '../support/service';
+import { startTestReceiver, type ReceiverOptions, type TestReceiver } from '../support/test-receiver';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+
+// A server per test: workflows a test leaves sleeping would otherwise wake up on a queue nobody polls when the next
+// test skips time, and the test server does not skip time past pending work.
+beforeEach(async () => {
+  env = await startTimeSkippingServer();
+});
+
+afterEach(async () => {
+  await env?.teardown();
+});
+
+beforeAll(() => {
+  db = testDb();
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+});
+
+interface Stack {
+  api: RunningHttpServer;
+  receiver: TestReceiver;
+  worker: Worker;
+}
+
+/** API, worker and receiver on a task queue of their own; `body` runs while the worker runs. */
+async function withStack(receiverOptions: ReceiverOptions, body: (stack: Stack) => Promise<void>): Promise<void> {
+  const taskQueue = uniqueTaskQueue('e2e');
+  const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), ...receiverOptions });
+  const api = await startApi(env, { db, taskQueue });
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  try {
+    await worker.runUntil(() => body({ api, receiver, worker }));
+  } finally {
+    await api.close();
+    await receiver.close();
+  }
+}
+
+async function createUserDueIn(api: RunningHttpServer, days: number) {
+  const person = personWithBirthdayIn(days, await env.currentTimeMs(), 'Asia/Kolkata');
+  const created = await call(api.url, 'POST', '/users', person);
+  expect(created.status).toBe(201);
+  return created.body as { id: string; firstName: string; lastName: string };
+}
+
+async function nextDueMs(userId: string): Promise<number> {
+  const next = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).query(nextDeliveryQuery);
+  return next.epochMs;
+}
+
+async function skipPast(dueMs: number): Promise<void> {
+  await env.sleep(dueMs - (await env.currentTimeMs()) + 1_000);
+}
+
+test('POST /users, then on the birthday the real activity writes the ledger and the receiver gets exactly one POST', async () => {
+  await withStack({}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 3);
+    const dueMs = await nextDueMs(user.id);
+
+    await skipPast(dueMs);
+    const [request] = await receiver.waitForRequests(1);
+    // Another day passes: still exactly one.
+    await env.sleep('1 day');
+
+    expect(receiver.requests).toHaveLength(1);
+    expect(request!.body.message).toBe("Hey, Ada Lovelace it's your birthday");
+    expect(request!.headers['idempotency-key']).toBe(request!.body.idempotencyKey);
+    const ledger = await deliveriesOf(db, user.id);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, lastError: null });
+    expect(ledger[0]!.scheduledAt.getTime()).toBe(dueMs);
+    expect(ledger[0]!.id).toBe(request!.body.deliveryId);
+    // The workflow went on to next year.
+    expect(await nextDueMs(user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+  });
+});
+
+test('a retried POST /users for the same person creates another user, each with one workflow', async () => {
+  await withStack({}, async ({ api }) => {
+    const first = await createUserDueIn(api, 5);
+    const second = await createUserDueIn(api, 5);
+    expect(second.id).not.toBe(first.id);
+    for (const id of [first.id, second.id]) {
+      const description = await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
+      expect(description.status.name).toBe('RUNNING');
+    }
+  });
+});
+
+test('the receiver fails twice with 503, then succeeds: three attempts with one key, one delivery in the ledger', async () => {
+  await withStack({ statusFor: (n) => (n <= 2 ? 503 : 200) }, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 2);
+    await skipPast(await nextDueMs(user.id));
+    // The retries' backoff (10 s, then 20 s) passes in skipped time.
+    await env.sleep('1 day');
+    const requests = receiver.requests;
+
+    expect(receiver.requests).toHaveLength(3);
+    expect(new Set(requests.map((request) => request.headers['idempotency-key'])).size).toBe(1);
+    const ledger = await deliveriesOf(db, user.id);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ status: 'delivered', attempts: 3, responseStatus: 200 });
+  });
+});
+
+test('the receiver rejects with 400: no retry, the ledger says failed, and next year is scheduled', async () => {
+  await withStack({ statusFor: () => 400 }, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 2);
+    const dueMs = await nextDueMs(user.id);
+    await skipPast(dueMs);
+    await receiver.waitForRequests(1);
+    await env.sleep('1 day');
+
+    expect(receiver.requests).toHaveLength(1);
+    const [row] = await deliveriesOf(db, user.id);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, responseStatus: 400 });
+    expect(row!.lastError).toMatch(/HTTP 400/);
+    expect(await nextDueMs(user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+  });
+});
+
+test('a 429 with Retry-After is retried after the delay the receiver asked for', async () => {
+  await withStack(
+    { statusFor: (n) => (n === 1 ? 429 : 200), headersFor: (n): Record<string, string> => (n === 1 ? { 'retry-after': '120' } : {}) },
+    async ({ api, receiver }) => {
+      const user = await createUserDueIn(api, 2);
+      await skipPast(await nextDueMs(user.id));
+      await env.sleep('1 day');
+      const requests = await receiver.waitForRequests(2);
+
+      // The backoff alone would retry after 10 s; the receiver asked for 120 s.
+      expect(requests[1]!.receivedAtMs - requests[0]!.receivedAtMs).toBeGreaterThanOrEqual(120_000);
+      const [row] = await deliveriesOf(db, user.id);
+      expect(row).toMatchObject({ status: 'delivered', attempts: 2 });
+    },
+  );
+});
+
+test('DELETE /users/:id cancels the workflow and nothing is ever sent for that user', async () => {
+  await withStack({}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 2);
+    const dueMs = await nextDueMs(user.id);
+
+    expect((await call(api.url, 'DELETE', `/users/${user.id}`)).status).toBe(204);
+    await skipPast(dueMs);
+    await env.sleep('1 day');
+
+    const description = await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(receiver.requests).toHaveLength(0);
+    expect(await deliveriesOf(db, user.id)).toHaveLength(0);
+    expect((await call(api.url, 'GET', `/users/${user.id}`)).status).toBe(404);
+    expect((await call(api.url, 'DELETE', `/users/${user.id}`)).status).toBe(404);
+  });
+});
+
+test('a user deleted while Temporal could not be told is still never greeted: the activity checks Postgres', async () => {
+  await withStack({}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 2);
+    const dueMs = await nextDueMs(user.id);
+    // The row is marked deleted but the workflow is not cancelled, as when DELETE could not reach Temporal.
+    await db.user.update({ where: { id: user.id }, data: { deletedAt: new Date() } });
+
+    await skipPast(dueMs);
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    await handle.result();
+
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect(receiver.requests).toHaveLength(0);
+    const ledger = await deliveriesOf(db, user.id);
+    expect(ledger.map((row) => row.status)).toEqual(['cancelled']);
+  });
+});
+
+test('PUT /users/:id moves the running timer to the new birthday and time zone', async () => {
+  await withStack({}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(api, 30);
+    const before = await nextDueMs(user.id);
+    const now = await env.currentTimeMs();
+    const moved = personWithBirthdayIn(3, now, 'America/Los_Angeles');
+
+    const updated = await call(api.url, 'PUT', `/users/${user.id}`, { ...moved, firstName: 'Grace', lastName: 'Hopper' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ id: user.id, birthday: moved.birthday, timezone: 'America/Los_Angeles' });
+
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    const next = await handle.query(nextDeliveryQuery);
+    expect(next.epochMs).toBeLessThan(before);
+    expect(next.localDateTime).toMatch(/T09:00:00\.000-0[78]:00$/);
+    expect(next.timezone).toBe('America/Los_Angeles');
+
+    await skipPast(next.epochMs);
+    const [request] = await receiver.waitForRequests(1);
+    // The message uses the name as it is at delivery time.
+    expect(request!.body.message).toBe("Hey, Grace Hopper it's your birthday");
+    expect(request!.body.scheduledAt).toBe(next.instant);
+  });
+});
