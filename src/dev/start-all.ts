@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config/config';
 import { createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
@@ -134,7 +134,11 @@ async function stopAll(stops: Stop[]): Promise<void> {
 async function main(): Promise<void> {
   const config = loadConfig();
   // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
-  Runtime.install({ shutdownSignals: [] });
+  // Its INFO lines (bundling, state changes) would drown the banner and the deliveries.
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  // embedded-postgres installs exit hooks that stop Postgres and exit at the first signal, before the worker and
+  // the dev server are stopped; this process stops everything itself, in order.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   const stops: Stop[] = [];
   let stopping = false;
   const shutdown = async (exitCode: number) => {
@@ -144,8 +148,7 @@ async function main(): Promise<void> {
     await stopAll(stops);
     process.exit(exitCode);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   try {
     await startAll(config, stops);
   } catch (error) {

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Connection, Client } from '@temporalio/client';
+import { DateTime } from 'luxon';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { freePort } from '../support/free-port';
+
+/** `npm start` as an operator runs it: real embedded Postgres, real Temporal dev server, real time. */
+class ServiceProcess {
+  output = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    // Its own process group, so a "Ctrl-C" reaches every process of the run as it does in a terminal.
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start-all.ts'], {
+      cwd: path.resolve(__dirname, '../..'),
+      env,
+      detached: true,
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  async waitForOutput(text: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes(text)) {
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`did not see ${JSON.stringify(text)} in the output:\n${this.output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  count(text: string): number {
+    return this.output.split(text).length - 1;
+  }
+
+  /** Ctrl-C in a terminal: SIGINT to the whole process group. */
+  async interrupt(): Promise<number | null> {
+    process.kill(-this.child.pid!, 'SIGINT');
+    return this.exited;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) process.kill(-this.child.pid!, 'SIGKILL');
+  }
+}
+
+let dataDir: string;
+let running: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-start-'));
+  await chmod(dataDir, 0o755);
+});
+
+afterAll(async () => {
+  running?.kill();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('npm start runs everything, greets a user on time, stops on Ctrl-C and keeps its data for the next run', async () => {
+  const ports = {
+    PORT: await freePort(),
+    EMBEDDED_POSTGRES_PORT: await freePort(),
+    TEMPORAL_DEV_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+    WEBHOOK_RECEIVER_PORT: await freePort(),
+  };
+  // Due 45 s from now in UTC: enough for start-up, short enough for a test.
+  const due = DateTime.utc().plus({ seconds: 45 }).startOf('second');
+  const env = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+    DATA_DIR: dataDir,
+    DELIVERY_TIME: due.toFormat('HH:mm:ss'),
+    TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI,
+  };
+  const api = `http://127.0.0.1:${ports.PORT}`;
+
+  running = new ServiceProcess(env);
+  await running.waitForOutput('yearly-greetings is running', 90_000);
+  expect(running.output).toContain(`Temporal UI    http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+  expect((await fetch(`${api}/health`)).status).toBe(200);
+  expect(await (await fetch(`${api}/ready`)).json()).toMatchObject({ status: 'ready' });
+  const webUi = await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`);
+  expect(webUi.status).toBe(200);
+  expect(await webUi.text()).toMatch(/<html/i);
+
+  const created = await fetch(`${api}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${due.toFormat('MM-dd')}`, timezone: 'UTC' }),
+  });
+  expect(created.status).toBe(201);
+  const user = (await created.json()) as { id: string };
+
+  await running.waitForOutput("Hey, Ada Lovelace it's your birthday", 90_000);
+  expect(running.output).toContain(`due at:          ${due.toISO({ suppressMilliseconds: false })}`);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  expect(running.count('>>> webhook delivery')).toBe(1);
+
+  expect(await running.interrupt()).toBe(0);
+
+  // Second run on the same data: the user and the yearly workflow (now waiting for next year) are still there.
+  running = new ServiceProcess(env);
+  await running.waitForOutput('yearly-greetings is running', 90_000);
+  expect((await fetch(`${api}/users/${user.id}`)).status).toBe(200);
+  const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
+  try {
+    const handle = new Client({ connection }).workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect((await handle.query(nextDeliveryQuery)).year).toBe(due.year + 1);
+  } finally {
+    await connection.close();
+  }
+  expect(running.count('>>> webhook delivery')).toBe(0);
+  expect(await running.interrupt()).toBe(0);
+}, 300_000);
