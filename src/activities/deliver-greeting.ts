@@ -1,6 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { claimDelivery, markDelivered, markFailed, markRetryPending, type OccurrenceKey } from '../db/ledger';
+import {
+  claimDelivery,
+  markDelivered,
+  markFailed,
+  markRetryPending,
+  reopenDelivery,
+  type ClaimRequest,
+  type OccurrenceKey,
+} from '../db/ledger';
 import { greetingMessage, type EventType } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
@@ -9,6 +17,8 @@ export interface DeliveryDependencies {
   db: Db;
   webhookUrl: string;
   webhookTimeoutMs: number;
+  /** How late a delivery may start and still be sent; later ones are recorded as missed. Null: no limit. */
+  maxLatenessMs: number | null;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -25,10 +35,18 @@ export interface DeliverGreetingInput {
   runId: string;
 }
 
+export interface RedeliverGreetingInput extends OccurrenceKey {
+  workflowId: string;
+  runId: string;
+}
+
 export type DeliveryOutcome =
-  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number }
+  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number; latenessMs: number }
   | { outcome: 'already-delivered'; deliveryId: string }
-  | { outcome: 'user-deleted'; deliveryId: string | null };
+  | { outcome: 'user-deleted'; deliveryId: string | null }
+  | { outcome: 'missed'; deliveryId: string; latenessMs: number }
+  | { outcome: 'closed'; deliveryId: string; status: string }
+  | { outcome: 'not-found'; deliveryId: null };
 
 export interface RecordFailureInput extends OccurrenceKey {
   reason: string;
@@ -44,64 +62,95 @@ const LEASE_MARGIN_MS = 5_000;
 
 export function createDeliveryActivities(deps: DeliveryDependencies) {
   const now = deps.now ?? (() => new Date());
+  const inFlightLeaseMs = deps.webhookTimeoutMs + LEASE_MARGIN_MS;
+
+  /** One attempt: claim the ledger row, call the webhook, record what happened. */
+  async function attempt(request: Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>): Promise<DeliveryOutcome> {
+    const idempotencyKey = idempotencyKeyFor(request.userId, request.eventType, request.occurrenceYear);
+    const claim = await claimDelivery(deps.db, { ...request, idempotencyKey, inFlightLeaseMs }, now());
+    switch (claim.kind) {
+      case 'already-delivered':
+        return { outcome: 'already-delivered', deliveryId: claim.deliveryId };
+      case 'user-deleted':
+        return { outcome: 'user-deleted', deliveryId: claim.deliveryId };
+      case 'missed':
+        return { outcome: 'missed', deliveryId: claim.deliveryId, latenessMs: claim.latenessMs };
+      case 'closed':
+        return { outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status };
+      case 'in-flight':
+        throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, DELIVERY_IN_FLIGHT);
+    }
+
+    const response = await postWebhook(
+      {
+        url: deps.webhookUrl,
+        idempotencyKey,
+        timeoutMs: deps.webhookTimeoutMs,
+        payload: {
+          message: greetingMessage(request.eventType, claim.recipient),
+          eventType: request.eventType,
+          userId: request.userId,
+          occurrenceYear: request.occurrenceYear,
+          occurrenceDate: request.occurrenceDate,
+          scheduledAt: request.scheduledAt,
+          deliveryId: claim.deliveryId,
+          idempotencyKey,
+        },
+      },
+      deps.fetch,
+    );
+
+    const summary = describe(response);
+    if (response.kind === 'answered' && response.status >= 200 && response.status < 300) {
+      await markDelivered(deps.db, claim.deliveryId, { responseStatus: response.status, error: null }, now());
+      return {
+        outcome: 'delivered',
+        deliveryId: claim.deliveryId,
+        responseStatus: response.status,
+        attempt: claim.attempt,
+        latenessMs: claim.latenessMs,
+      };
+    }
+    const responseStatus = response.kind === 'answered' ? response.status : null;
+    if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
+      await markFailed(deps.db, request, { responseStatus, error: summary });
+      throw ApplicationFailure.nonRetryable(summary, WEBHOOK_REJECTED);
+    }
+    await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
+    const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
+    throw ApplicationFailure.create({
+      message: summary,
+      type: WEBHOOK_UNAVAILABLE,
+      // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff.
+      nextRetryDelay: retryAfterMs ?? undefined,
+    });
+  }
 
   return {
     /**
-     * Sends one occurrence's greeting at most once per attempt and never after a success or a deletion.
-     * Idempotency key: (user, event type, occurrence year), also sent to the receiver as `Idempotency-Key`.
+     * Sends one occurrence's greeting at most once per attempt and never after a success, a deletion, or once it is
+     * later than the lateness limit. Idempotency key: (user, event type, occurrence year), also sent to the receiver
+     * as `Idempotency-Key`.
      */
     async deliverGreeting(input: DeliverGreetingInput): Promise<DeliveryOutcome> {
-      const idempotencyKey = idempotencyKeyFor(input.userId, input.eventType, input.occurrenceYear);
-      const claim = await claimDelivery(
-        deps.db,
-        { ...input, idempotencyKey, inFlightLeaseMs: deps.webhookTimeoutMs + LEASE_MARGIN_MS },
-        now(),
-      );
-      switch (claim.kind) {
-        case 'already-delivered':
-          return { outcome: 'already-delivered', deliveryId: claim.deliveryId };
-        case 'user-deleted':
-          return { outcome: 'user-deleted', deliveryId: claim.deliveryId };
-        case 'in-flight':
-          throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, DELIVERY_IN_FLIGHT);
-      }
+      return attempt({ ...input, maxLatenessMs: deps.maxLatenessMs });
+    },
 
-      const response = await postWebhook(
-        {
-          url: deps.webhookUrl,
-          idempotencyKey,
-          timeoutMs: deps.webhookTimeoutMs,
-          payload: {
-            message: greetingMessage(input.eventType, claim.recipient),
-            eventType: input.eventType,
-            userId: input.userId,
-            occurrenceYear: input.occurrenceYear,
-            occurrenceDate: input.occurrenceDate,
-            scheduledAt: input.scheduledAt,
-            deliveryId: claim.deliveryId,
-            idempotencyKey,
-          },
-        },
-        deps.fetch,
-      );
-
-      const summary = describe(response);
-      if (response.kind === 'answered' && response.status >= 200 && response.status < 300) {
-        await markDelivered(deps.db, claim.deliveryId, { responseStatus: response.status, error: null }, now());
-        return { outcome: 'delivered', deliveryId: claim.deliveryId, responseStatus: response.status, attempt: claim.attempt };
-      }
-      const responseStatus = response.kind === 'answered' ? response.status : null;
-      if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
-        await markFailed(deps.db, input, { responseStatus, error: summary });
-        throw ApplicationFailure.nonRetryable(summary, WEBHOOK_REJECTED);
-      }
-      await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
-      const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
-      throw ApplicationFailure.create({
-        message: summary,
-        type: WEBHOOK_UNAVAILABLE,
-        // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff.
-        nextRetryDelay: retryAfterMs ?? undefined,
+    /**
+     * An operator's re-drive of a failed or missed occurrence: reopens its ledger row and sends it, however late.
+     * Same idempotency key as the first try, and a delivered row stays a no-op.
+     */
+    async redeliverGreeting(input: RedeliverGreetingInput): Promise<DeliveryOutcome> {
+      const { workflowId, runId, ...key } = input;
+      const row = await reopenDelivery(deps.db, key);
+      if (!row) return { outcome: 'not-found', deliveryId: null };
+      return attempt({
+        ...key,
+        occurrenceDate: row.occurrenceDate,
+        scheduledAt: row.scheduledAt,
+        workflowId,
+        runId,
+        maxLatenessMs: null,
       });
     },
 
@@ -116,8 +165,8 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
 
 function describe(response: WebhookResponse): string {
-  const attempt = Context.current().info.attempt;
-  if (response.kind === 'unreachable') return `attempt ${attempt}: webhook unreachable: ${response.error}`;
+  const attemptNumber = Context.current().info.attempt;
+  if (response.kind === 'unreachable') return `attempt ${attemptNumber}: webhook unreachable: ${response.error}`;
   const body = response.bodyExcerpt ? `: ${response.bodyExcerpt}` : '';
-  return `attempt ${attempt}: webhook answered HTTP ${response.status}${body}`;
+  return `attempt ${attemptNumber}: webhook answered HTTP ${response.status}${body}`;
 }

@@ -1,2 +1,10 @@
 export { createDeliveryActivities } from './deliver-greeting';
-export type { DeliveryActivities, DeliverGreetingInput, DeliveryOutcome, RecordFailureInput } from './deliver-greeting';
+export type {
+  DeliveryActivities,
+  DeliverGreetingInput,
+  DeliveryOutcome,
+  RecordFailureInput,
+  RedeliverGreetingInput,
+} from './deliver-greeting';
+export { createPlanningActivities } from './plan-delivery';
+export type { PlanDeliveryInput, PlanningActivities } from './plan-delivery';

@@ -1,13 +1,16 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import type { UserSchedule } from '../users/user-schedule';
 import type { UserService } from '../users/user-service';
 import { ApiError, errorResponse } from './errors';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { scheduleRoutes } from './routes/schedule';
 import { userRoutes } from './routes/users';
 
 export interface AppDependencies {
   users: UserService;
+  schedule: UserSchedule;
   readiness: ReadinessCheck[];
   /** Where unexpected errors are reported; the client only sees a generic 500. */
   onUnexpectedError?: (error: unknown) => void;
@@ -29,7 +32,7 @@ export function createApp(deps: AppDependencies): Hono {
   );
 
   app.route('/', healthRoutes(deps.readiness));
-  const users = userRoutes(deps.users);
+  const users = new Hono().route('/', userRoutes(deps.users)).route('/', scheduleRoutes(deps.schedule));
   app.route('/users', users);
   // The seed's singular paths, kept as aliases.
   app.route('/user', users);

@@ -14,6 +14,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: ErrorDetail[] = [],
+    /** More top-level fields beside `error`, e.g. the saved user of a 503. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -28,5 +30,8 @@ export function validationError(error: z.ZodError, message = 'the request is not
 }
 
 export function errorResponse(c: Context, error: ApiError): Response {
-  return c.json({ error: { code: error.code, message: error.message, details: error.details } }, error.status);
+  return c.json(
+    { error: { code: error.code, message: error.message, details: error.details }, ...error.extra },
+    error.status,
+  );
 }

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Hono } from 'hono';
 import type { Db } from '../db/client';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
+import type { LeapDayPolicy } from '../time/next-occurrence';
+import { UserSchedule } from '../users/user-schedule';
 import { UserService, type Logger } from '../users/user-service';
 import { createApp } from './app';
 
@@ -10,6 +12,7 @@ export interface ServiceAppOptions {
   temporal: Client;
   taskQueue: string;
   deliveryTime: string;
+  leapDayPolicy?: LeapDayPolicy;
   log: Logger & { error(message: string, fields?: Record<string, unknown>): void };
 }
 
@@ -21,10 +24,12 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
   const workflows = new GreetingWorkflows(options.temporal, {
     taskQueue: options.taskQueue,
     deliveryTime: options.deliveryTime,
+    ...(options.leapDayPolicy ? { leapDayPolicy: options.leapDayPolicy } : {}),
     callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
   });
   return createApp({
     users: new UserService(options.db, workflows, options.log),
+    schedule: new UserSchedule(options.db, workflows),
     readiness: [
       { name: 'postgres', check: async () => void (await options.db.$queryRaw`SELECT 1`) },
       {

@@ -4,6 +4,16 @@ import { isValidTimeOfDay } from '../time/next-occurrence';
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A duration such as `90s`, `15m`, `24h` or `2d`, in milliseconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 90s, 15m, 24h or 2d')
+  .transform((value) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(value)!;
+    return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+  });
+
 /** Every setting of the service, read once from the environment. Nothing else reads `process.env`. */
 const configSchema = z.object({
   /** Port of the REST API. */
@@ -32,6 +42,12 @@ const configSchema = z.object({
   WEBHOOK_RECEIVER_PORT: port.default(3001),
   /** How long one webhook call may take before it counts as a timeout and is retried. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How late a delivery may start (after an outage) and still be sent; later ones are recorded as missed. */
+  MAX_DELIVERY_LATENESS: z
+    .union([z.literal('none').transform(() => null), duration])
+    .default(24 * 3_600_000),
+  /** How often the worker's reconciler looks for users and workflows out of step. */
+  RECONCILE_INTERVAL: duration.default(60_000),
   /** Local time of day messages are due, `HH:mm` (seconds allowed: `HH:mm:ss`). */
   DELIVERY_TIME: z
     .string()

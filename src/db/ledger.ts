@@ -16,6 +16,8 @@ export interface ClaimRequest extends OccurrenceKey {
   runId: string;
   /** An attempt that started this long ago and never reported back is taken to have crashed. */
   inFlightLeaseMs: number;
+  /** Beyond this lateness the occurrence is recorded as missed and nothing is sent; null means no limit. */
+  maxLatenessMs: number | null;
 }
 
 export interface Recipient {
@@ -24,10 +26,17 @@ export interface Recipient {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed'; deliveryId: string; attempt: number; recipient: Recipient }
+  | { kind: 'claimed'; deliveryId: string; attempt: number; recipient: Recipient; latenessMs: number }
   | { kind: 'already-delivered'; deliveryId: string }
   | { kind: 'in-flight'; deliveryId: string }
-  | { kind: 'user-deleted'; deliveryId: string | null };
+  | { kind: 'user-deleted'; deliveryId: string | null }
+  /** Recorded as missed now: it is later than the lateness limit. */
+  | { kind: 'missed'; deliveryId: string; latenessMs: number }
+  /** Closed earlier as failed or missed; only an explicit re-drive reopens it. */
+  | { kind: 'closed'; deliveryId: string; status: string };
+
+/** Statuses after which no attempt is made unless an operator re-drives the occurrence. */
+export const CLOSED_STATUSES = ['failed', 'missed'] as const;
 
 interface LockedUser {
   first_name: string;
@@ -39,6 +48,7 @@ interface LockedDelivery {
   id: string;
   status: string;
   attempts: number;
+  scheduled_at: Date;
   last_attempt_at: Date | null;
 }
 
@@ -63,7 +73,7 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       ON CONFLICT (user_id, event_type, occurrence_year) DO NOTHING`;
 
     const [row] = await tx.$queryRaw<LockedDelivery[]>`
-      SELECT id, status::text AS status, attempts, last_attempt_at FROM deliveries
+      SELECT id, status::text AS status, attempts, scheduled_at, last_attempt_at FROM deliveries
       WHERE user_id = ${request.userId}::uuid AND event_type = ${request.eventType}::event_type
         AND occurrence_year = ${request.occurrenceYear}
       FOR UPDATE`;
@@ -71,11 +81,29 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
     if (!user || !row) return { kind: 'user-deleted', deliveryId: null };
     if (row.status === 'delivered') return { kind: 'already-delivered', deliveryId: row.id };
     if (user.deleted_at) {
+      if (row.status !== 'cancelled') {
+        await tx.delivery.update({
+          where: { id: row.id },
+          data: { status: 'cancelled', lastError: 'user deleted before delivery' },
+        });
+      }
+      return { kind: 'user-deleted', deliveryId: row.id };
+    }
+    if ((CLOSED_STATUSES as readonly string[]).includes(row.status) || row.status === 'cancelled') {
+      return { kind: 'closed', deliveryId: row.id, status: row.status };
+    }
+    // An attempt ahead of the due moment (clock skew between machines) counts as on time.
+    const latenessMs = Math.max(0, now.getTime() - row.scheduled_at.getTime());
+    if (request.maxLatenessMs !== null && latenessMs > request.maxLatenessMs) {
       await tx.delivery.update({
         where: { id: row.id },
-        data: { status: 'cancelled', lastError: 'user deleted before delivery' },
+        data: {
+          status: 'missed',
+          latenessMs,
+          lastError: `not sent: ${describeDuration(latenessMs)} late, over the limit of ${describeDuration(request.maxLatenessMs)}`,
+        },
       });
-      return { kind: 'user-deleted', deliveryId: row.id };
+      return { kind: 'missed', deliveryId: row.id, latenessMs };
     }
     const leaseStillHeld =
       row.status === 'sending' &&
@@ -90,6 +118,7 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
         attempts: { increment: 1 },
         lastAttemptAt: now,
         firstAttemptAt: row.attempts === 0 ? now : undefined,
+        latenessMs,
         workflowId: request.workflowId,
         runId: request.runId,
       },
@@ -99,8 +128,50 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       deliveryId: row.id,
       attempt: claimed.attempts,
       recipient: { firstName: user.first_name, lastName: user.last_name },
+      latenessMs,
     };
   });
+}
+
+/**
+ * An operator's re-drive: a failed or missed occurrence becomes pending again so the next claim may send it.
+ * Returns the row's due data, or null when there is nothing to re-drive (unknown, delivered, or already pending).
+ */
+export async function reopenDelivery(
+  db: Db,
+  key: OccurrenceKey,
+): Promise<{ deliveryId: string; occurrenceDate: string; scheduledAt: string; status: string } | null> {
+  return db.$transaction(async (tx) => {
+    const row = await tx.delivery.findUnique({
+      where: { userId_eventType_occurrenceYear: key },
+    });
+    if (!row) return null;
+    if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
+      await tx.delivery.update({ where: { id: row.id }, data: { status: 'pending' } });
+    }
+    return {
+      deliveryId: row.id,
+      occurrenceDate: row.occurrenceDate.toISOString().slice(0, 10),
+      scheduledAt: row.scheduledAt.toISOString(),
+      status: row.status,
+    };
+  });
+}
+
+/** The latest occurrence year that is settled (delivered, failed or missed): the next plan starts after it. */
+export async function lastSettledYear(db: Db, userId: string, eventType: EventType): Promise<number | null> {
+  const row = await db.delivery.findFirst({
+    where: { userId, eventType, status: { in: ['delivered', ...CLOSED_STATUSES] } },
+    orderBy: { occurrenceYear: 'desc' },
+    select: { occurrenceYear: true },
+  });
+  return row?.occurrenceYear ?? null;
+}
+
+function describeDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;
+  return `${Math.round(minutes / 60)} h`;
 }
 
 export interface AttemptResult {

@@ -1,5 +1,5 @@
 import type { Db } from './client';
-import type { User as UserRow } from '../generated/prisma/client';
+import { Prisma, type User as UserRow } from '../generated/prisma/client';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -29,8 +29,14 @@ export interface UserPage {
 
 const live = { deletedAt: null };
 
-export async function insertUser(db: Db, fields: UserFields): Promise<User> {
-  return toUser(await db.user.create({ data: toRow(fields) }));
+/** Another live user already has this email. */
+export class EmailTakenError extends Error {
+  override name = 'EmailTakenError';
+}
+
+/** Inserts the user, flagged for the reconciler until its workflow is confirmed started. */
+export async function insertUser(db: Db, fields: UserFields, now: Date): Promise<User> {
+  return toUser(await emailChecked(() => db.user.create({ data: { ...toRow(fields), workflowSyncRequestedAt: now } })));
 }
 
 export async function findLiveUser(db: Db, id: string): Promise<User | null> {
@@ -38,20 +44,75 @@ export async function findLiveUser(db: Db, id: string): Promise<User | null> {
   return row ? toUser(row) : null;
 }
 
-export async function updateLiveUser(db: Db, id: string, fields: UserFields): Promise<User | null> {
-  const { count } = await db.user.updateMany({ where: { id, ...live }, data: toRow(fields) });
+/** Saves new fields, flagged for the reconciler until the workflow has taken the schedule. Null if not live. */
+export async function updateLiveUser(db: Db, id: string, fields: UserFields, now: Date): Promise<User | null> {
+  const { count } = await emailChecked(() =>
+    db.user.updateMany({ where: { id, ...live }, data: { ...toRow(fields), workflowSyncRequestedAt: now } }),
+  );
   return count === 0 ? null : findLiveUser(db, id);
 }
 
-/** Marks the user deleted; the row stays for the ledger's history. False if there was no live user. */
+/**
+ * Puts back the fields a rejected change replaced, unless the row changed again since (`expectedUpdatedAt`).
+ * The workflow never took the change, so there is nothing to sync.
+ */
+export async function restoreUser(db: Db, previous: User, expectedUpdatedAt: string): Promise<void> {
+  await db.user.updateMany({
+    where: { id: previous.id, ...live, updatedAt: new Date(expectedUpdatedAt) },
+    data: { ...toRow(previous), workflowSyncRequestedAt: null },
+  });
+}
+
+/**
+ * Marks the user deleted and frees the email; the row stays for the ledger's history. Flagged for the reconciler
+ * until the workflow is confirmed cancelled. False if there was no live user.
+ */
 export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boolean> {
-  const { count } = await db.user.updateMany({ where: { id, ...live }, data: { deletedAt: now } });
+  const { count } = await db.user.updateMany({
+    where: { id, ...live },
+    data: { deletedAt: now, liveEmail: null, workflowSyncRequestedAt: now },
+  });
   return count === 1;
 }
 
-/** Removes a user that never got a workflow (its creation is being undone). */
-export async function removeUnscheduledUser(db: Db, id: string): Promise<void> {
-  await db.user.deleteMany({ where: { id, deliveries: { none: {} } } });
+/** Clears the reconciler's flag if no newer change raised it meanwhile (the flag still holds `requestedAt`). */
+export async function markWorkflowSynced(db: Db, id: string, requestedAt: Date): Promise<void> {
+  // Raw SQL so updated_at keeps meaning "the user changed", not "the flag was cleared".
+  await db.$executeRaw`
+    UPDATE users SET workflow_sync_requested_at = NULL
+    WHERE id = ${id}::uuid AND workflow_sync_requested_at = ${requestedAt}`;
+}
+
+export interface UserAwaitingSync {
+  user: User;
+  deleted: boolean;
+  requestedAt: Date;
+}
+
+/** Users whose workflow has not confirmed their latest change, flagged before `olderThan`, oldest first. */
+export async function usersAwaitingSync(db: Db, olderThan: Date, limit: number): Promise<UserAwaitingSync[]> {
+  const rows = await db.user.findMany({
+    where: { workflowSyncRequestedAt: { lt: olderThan } },
+    orderBy: [{ workflowSyncRequestedAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+  });
+  return rows.map((row) => ({ user: toUser(row), deleted: row.deletedAt !== null, requestedAt: row.workflowSyncRequestedAt! }));
+}
+
+/** Of these ids, the ones that are live users. */
+export async function liveUserIds(db: Db, ids: string[]): Promise<Set<string>> {
+  const rows = await db.user.findMany({ where: { id: { in: ids }, ...live }, select: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}
+
+async function emailChecked<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const uniqueViolation = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+    if (uniqueViolation) throw new EmailTakenError('another user already has this email');
+    throw error;
+  }
 }
 
 /** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id). */
@@ -98,6 +159,7 @@ function toRow(fields: UserFields) {
     birthday: new Date(`${fields.birthday}T00:00:00.000Z`),
     timezone: fields.timezone,
     email: fields.email ?? null,
+    liveEmail: fields.email ? fields.email.toLowerCase() : null,
   };
 }
 

@@ -77,6 +77,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     db,
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    maxLatenessMs: config.MAX_DELIVERY_LATENESS,
   });
   const workerDone = worker.run();
   stops.push(async () => {

@@ -122,3 +122,8 @@ function requireZone(name: string): IANAZone {
   if (!isValidTimezone(name)) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
   return IANAZone.create(name);
 }
+
+/** `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar. */
+export function isValidCalendarDate(value: string): boolean {
+  return DATE_PATTERN.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid;
+}

@@ -3,41 +3,65 @@ import {
   findLiveUser,
   insertUser,
   listLiveUsers,
-  removeUnscheduledUser,
+  markWorkflowSynced,
+  restoreUser,
   softDeleteUser,
   updateLiveUser,
   type User,
   type UserFields,
   type UserPage,
 } from '../db/users';
-import type { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
+import type { NextDelivery } from '../workflows/yearly-greeting';
 
-/** Temporal could not be reached in time; the caller may retry. */
+/** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {
   override name = 'SchedulerUnavailableError';
+  constructor(
+    message: string,
+    readonly user: User | null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The user's workflow refused the change (its validator); the row was put back as it was. */
+export class ScheduleRejectedError extends Error {
+  override name = 'ScheduleRejectedError';
 }
 
 export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Keeps each user's row in Postgres and the user's yearly workflow in Temporal in step. */
+export interface UpdatedUser {
+  user: User;
+  nextDelivery: NextDelivery;
+}
+
+/**
+ * Keeps each user's row in Postgres and the user's yearly workflow in Temporal in step. The row is written first and
+ * flagged; the flag is cleared once Temporal confirmed, and the reconciler finishes whatever an outage interrupted.
+ */
 export class UserService {
   constructor(
     private readonly db: Db,
     private readonly workflows: GreetingWorkflows,
     private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Writes the user, then starts the workflow; if Temporal cannot take it, the write is undone. */
+  /** Writes the user, then starts the workflow. */
   async create(fields: UserFields): Promise<User> {
-    const user = await insertUser(this.db, fields);
+    const requestedAt = this.clock();
+    const user = await insertUser(this.db, fields, requestedAt);
     try {
       await this.workflows.start(user);
     } catch (error) {
-      await removeUnscheduledUser(this.db, user.id);
-      throw this.unavailable('starting the greeting workflow', error, user.id);
+      throw this.unavailable('starting the greeting workflow', error, user);
     }
+    await markWorkflowSynced(this.db, user.id, requestedAt);
     return user;
   }
 
@@ -49,38 +73,50 @@ export class UserService {
     return listLiveUsers(this.db, limit, cursor);
   }
 
-  /** Saves the change, then tells the workflow. The row is the truth: a later PUT re-sends it. */
-  async update(id: string, fields: UserFields): Promise<User | null> {
-    const user = await updateLiveUser(this.db, id, fields);
+  /** Saves the change, then gives the workflow the schedule through an Update and returns its new plan. */
+  async update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
+    const previous = await findLiveUser(this.db, id);
+    if (!previous) return null;
+    const requestedAt = this.clock();
+    const user = await updateLiveUser(this.db, id, fields, requestedAt);
     if (!user) return null;
+    let nextDelivery: NextDelivery;
     try {
-      await this.workflows.reschedule(user);
+      nextDelivery = await this.workflows.changeSchedule(user);
     } catch (error) {
-      throw this.unavailable('rescheduling the greeting workflow', error, id);
+      if (error instanceof WorkflowRejectedError) {
+        await restoreUser(this.db, previous, user.updatedAt);
+        throw new ScheduleRejectedError(error.message, { cause: error });
+      }
+      throw this.unavailable('changing the greeting schedule', error, user);
     }
-    return user;
+    await markWorkflowSynced(this.db, id, requestedAt);
+    return { user, nextDelivery };
   }
 
   /**
    * Marks the user deleted, then cancels the workflow. The mark alone already stops every future delivery (the
-   * delivery activity checks it), so a Temporal outage here is logged, not failed.
+   * delivery activity checks it), so a Temporal outage here is logged and left to the reconciler, not failed.
    */
   async delete(id: string): Promise<boolean> {
-    const deleted = await softDeleteUser(this.db, id, new Date());
+    const requestedAt = this.clock();
+    const deleted = await softDeleteUser(this.db, id, requestedAt);
     if (!deleted) return false;
     try {
       await this.workflows.stop(id);
+      await markWorkflowSynced(this.db, id, requestedAt);
     } catch (error) {
-      this.log.warn('could not cancel the greeting workflow; it will end at its next due time', {
-        userId: id,
-        error: String(error),
-      });
+      this.log.warn('could not cancel the greeting workflow; the reconciler will', { userId: id, error: String(error) });
     }
     return true;
   }
 
-  private unavailable(step: string, cause: unknown, userId: string): SchedulerUnavailableError {
-    this.log.warn(`Temporal unavailable while ${step}`, { userId, error: String(cause) });
-    return new SchedulerUnavailableError(`Temporal is unavailable (${step}); try again`, { cause });
+  private unavailable(step: string, cause: unknown, user: User): SchedulerUnavailableError {
+    this.log.warn(`Temporal unavailable while ${step}`, { userId: user.id, error: String(cause) });
+    return new SchedulerUnavailableError(
+      `the user is saved, but Temporal did not answer while ${step}; the reconciler will finish it once Temporal is back`,
+      user,
+      { cause },
+    );
   }
 }

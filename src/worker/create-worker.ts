@@ -1,5 +1,5 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createDeliveryActivities } from '../activities';
+import { createDeliveryActivities, createPlanningActivities } from '../activities';
 import type { Db } from '../db/client';
 
 export interface GreetingWorkerOptions {
@@ -9,11 +9,13 @@ export interface GreetingWorkerOptions {
   db: Db;
   webhookUrl: string;
   webhookTimeoutMs: number;
+  /** How late a delivery may start and still be sent; null for no limit. */
+  maxLatenessMs: number | null;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
   workflowBundle?: WorkflowBundleOption;
 }
 
-/** A worker that runs the yearly greeting workflows and their delivery activities on one task queue. */
+/** A worker that runs the yearly greeting workflows, their planning and their delivery activities on one task queue. */
 export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -22,10 +24,14 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createDeliveryActivities({
-      db: options.db,
-      webhookUrl: options.webhookUrl,
-      webhookTimeoutMs: options.webhookTimeoutMs,
-    }),
+    activities: {
+      ...createPlanningActivities({ db: options.db }),
+      ...createDeliveryActivities({
+        db: options.db,
+        webhookUrl: options.webhookUrl,
+        webhookTimeoutMs: options.webhookTimeoutMs,
+        maxLatenessMs: options.maxLatenessMs,
+      }),
+    },
   });
 }

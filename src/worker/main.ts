@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       db,
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      maxLatenessMs: config.MAX_DELIVERY_LATENESS,
     });
     // run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
     await worker.run();

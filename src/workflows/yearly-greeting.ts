@@ -1,17 +1,20 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
-  defineSignal,
+  defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import type { DeliveryOutcome } from '../activities';
 import type { EventType } from '../greetings/message';
-import { nextOccurrence, type Occurrence } from '../time/next-occurrence';
+import { isValidCalendarDate, isValidTimezone, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
 
 /** What decides when the greeting is due. Names are not here: the delivery reads them fresh from Postgres. */
 export interface GreetingSchedule {
@@ -27,6 +30,8 @@ export interface YearlyGreetingInput {
   schedule: GreetingSchedule;
   /** Local time of day the greeting is due, `HH:mm` or `HH:mm:ss`. */
   deliveryTime: string;
+  /** Where a Feb 29 date falls in other years; Feb 28 when unset. */
+  leapDayPolicy?: LeapDayPolicy;
   /** The first occurrence year this run may deliver; the year after the last delivery, after continue-as-new. */
   fromYear?: number;
 }
@@ -36,12 +41,23 @@ export interface NextDelivery extends Occurrence {
   timezone: string;
 }
 
-/** The user's date or time zone changed: recompute the due moment, even mid-sleep. */
-export const scheduleChangedSignal = defineSignal<[GreetingSchedule]>('scheduleChanged');
+export interface RedriveRequest {
+  occurrenceYear: number;
+}
+
+/** Change the date or time zone: the sleeping timer moves, and the answer is the new next delivery. */
+export const changeScheduleUpdate = defineUpdate<NextDelivery, [GreetingSchedule]>('changeSchedule');
+/** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */
+export const redriveDeliveryUpdate = defineUpdate<DeliveryOutcome, [RedriveRequest]>('redriveDelivery');
 /** The occurrence the workflow is waiting for (or delivering). */
 export const nextDeliveryQuery = defineQuery<NextDelivery>('nextDelivery');
 
-const { deliverGreeting } = proxyActivities<activities.DeliveryActivities>({
+const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.DeliveryActivities>({
   // One attempt is one webhook call, itself bounded by WEBHOOK_TIMEOUT_MS.
   startToCloseTimeout: '2 minutes',
   // Give up on an occurrence after a day of retries; it is then recorded as failed.
@@ -60,58 +76,138 @@ const { recordDeliveryFailure } = proxyActivities<activities.DeliveryActivities>
 });
 
 /**
- * One person's greeting for one yearly event, forever: sleep until the due moment (DELIVERY_TIME local on the
- * date), deliver once, continue as new for the next year. Cancelling the workflow is how a deletion stops it.
+ * One person's greeting for one yearly event, forever: plan the due moment (DELIVERY_TIME local on the date), sleep
+ * until then, deliver once, continue as new for the next year. A schedule change moves the timer; cancelling the
+ * workflow is how a deletion stops it.
  */
 export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promise<void> {
+  const { userId, eventType } = input;
   let schedule = input.schedule;
-  let scheduleChanged = false;
-  let next = occurrenceFor(schedule, input);
+  // Years before this one are done for this run: the one being delivered, once delivery starts.
+  let notBeforeYear = input.fromYear;
+  let plansInProgress = 0;
+  let replanned = false;
 
-  setHandler(scheduleChangedSignal, (changed) => {
-    schedule = changed;
-    scheduleChanged = true;
+  const plan = async (forSchedule: GreetingSchedule): Promise<Occurrence> => {
+    plansInProgress += 1;
+    try {
+      return await planDelivery({
+        userId,
+        eventType,
+        date: forSchedule.date,
+        timezone: forSchedule.timezone,
+        deliveryTime: input.deliveryTime,
+        leapDayPolicy: input.leapDayPolicy,
+        nowMs: Date.now(),
+        notBeforeYear,
+      });
+    } finally {
+      plansInProgress -= 1;
+    }
+  };
+  const view = (occurrence: Occurrence): NextDelivery => ({ ...occurrence, eventType, timezone: schedule.timezone });
+  let next: Occurrence | undefined;
+  /** Plans for a schedule and adopts the plan unless a later change overtook it meanwhile: the latest change wins. */
+  const replan = async (forSchedule: GreetingSchedule): Promise<void> => {
+    const planned = await plan(forSchedule);
+    if (schedule === forSchedule) {
+      next = planned;
+      replanned = true;
+    }
+  };
+
+  setHandler(nextDeliveryQuery, () => {
+    if (!next) throw new Error('the first delivery is still being planned; ask again in a moment');
+    return view(next);
   });
-  setHandler(nextDeliveryQuery, () => ({ ...next, eventType: input.eventType, timezone: schedule.timezone }));
+  setHandler(
+    changeScheduleUpdate,
+    async (changed) => {
+      schedule = changed;
+      await replan(changed);
+      await condition(() => next !== undefined && plansInProgress === 0);
+      return view(next!);
+    },
+    { validator: validateSchedule },
+  );
+  setHandler(
+    redriveDeliveryUpdate,
+    async ({ occurrenceYear }) => {
+      const { workflowId, runId } = workflowInfo();
+      const key = { userId, eventType, occurrenceYear };
+      try {
+        return await redeliverGreeting({ ...key, workflowId, runId });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        await recordDeliveryFailure({ ...key, reason: failureReason(error) });
+        throw ApplicationFailure.nonRetryable(`re-drive of ${occurrenceYear} failed: ${failureReason(error)}`, 'RedriveFailed');
+      }
+    },
+    { validator: validateRedrive },
+  );
 
-  // Sleep until due; a schedule change interrupts the sleep and the due moment is computed again.
+  // The due moment comes from a local activity, so it is recorded in history and stays fixed under replay.
+  await replan(schedule);
+  await condition(() => next !== undefined);
+
+  // Sleep until due; a schedule change interrupts the sleep and the loop sleeps until the new due moment.
   for (;;) {
-    const untilDue = next.epochMs - Date.now();
-    if (untilDue <= 0) break;
-    const changed = await condition(() => scheduleChanged, untilDue);
-    if (!changed) break;
-    scheduleChanged = false;
-    next = occurrenceFor(schedule, input);
+    const untilDue = next!.epochMs - Date.now();
+    if (untilDue > 0) {
+      replanned = false;
+      if (await condition(() => replanned, untilDue)) continue;
+    }
+    // Due: but a change being planned right now decides first.
+    if (plansInProgress === 0) break;
+    await condition(() => plansInProgress === 0);
   }
 
+  const due = next!;
+  notBeforeYear = due.year + 1;
+  const outcome = await deliver(due, input);
+  if (outcome === 'user-deleted') return;
+
+  // Let a re-drive or a change still in progress finish before this run hands over to the next.
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof yearlyGreetingWorkflow>({ ...input, schedule, fromYear: due.year + 1 });
+}
+
+/** Delivers one occurrence; a delivery that finally fails is recorded and the year moves on. */
+async function deliver(due: Occurrence, input: YearlyGreetingInput): Promise<DeliveryOutcome['outcome'] | 'failed'> {
   const { workflowId, runId } = workflowInfo();
-  const key = { userId: input.userId, eventType: input.eventType, occurrenceYear: next.year };
+  const key = { userId: input.userId, eventType: input.eventType, occurrenceYear: due.year };
   try {
     const result = await deliverGreeting({
       ...key,
-      occurrenceDate: next.localDate,
-      scheduledAt: next.instant,
+      occurrenceDate: due.localDate,
+      scheduledAt: due.instant,
       workflowId,
       runId,
     });
-    if (result.outcome === 'user-deleted') return;
+    return result.outcome;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The receiver rejected the greeting or never took it within the retry window: record it, move to next year.
     await recordDeliveryFailure({ ...key, reason: failureReason(error) });
+    return 'failed';
   }
-
-  await continueAsNew<typeof yearlyGreetingWorkflow>({ ...input, schedule, fromYear: next.year + 1 });
 }
 
-function occurrenceFor(schedule: GreetingSchedule, input: YearlyGreetingInput): Occurrence {
-  return nextOccurrence({
-    date: schedule.date,
-    timezone: schedule.timezone,
-    deliveryTime: input.deliveryTime,
-    nowMs: Date.now(),
-    notBeforeYear: input.fromYear,
-  });
+/** Refuses a change this worker could not plan (e.g. a zone its time-zone data does not know) before it is accepted. */
+function validateSchedule(changed: GreetingSchedule): void {
+  if (typeof changed?.date !== 'string' || !isValidCalendarDate(changed.date)) {
+    throw new Error(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
+  }
+  if (typeof changed.timezone !== 'string' || !isValidTimezone(changed.timezone)) {
+    throw new Error(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
+  }
+}
+
+function validateRedrive(request: RedriveRequest): void {
+  const year = request?.occurrenceYear;
+  if (!Number.isInteger(year) || year < 1900 || year > 9999) {
+    throw new Error(`not an occurrence year: ${JSON.stringify(year)}`);
+  }
 }
 
 function failureReason(failure: ActivityFailure): string {

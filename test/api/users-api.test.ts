@@ -3,22 +3,31 @@ import type { RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import { createDb, type Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import type { Worker } from '@temporalio/worker';
+import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
 import { call, silentLog, startApi } from '../support/service';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 let api: RunningHttpServer;
+let worker: Worker;
+let workerRun: Promise<void>;
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1815-12-10', timezone: 'Europe/London' };
 
 beforeAll(async () => {
   env = await startTimeSkippingServer();
   db = testDb();
-  api = await startApi(env, { db, taskQueue: uniqueTaskQueue('api') });
+  const taskQueue = uniqueTaskQueue('api');
+  api = await startApi(env, { db, taskQueue });
+  // PUT answers with the workflow's new plan, so a worker runs; no birthday here comes due during the file.
+  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+  workerRun = worker.run();
 });
 
 afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
   await api?.close();
   await env?.teardown();
   await db?.$disconnect();
@@ -97,7 +106,7 @@ describe('POST /users', () => {
     expectErrorBody(await response.json(), 'payload_too_large');
   });
 
-  test('answers 503 and keeps no user when Temporal cannot start the workflow', async () => {
+  test('answers 503 with the saved user, flagged for the reconciler, when Temporal cannot start the workflow', async () => {
     const unreachable = await startTimeSkippingServer();
     const app = createServiceApp({
       db,
@@ -116,8 +125,12 @@ describe('POST /users', () => {
     });
 
     expect(response.status).toBe(503);
-    expectErrorBody(await response.json(), 'scheduler_unavailable');
-    expect(await db.user.count()).toBe(before);
+    const body = await response.json();
+    expect(body.error).toEqual({ code: 'scheduler_unavailable', message: expect.any(String), details: [] });
+    expect(body.user).toMatchObject({ ...ada, id: expect.any(String) });
+    expect(await db.user.count()).toBe(before + 1);
+    const row = await db.user.findUniqueOrThrow({ where: { id: body.user.id } });
+    expect(row.workflowSyncRequestedAt).not.toBeNull();
   });
 });
 

@@ -43,7 +43,7 @@ export function uniqueTaskQueue(label: string): string {
 /** The real worker (real activities, real Postgres) on the given environment. */
 export function createTestWorker(
   env: TestWorkflowEnvironment,
-  options: { db: Db; taskQueue: string; webhookUrl: string; webhookTimeoutMs?: number },
+  options: { db: Db; taskQueue: string; webhookUrl: string; webhookTimeoutMs?: number; maxLatenessMs?: number | null },
 ): Promise<Worker> {
   return createGreetingWorker({
     connection: env.nativeConnection,
@@ -52,6 +52,7 @@ export function createTestWorker(
     db: options.db,
     webhookUrl: options.webhookUrl,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
+    maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
   });
 }

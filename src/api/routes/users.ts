@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { InvalidCursorError } from '../../db/users';
-import { SchedulerUnavailableError, type UserService } from '../../users/user-service';
+import { EmailTakenError, InvalidCursorError } from '../../db/users';
+import { ScheduleRejectedError, SchedulerUnavailableError, type UserService } from '../../users/user-service';
 import { ApiError, validationError } from '../errors';
 import { listQuerySchema, userBodySchema, userIdSchema } from '../schemas';
 
@@ -34,7 +34,8 @@ export function userRoutes(users: UserService): Hono {
   routes.put('/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     const body = parseUserBody(await readJson(c));
-    return c.json(found(await scheduling(() => users.update(id, body)), id));
+    const { user, nextDelivery } = found(await scheduling(() => users.update(id, body)), id);
+    return c.json({ ...user, nextDelivery });
   });
 
   routes.delete('/:id', async (c) => {
@@ -64,7 +65,7 @@ function parseUserBody(body: unknown) {
   return parsed.data;
 }
 
-function parseId(raw: string): string {
+export function parseId(raw: string): string {
   const parsed = userIdSchema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid_id', 'the user id is not a UUID', [{ path: 'id', message: 'expected a UUID' }]);
   return parsed.data.toLowerCase();
@@ -80,7 +81,13 @@ async function scheduling<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof SchedulerUnavailableError) {
-      throw new ApiError(503, 'scheduler_unavailable', error.message);
+      throw new ApiError(503, 'scheduler_unavailable', error.message, [], { user: error.user });
+    }
+    if (error instanceof EmailTakenError) {
+      throw new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]);
+    }
+    if (error instanceof ScheduleRejectedError) {
+      throw new ApiError(422, 'schedule_rejected', `the user's workflow refused the change: ${error.message}`);
     }
     throw error;
   }

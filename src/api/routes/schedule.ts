@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { WorkflowNotRunningError, WorkflowRejectedError } from '../../temporal/greeting-workflows';
+import {
+  DeliveryNotFoundError,
+  DeliveryNotRetryableError,
+  UserNotFoundError,
+  type UserSchedule,
+} from '../../users/user-schedule';
+import { ApiError } from '../errors';
+import { userIdSchema } from '../schemas';
+import { parseId } from './users';
+
+/** What a user's workflow plans (`/users/:id/next-delivery`) and an operator's re-drive of a failed delivery. */
+export function scheduleRoutes(schedule: UserSchedule): Hono {
+  const routes = new Hono();
+
+  routes.get('/:id/next-delivery', async (c) => {
+    const id = parseId(c.req.param('id'));
+    const next = await mapped(() => schedule.nextDelivery(id));
+    if (!next) {
+      throw new ApiError(409, 'workflow_not_running', `the greeting workflow of user ${id} is not running; the reconciler will start it`);
+    }
+    return c.json({
+      eventType: next.eventType,
+      occurrenceYear: next.year,
+      occurrenceDate: next.localDate,
+      timezone: next.timezone,
+      instant: next.instant,
+      localDateTime: next.localDateTime,
+    });
+  });
+
+  routes.post('/:id/deliveries/:deliveryId/retry', async (c) => {
+    const id = parseId(c.req.param('id'));
+    const deliveryId = userIdSchema.safeParse(c.req.param('deliveryId'));
+    if (!deliveryId.success) {
+      throw new ApiError(400, 'invalid_id', 'the delivery id is not a UUID', [{ path: 'deliveryId', message: 'expected a UUID' }]);
+    }
+    const accepted = await mapped(() => schedule.redrive(id, deliveryId.data.toLowerCase()));
+    return c.json({ ...accepted, status: 'accepted' }, 202);
+  });
+
+  return routes;
+}
+
+async function mapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof UserNotFoundError) throw new ApiError(404, 'user_not_found', error.message);
+    if (error instanceof DeliveryNotFoundError) throw new ApiError(404, 'delivery_not_found', error.message);
+    if (error instanceof DeliveryNotRetryableError) throw new ApiError(409, 'delivery_not_retryable', error.message);
+    if (error instanceof WorkflowNotRunningError) throw new ApiError(409, 'workflow_not_running', error.message);
+    if (error instanceof WorkflowRejectedError) throw new ApiError(409, 'redrive_rejected', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Db } from '../db/client';
+import { CLOSED_STATUSES } from '../db/ledger';
+import { findLiveUser } from '../db/users';
+import type { GreetingWorkflows } from '../temporal/greeting-workflows';
+import type { NextDelivery } from '../workflows/yearly-greeting';
+
+export class UserNotFoundError extends Error {
+  override name = 'UserNotFoundError';
+}
+
+export class DeliveryNotFoundError extends Error {
+  override name = 'DeliveryNotFoundError';
+}
+
+/** The delivery is not failed or missed: there is nothing to re-drive. */
+export class DeliveryNotRetryableError extends Error {
+  override name = 'DeliveryNotRetryableError';
+}
+
+/** What a user's workflow plans, and an operator's re-drive of an occurrence that did not go out. */
+export class UserSchedule {
+  constructor(
+    private readonly db: Db,
+    private readonly workflows: GreetingWorkflows,
+  ) {}
+
+  /** The next delivery, read from the user's workflow; null when the workflow is not running. */
+  async nextDelivery(userId: string): Promise<NextDelivery | null> {
+    if (!(await findLiveUser(this.db, userId))) throw new UserNotFoundError(`no user with id ${userId}`);
+    return this.workflows.nextDelivery(userId);
+  }
+
+  /**
+   * Hands a failed or missed delivery to the user's workflow to send again. The ledger row stays the guard: the
+   * workflow's activity reopens it and a delivered row is never sent twice. Returns the occurrence year.
+   */
+  async redrive(userId: string, deliveryId: string): Promise<{ deliveryId: string; occurrenceYear: number }> {
+    if (!(await findLiveUser(this.db, userId))) throw new UserNotFoundError(`no user with id ${userId}`);
+    const delivery = await this.db.delivery.findFirst({ where: { id: deliveryId, userId } });
+    if (!delivery) throw new DeliveryNotFoundError(`user ${userId} has no delivery ${deliveryId}`);
+    if (!(CLOSED_STATUSES as readonly string[]).includes(delivery.status)) {
+      throw new DeliveryNotRetryableError(
+        `delivery ${deliveryId} is ${delivery.status}; only failed or missed deliveries can be retried`,
+      );
+    }
+    await this.workflows.redrive(userId, delivery.occurrenceYear);
+    return { deliveryId, occurrenceYear: delivery.occurrenceYear };
+  }
+}
