@@ -48,6 +48,8 @@ const configSchema = z.object({
     .default(24 * 3_600_000),
   /** How often the worker's reconciler looks for users and workflows out of step. */
   RECONCILE_INTERVAL: duration.default(60_000),
+  /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */
+  RECONCILE_FULL_SWEEP_INTERVAL: duration.default(3_600_000),
   /** Local time of day messages are due, `HH:mm` (seconds allowed: `HH:mm:ss`). */
   DELIVERY_TIME: z
     .string()

@@ -187,12 +187,17 @@ export async function markDelivered(db: Db, deliveryId: string, result: AttemptR
   });
 }
 
-/** The attempt failed in a way worth retrying: the row waits for the next attempt. */
+/**
+ * The attempt failed in a way worth retrying: the row waits for the next attempt, or is cancelled if the user was
+ * deleted while the attempt was in flight (no attempt will follow).
+ */
 export async function markRetryPending(db: Db, deliveryId: string, result: AttemptResult): Promise<void> {
-  await db.delivery.updateMany({
-    where: { id: deliveryId, status: 'sending' },
-    data: { status: 'pending', responseStatus: result.responseStatus, lastError: result.error },
-  });
+  await db.$executeRaw`
+    UPDATE deliveries d
+    SET status = (CASE WHEN u.deleted_at IS NULL THEN 'pending' ELSE 'cancelled' END)::delivery_status,
+        response_status = ${result.responseStatus}, last_error = ${result.error}, updated_at = now()
+    FROM users u
+    WHERE d.id = ${deliveryId}::uuid AND d.status = 'sending' AND u.id = d.user_id`;
 }
 
 /** No more attempts will be made (rejected by the receiver, or retries exhausted). Never overrides a delivery. */

@@ -68,11 +68,18 @@ export async function restoreUser(db: Db, previous: User, expectedUpdatedAt: str
  * until the workflow is confirmed cancelled. False if there was no live user.
  */
 export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boolean> {
-  const { count } = await db.user.updateMany({
-    where: { id, ...live },
-    data: { deletedAt: now, liveEmail: null, workflowSyncRequestedAt: now },
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.user.updateMany({
+      where: { id, ...live },
+      data: { deletedAt: now, liveEmail: null, workflowSyncRequestedAt: now },
+    });
+    // Occurrences waiting for an attempt will get none; one in flight settles itself when its attempt ends.
+    await tx.delivery.updateMany({
+      where: { userId: id, status: 'pending' },
+      data: { status: 'cancelled', lastError: 'user deleted before delivery' },
+    });
+    return count === 1;
   });
-  return count === 1;
 }
 
 /** Clears the reconciler's flag if no newer change raised it meanwhile (the flag still holds `requestedAt`). */

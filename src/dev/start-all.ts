@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate';
 import { startHttpServer } from '../api/http-server';
 import { createServiceApp } from '../api/service-app';
 import { consoleLog } from '../logging/console-logger';
+import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker } from '../worker/create-worker';
@@ -87,6 +88,8 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
 
   const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
+  const reconciler = startReconcilerForWorker(config, db, temporal, consoleLog('reconcile'));
+  stops.push(reconciler.stop);
   const app = createServiceApp({
     db,
     temporal,

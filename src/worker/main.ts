@@ -2,13 +2,22 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
+import { consoleLog } from '../logging/console-logger';
+import { startReconcilerForWorker } from '../reconciler/start-for-worker';
+import { connectClient } from '../temporal/connect';
 import { createGreetingWorker } from './create-worker';
 
-/** Runs a worker against an existing Temporal and Postgres (`npm run worker`); `npm start` runs one in-process. */
+/**
+ * Runs a worker against an existing Temporal and Postgres (`npm run worker`), with the reconciler beside it;
+ * `npm start` runs the same in-process.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const connection = await NativeConnection.connect({ address: requireSetting(config, 'TEMPORAL_ADDRESS') });
+  const address = requireSetting(config, 'TEMPORAL_ADDRESS');
+  const connection = await NativeConnection.connect({ address });
+  const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+  const reconciler = startReconcilerForWorker(config, db, client, consoleLog('reconcile'));
   try {
     const worker = await createGreetingWorker({
       connection,
@@ -22,6 +31,8 @@ async function main(): Promise<void> {
     // run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
     await worker.run();
   } finally {
+    await reconciler.stop();
+    await client.connection.close();
     await connection.close();
     await db.$disconnect();
   }

@@ -125,7 +125,7 @@ describe('POST /users', () => {
     });
 
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body: any = await response.json();
     expect(body.error).toEqual({ code: 'scheduler_unavailable', message: expect.any(String), details: [] });
     expect(body.user).toMatchObject({ ...ada, id: expect.any(String) });
     expect(await db.user.count()).toBe(before + 1);

@@ -1,13 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { RunningHttpServer } from '../../src/api/http-server';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
-import { call, startApi } from '../support/service';
-import { startTestReceiver, type ReceiverOptions, type TestReceiver } from '../support/test-receiver';
+import { call } from '../support/service';
+import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -30,48 +28,12 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
-interface Stack {
-  api: RunningHttpServer;
-  receiver: TestReceiver;
-  worker: Worker;
-}
-
-/** API, worker and receiver on a task queue of their own; `body` runs while the worker runs. */
-async function withStack(receiverOptions: ReceiverOptions, body: (stack: Stack) => Promise<void>): Promise<void> {
-  const taskQueue = uniqueTaskQueue('e2e');
-  const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), ...receiverOptions });
-  const api = await startApi(env, { db, taskQueue });
-  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
-  try {
-    await worker.runUntil(() => body({ api, receiver, worker }));
-  } finally {
-    await api.close();
-    await receiver.close();
-  }
-}
-
-async function createUserDueIn(api: RunningHttpServer, days: number) {
-  const person = personWithBirthdayIn(days, await env.currentTimeMs(), 'Asia/Kolkata');
-  const created = await call(api.url, 'POST', '/users', person);
-  expect(created.status).toBe(201);
-  return created.body as { id: string; firstName: string; lastName: string };
-}
-
-async function nextDueMs(userId: string): Promise<number> {
-  const next = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).query(nextDeliveryQuery);
-  return next.epochMs;
-}
-
-async function skipPast(dueMs: number): Promise<void> {
-  await env.sleep(dueMs - (await env.currentTimeMs()) + 1_000);
-}
-
 test('POST /users, then on the birthday the real activity writes the ledger and the receiver gets exactly one POST', async () => {
-  await withStack({}, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 3);
-    const dueMs = await nextDueMs(user.id);
+  await withStack(env, db, {}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 3);
+    const dueMs = await nextDueMs(env, user.id);
 
-    await skipPast(dueMs);
+    await skipPast(env, dueMs);
     const [request] = await receiver.waitForRequests(1);
     // Another day passes: still exactly one.
     await env.sleep('1 day');
@@ -85,14 +47,14 @@ test('POST /users, then on the birthday the real activity writes the ledger and 
     expect(ledger[0]!.scheduledAt.getTime()).toBe(dueMs);
     expect(ledger[0]!.id).toBe(request!.body.deliveryId);
     // The workflow went on to next year.
-    expect(await nextDueMs(user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+    expect(await nextDueMs(env, user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
   });
 });
 
 test('a retried POST /users for the same person creates another user, each with one workflow', async () => {
-  await withStack({}, async ({ api }) => {
-    const first = await createUserDueIn(api, 5);
-    const second = await createUserDueIn(api, 5);
+  await withStack(env, db, {}, async ({ api }) => {
+    const first = await createUserDueIn(env, api, 5);
+    const second = await createUserDueIn(env, api, 5);
     expect(second.id).not.toBe(first.id);
     for (const id of [first.id, second.id]) {
       const description = await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
@@ -102,9 +64,9 @@ test('a retried POST /users for the same person creates another user, each with 
 });
 
 test('the receiver fails twice with 503, then succeeds: three attempts with one key, one delivery in the ledger', async () => {
-  await withStack({ statusFor: (n) => (n <= 2 ? 503 : 200) }, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 2);
-    await skipPast(await nextDueMs(user.id));
+  await withStack(env, db, { receiver: { statusFor: (n) => (n <= 2 ? 503 : 200) } }, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 2);
+    await skipPast(env, await nextDueMs(env, user.id));
     // The retries' backoff (10 s, then 20 s) passes in skipped time.
     await env.sleep('1 day');
     const requests = receiver.requests;
@@ -118,10 +80,10 @@ test('the receiver fails twice with 503, then succeeds: three attempts with one 
 });
 
 test('the receiver rejects with 400: no retry, the ledger says failed, and next year is scheduled', async () => {
-  await withStack({ statusFor: () => 400 }, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 2);
-    const dueMs = await nextDueMs(user.id);
-    await skipPast(dueMs);
+  await withStack(env, db, { receiver: { statusFor: () => 400 } }, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 2);
+    const dueMs = await nextDueMs(env, user.id);
+    await skipPast(env, dueMs);
     await receiver.waitForRequests(1);
     await env.sleep('1 day');
 
@@ -129,16 +91,23 @@ test('the receiver rejects with 400: no retry, the ledger says failed, and next 
     const [row] = await deliveriesOf(db, user.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 1, responseStatus: 400 });
     expect(row!.lastError).toMatch(/HTTP 400/);
-    expect(await nextDueMs(user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+    expect(await nextDueMs(env, user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
   });
 });
 
 test('a 429 with Retry-After is retried after the delay the receiver asked for', async () => {
   await withStack(
-    { statusFor: (n) => (n === 1 ? 429 : 200), headersFor: (n): Record<string, string> => (n === 1 ? { 'retry-after': '120' } : {}) },
+    env,
+    db,
+    {
+      receiver: {
+        statusFor: (n) => (n === 1 ? 429 : 200),
+        headersFor: (n): Record<string, string> => (n === 1 ? { 'retry-after': '120' } : {}),
+      },
+    },
     async ({ api, receiver }) => {
-      const user = await createUserDueIn(api, 2);
-      await skipPast(await nextDueMs(user.id));
+      const user = await createUserDueIn(env, api, 2);
+      await skipPast(env, await nextDueMs(env, user.id));
       await env.sleep('1 day');
       const requests = await receiver.waitForRequests(2);
 
@@ -151,12 +120,12 @@ test('a 429 with Retry-After is retried after the delay the receiver asked for',
 });
 
 test('DELETE /users/:id cancels the workflow and nothing is ever sent for that user', async () => {
-  await withStack({}, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 2);
-    const dueMs = await nextDueMs(user.id);
+  await withStack(env, db, {}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 2);
+    const dueMs = await nextDueMs(env, user.id);
 
     expect((await call(api.url, 'DELETE', `/users/${user.id}`)).status).toBe(204);
-    await skipPast(dueMs);
+    await skipPast(env, dueMs);
     await env.sleep('1 day');
 
     const description = await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).describe();
@@ -169,13 +138,13 @@ test('DELETE /users/:id cancels the workflow and nothing is ever sent for that u
 });
 
 test('a user deleted while Temporal could not be told is still never greeted: the activity checks Postgres', async () => {
-  await withStack({}, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 2);
-    const dueMs = await nextDueMs(user.id);
+  await withStack(env, db, {}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 2);
+    const dueMs = await nextDueMs(env, user.id);
     // The row is marked deleted but the workflow is not cancelled, as when DELETE could not reach Temporal.
     await db.user.update({ where: { id: user.id }, data: { deletedAt: new Date() } });
 
-    await skipPast(dueMs);
+    await skipPast(env, dueMs);
     const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
     await handle.result();
 
@@ -187,9 +156,9 @@ test('a user deleted while Temporal could not be told is still never greeted: th
 });
 
 test('PUT /users/:id moves the running timer to the new birthday and time zone', async () => {
-  await withStack({}, async ({ api, receiver }) => {
-    const user = await createUserDueIn(api, 30);
-    const before = await nextDueMs(user.id);
+  await withStack(env, db, {}, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 30);
+    const before = await nextDueMs(env, user.id);
     const now = await env.currentTimeMs();
     const moved = personWithBirthdayIn(3, now, 'America/Los_Angeles');
 
@@ -202,8 +171,10 @@ test('PUT /users/:id moves the running timer to the new birthday and time zone',
     expect(next.epochMs).toBeLessThan(before);
     expect(next.localDateTime).toMatch(/T09:00:00\.000-0[78]:00$/);
     expect(next.timezone).toBe('America/Los_Angeles');
+    // The PUT answered with the workflow's new plan.
+    expect(updated.body.nextDelivery).toMatchObject({ instant: next.instant, timezone: 'America/Los_Angeles' });
 
-    await skipPast(next.epochMs);
+    await skipPast(env, next.epochMs);
     const [request] = await receiver.waitForRequests(1);
     // The message uses the name as it is at delivery time.
     expect(request!.body.message).toBe("Hey, Grace Hopper it's your birthday");

@@ -24,3 +24,20 @@ export async function createUserRow(db: Db, fields: UserFields): Promise<User> {
 export function deliveriesOf(db: Db, userId: string) {
   return db.delivery.findMany({ where: { userId }, orderBy: { occurrenceYear: 'asc' } });
 }
+
+/**
+ * A fixed-offset IANA zone (`Etc/GMT±N`) where the local hour at `nowMs` is `localHour`, so a test can be before or
+ * after 09:00 local whatever time it runs. `Etc/GMT-5` is UTC+5: the sign is inverted by the IANA convention.
+ */
+export function zoneWithLocalHour(nowMs: number, localHour: number): string {
+  const utcHour = new Date(nowMs).getUTCHours();
+  let offset = (((localHour - utcHour) % 24) + 24) % 24;
+  if (offset > 14) offset -= 24;
+  if (offset === 0) return 'Etc/GMT';
+  return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
+/** Today's date in `timezone` at `nowMs`, as `YYYY-MM-DD`. */
+export function localDate(nowMs: number, timezone: string): string {
+  return DateTime.fromMillis(nowMs, { zone: timezone }).toISODate()!;
+}

@@ -1,0 +1,35 @@
+import { loadConfig } from '../config/config';
+import { requireSetting } from '../config/require-setting';
+import { createDb } from '../db/client';
+import { consoleLog } from '../logging/console-logger';
+import { connectClient } from '../temporal/connect';
+import { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { reconcile } from './reconcile';
+
+/** `npm run reconcile`: one full pass now, e.g. after an outage or a restore; prints what it fixed. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = createDb(requireSetting(config, 'DATABASE_URL'));
+  const client = await connectClient({ address: requireSetting(config, 'TEMPORAL_ADDRESS'), namespace: config.TEMPORAL_NAMESPACE });
+  try {
+    const workflows = new GreetingWorkflows(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      deliveryTime: config.DELIVERY_TIME,
+      callTimeoutMs: 10_000,
+    });
+    const report = await reconcile(
+      { db, client, workflows, taskQueue: config.TEMPORAL_TASK_QUEUE, log: consoleLog('reconcile'), graceMs: 0 },
+      { fullSweep: true },
+    );
+    console.log(JSON.stringify(report));
+    if (report.failed > 0) process.exitCode = 1;
+  } finally {
+    await client.connection.close();
+    await db.$disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import type { Db } from '../../src/db/client';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { createTestWorker, uniqueTaskQueue } from './environment';
+import { personWithBirthdayIn } from './fixtures';
+import { call, startApi } from './service';
+import { startTestReceiver, type ReceiverOptions, type TestReceiver } from './test-receiver';
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  api: RunningHttpServer;
+  receiver: TestReceiver;
+  worker: Worker;
+  taskQueue: string;
+}
+
+export interface StackOptions {
+  receiver?: ReceiverOptions;
+  maxLatenessMs?: number | null;
+  deliveryTime?: string;
+}
+
+/** API, worker and receiver on a task queue of their own, on the given server; `body` runs while the worker runs. */
+export async function withStack(
+  env: TestWorkflowEnvironment,
+  db: Db,
+  options: StackOptions,
+  body: (stack: Stack) => Promise<void>,
+): Promise<void> {
+  const taskQueue = uniqueTaskQueue('stack');
+  const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), ...options.receiver });
+  const api = await startApi(env, { db, taskQueue, deliveryTime: options.deliveryTime });
+  const worker = await createTestWorker(env, {
+    db,
+    taskQueue,
+    webhookUrl: receiver.url,
+    maxLatenessMs: options.maxLatenessMs,
+  });
+  try {
+    await worker.runUntil(() => body({ env, api, receiver, worker, taskQueue }));
+  } finally {
+    await api.close();
+    await receiver.close();
+  }
+}
+
+/** Creates a user over HTTP whose birthday is `days` days ahead in `timezone`. */
+export async function createUserDueIn(
+  env: TestWorkflowEnvironment,
+  api: RunningHttpServer,
+  days: number,
+  timezone = 'Asia/Kolkata',
+) {
+  const person = personWithBirthdayIn(days, await env.currentTimeMs(), timezone);
+  const created = await call(api.url, 'POST', '/users', person);
+  if (created.status !== 201) throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body as { id: string; firstName: string; lastName: string; birthday: string; timezone: string };
+}
+
+/** The due instant the user's workflow plans, asked of the workflow itself. */
+export async function nextDueMs(env: TestWorkflowEnvironment, userId: string): Promise<number> {
+  const next = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).query(nextDeliveryQuery);
+  return next.epochMs;
+}
+
+/** Skips the server's time to one second past `dueMs`. */
+export async function skipPast(env: TestWorkflowEnvironment, dueMs: number): Promise<void> {
+  await env.sleep(dueMs - (await env.currentTimeMs()) + 1_000);
+}
