@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { lastSettledYear } from '../db/ledger';
+import { findLiveUser } from '../db/users';
 import type { EventType } from '../greetings/message';
 import { nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
 
@@ -22,9 +23,11 @@ export function createPlanningActivities(deps: { db: Db }) {
     /**
      * The next due moment of a user's yearly event, after the last occurrence the ledger has settled, so a changed
      * date never earns a second delivery in a year already delivered. Run as a local activity: its answer is kept
-     * in the workflow's history, and a replay never recomputes it with newer time-zone rules.
+     * in the workflow's history, and a replay never recomputes it with newer time-zone rules. Null when the user is
+     * deleted: a workflow started in a race with a DELETE ends at once.
      */
-    async planDelivery(input: PlanDeliveryInput): Promise<Occurrence> {
+    async planDelivery(input: PlanDeliveryInput): Promise<Occurrence | null> {
+      if (!(await findLiveUser(deps.db, input.userId))) return null;
       const settled = await lastSettledYear(deps.db, input.userId, input.eventType);
       const notBeforeYear = Math.max(input.notBeforeYear ?? 0, settled === null ? 0 : settled + 1);
       return nextOccurrence({

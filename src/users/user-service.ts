@@ -85,6 +85,8 @@ export class UserService {
       nextDelivery = await this.workflows.changeSchedule(user);
     } catch (error) {
       if (error instanceof WorkflowRejectedError) {
+        // Deleted meanwhile (a DELETE racing this PUT): the workflow refused because the user is gone.
+        if (!(await findLiveUser(this.db, id))) return null;
         await restoreUser(this.db, previous, user.updatedAt);
         throw new ScheduleRejectedError(error.message, { cause: error });
       }

@@ -88,7 +88,7 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
   let plansInProgress = 0;
   let replanned = false;
 
-  const plan = async (forSchedule: GreetingSchedule): Promise<Occurrence> => {
+  const plan = async (forSchedule: GreetingSchedule): Promise<Occurrence | null> => {
     plansInProgress += 1;
     try {
       return await planDelivery({
@@ -107,9 +107,14 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
   };
   const view = (occurrence: Occurrence): NextDelivery => ({ ...occurrence, eventType, timezone: schedule.timezone });
   let next: Occurrence | undefined;
+  let userDeleted = false;
   /** Plans for a schedule and adopts the plan unless a later change overtook it meanwhile: the latest change wins. */
   const replan = async (forSchedule: GreetingSchedule): Promise<void> => {
     const planned = await plan(forSchedule);
+    if (planned === null) {
+      userDeleted = true;
+      return;
+    }
     if (schedule === forSchedule) {
       next = planned;
       replanned = true;
@@ -125,6 +130,7 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
     async (changed) => {
       schedule = changed;
       await replan(changed);
+      if (userDeleted) throw ApplicationFailure.nonRetryable(`user ${userId} is deleted`, 'UserDeleted');
       await condition(() => next !== undefined && plansInProgress === 0);
       return view(next!);
     },
@@ -148,14 +154,19 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
 
   // The due moment comes from a local activity, so it is recorded in history and stays fixed under replay.
   await replan(schedule);
-  await condition(() => next !== undefined);
+  await condition(() => next !== undefined || userDeleted);
+  // Started for a user deleted meanwhile (a race with DELETE): nothing to do, ever.
+  if (userDeleted) return;
 
   // Sleep until due; a schedule change interrupts the sleep and the loop sleeps until the new due moment.
   for (;;) {
     const untilDue = next!.epochMs - Date.now();
     if (untilDue > 0) {
       replanned = false;
-      if (await condition(() => replanned, untilDue)) continue;
+      if (await condition(() => replanned || userDeleted, untilDue)) {
+        if (userDeleted) return;
+        continue;
+      }
     }
     // Due: but a change being planned right now decides first.
     if (plansInProgress === 0) break;
