@@ -64,6 +64,12 @@ describe('nextOccurrence: 09:00 local on the birthday', () => {
     expect(next('1990-12-29', 'Pacific/Apia', '2011-01-01T00:00:00Z').instant).toBe('2011-12-29T19:00:00.000Z');
     expect(next('1990-12-31', 'Pacific/Apia', '2011-01-01T00:00:00Z').instant).toBe('2011-12-30T19:00:00.000Z');
   });
+
+  test('Africa/Monrovia kept -00:44:30 until 1972: localDateTime keeps the seconds and names the due instant', () => {
+    const occurrence = next('1990-06-01', 'Africa/Monrovia', '1971-01-01T00:00:00Z');
+    expect(occurrence.instant).toBe('1971-06-01T09:44:30.000Z');
+    expect(occurrence.localDateTime).toBe('1971-06-01T09:00:00.000-00:44:30');
+  });
 });
 
 describe('nextOccurrence: Feb 29 birthdays', () => {
