@@ -1,7 +1,8 @@
 import { DateTime, IANAZone } from 'luxon';
 
-/** What to do with a Feb 29 date in a year that has no Feb 29. */
-export type LeapDayPolicy = 'feb28' | 'mar1';
+/** What to do with a Feb 29 date in a year that has no Feb 29: greet on Feb 28 or on Mar 1. */
+export const LEAP_DAY_POLICIES = ['feb28', 'mar1'] as const;
+export type LeapDayPolicy = (typeof LEAP_DAY_POLICIES)[number];
 
 export interface OccurrenceQuery {
   /** The yearly date as `YYYY-MM-DD` (a birthday: only month and day matter). */
