@@ -2,22 +2,90 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isValidTimezone } from '../time/next-occurrence';
 
-/** `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023). */
-const calendarDate = z
+/** The current time in epoch milliseconds. */
+export type Clock = () => number;
+
+type Rule = [holds: (value: string) => boolean, message: string];
+
+/** Checks rules in order and reports the first one broken, so that one bad value gets one message. */
+function firstBroken(...rules: Rule[]) {
+  return (value: string, ctx: z.RefinementCtx<string>) => {
+    const broken = rules.find(([holds]) => !holds(value));
+    if (broken) ctx.addIssue({ code: 'custom', message: broken[1], input: value });
+  };
+}
+
+const EARLIEST_BIRTHDAY = '1900-01-01';
+/** The first zone to start each day (Kiribati's Line Islands): no later date has begun anywhere on Earth. */
+const FIRST_ZONE_OF_THE_DAY = 'UTC+14';
+
+/** `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. */
+const birthday = z.string().superRefine(
+  firstBroken(
+    [(value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'expected a date as YYYY-MM-DD'],
+    [(value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'not a real calendar date'],
+    [(value) => value >= EARLIEST_BIRTHDAY, `must not be before ${EARLIEST_BIRTHDAY}`],
+  ),
+);
+
+const MAX_NAME_LENGTH = 100;
+/** Letters and combining marks of any script, spaces, apostrophes (' and ’) and hyphens; at least one letter. */
+const NAME_PATTERN = /^(?=.*\p{L})[\p{L}\p{M} '’-]+$/u;
+
+/**
+ * A first or last name, trimmed and normalized to NFC. Its length is counted in code points, as Postgres counts the
+ * characters of its VARCHAR(100) column; a letter with a mark that NFC cannot merge into it counts as two.
+ */
+const name = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'not a real calendar date');
+  .trim()
+  .normalize('NFC')
+  .superRefine(
+    firstBroken(
+      [(value) => value.length > 0, 'must not be empty'],
+      [(value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`],
+      [(value) => NAME_PATTERN.test(value), 'only letters, spaces, apostrophes and hyphens, with at least one letter'],
+    ),
+  );
 
-const name = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
+/** Trimmed, at most 254 characters (the longest address SMTP carries); its case is kept as given. */
+const email = z.string().trim().max(254, 'at most 254 characters').pipe(z.email('not an email address'));
 
-/** The body of POST /users and PUT /users/:id. Unknown fields are refused rather than silently dropped. */
-export const userBodySchema = z.strictObject({
-  firstName: name,
-  lastName: name,
-  birthday: calendarDate,
-  timezone: z.string().refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")'),
-  email: z.email('not an email address').max(254).nullish(),
-});
+/** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
+function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
+  const zone = typeof timezone === 'string' && isValidTimezone(timezone) ? timezone : FIRST_ZONE_OF_THE_DAY;
+  return { date: DateTime.fromMillis(nowMs, { zone }).toISODate()!, zone };
+}
+
+/**
+ * The body of POST /users and PUT /users/:id, judged against `clock` (read at each parse). Unknown fields are
+ * refused rather than silently dropped.
+ */
+export function createUserBodySchema(clock: Clock = Date.now) {
+  return z
+    .strictObject({
+      firstName: name,
+      lastName: name,
+      birthday,
+      timezone: z.string().refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")'),
+      email: email.nullish(),
+    })
+    .superRefine(
+      (body, ctx) => {
+        const today = todayFor(body.timezone, clock());
+        if (body.birthday <= today.date) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['birthday'],
+          message: `must not be in the future (it is ${today.date} in ${today.zone})`,
+        });
+      },
+      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is.
+      { when: ({ issues }) => !issues.some((issue) => issue.path?.[0] === 'birthday') },
+    );
+}
+
+export const userBodySchema = createUserBodySchema();
 
 export type UserBody = z.infer<typeof userBodySchema>;
 

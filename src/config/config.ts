@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidTimeOfDay } from '../time/next-occurrence';
+import { isValidTimeOfDay, LEAP_DAY_POLICIES } from '../time/next-occurrence';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
@@ -55,6 +55,8 @@ const configSchema = z.object({
     .string()
     .refine(isValidTimeOfDay, 'expected a time of day HH:mm (00:00 to 23:59), optionally :ss')
     .default('09:00'),
+  /** The day Feb 29 birthdays are greeted in years without one. */
+  LEAP_DAY_POLICY: z.enum(LEAP_DAY_POLICIES).default('feb28'),
   /** Folder for the one-command run's data (embedded Postgres, dev server database). */
   DATA_DIR: z.string().min(1).default('.data'),
 });

@@ -112,7 +112,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
       '',
       'Create a user:',
       `  curl -s -X POST ${api.url}/users -H 'content-type: application/json' \\`,
-      `    -d '{"firstName":"Ada","lastName":"Lovelace","birthday":"1815-12-10","timezone":"Europe/London"}'`,
+      `    -d '{"firstName":"Ada","lastName":"Lovelace","birthday":"1990-12-10","timezone":"Europe/London"}'`,
       '',
       'Ctrl-C stops everything.',
       '',

@@ -1,7 +1,8 @@
 import { DateTime, IANAZone } from 'luxon';
 
-/** What to do with a Feb 29 date in a year that has no Feb 29. */
-export type LeapDayPolicy = 'feb28' | 'mar1';
+/** What to do with a Feb 29 date in a year that has no Feb 29: greet on Feb 28 or on Mar 1. */
+export const LEAP_DAY_POLICIES = ['feb28', 'mar1'] as const;
+export type LeapDayPolicy = (typeof LEAP_DAY_POLICIES)[number];
 
 export interface OccurrenceQuery {
   /** The yearly date as `YYYY-MM-DD` (a birthday: only month and day matter). */
@@ -22,7 +23,10 @@ export interface Occurrence {
   year: number;
   /** The civil date the message is due on in the person's zone, `YYYY-MM-DD`. */
   localDate: string;
-  /** The due moment as local ISO time with offset, e.g. `2027-03-14T09:00:00.000+05:45`. */
+  /**
+   * The due moment as local ISO time with offset, e.g. `2027-03-14T09:00:00.000+05:45`. An old offset with seconds
+   * keeps them (`-00:44:30`, Africa/Monrovia until 1972) so that the text names the due moment exactly.
+   */
   localDateTime: string;
   /** The due moment in UTC ISO. */
   instant: string;
@@ -72,7 +76,7 @@ export function occurrenceInYear(args: {
   return {
     year: args.year,
     localDate: due.toISODate()!,
-    localDateTime: due.toISO()!,
+    localDateTime: localIsoWithExactOffset(due),
     instant: due.toUTC().toISO()!,
     epochMs: due.toMillis(),
   };
@@ -95,6 +99,16 @@ function resolveWallTime(
     .filter((instantMs) => zone.offset(instantMs) * 60_000 === wallAsUtcMs - instantMs);
   if (matching.length > 0) return DateTime.fromMillis(Math.min(...matching), { zone });
   return DateTime.fromObject({ ...wall, millisecond: 0 }, { zone });
+}
+
+/** Luxon writes offsets to the minute only; one with seconds gets them added back. */
+function localIsoWithExactOffset(due: DateTime): string {
+  const offsetSeconds = Math.round(due.offset * 60);
+  if (offsetSeconds % 60 === 0) return due.toISO()!;
+  const magnitude = Math.abs(offsetSeconds);
+  const parts = [Math.floor(magnitude / 3600), Math.floor(magnitude / 60) % 60, magnitude % 60];
+  const offset = `${offsetSeconds < 0 ? '-' : '+'}${parts.map((part) => String(part).padStart(2, '0')).join(':')}`;
+  return `${due.toISO({ includeOffset: false })!}${offset}`;
 }
 
 function civilDateInYear(year: number, month: number, day: number, policy: LeapDayPolicy) {

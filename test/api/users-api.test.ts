@@ -13,7 +13,7 @@ let api: RunningHttpServer;
 let worker: Worker;
 let workerRun: Promise<void>;
 
-const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1815-12-10', timezone: 'Europe/London' };
+const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 
 beforeAll(async () => {
   env = await startTimeSkippingServer();
@@ -61,12 +61,27 @@ describe('POST /users', () => {
     ['an empty name', { ...ada, firstName: '   ' }, 'firstName'],
     ['a name over 100 characters', { ...ada, lastName: 'x'.repeat(101) }, 'lastName'],
     ['a bad email', { ...ada, email: 'not-an-email' }, 'email'],
+    ['an email over 254 characters', { ...ada, email: `${'a'.repeat(243)}@example.com` }, 'email'],
     ['a wrong type', { ...ada, birthday: 18151210 }, 'birthday'],
+    ['a birthday before 1900', { ...ada, birthday: '1815-12-10' }, 'birthday'],
+    ['a birthday in the future', { ...ada, birthday: '2999-01-01' }, 'birthday'],
+    ['a future birthday next to a bad time zone', { ...ada, birthday: '2999-01-01', timezone: 'Nowhere' }, 'birthday'],
+    ['a digit in a name', { ...ada, firstName: 'Ada1' }, 'firstName'],
+    ['markup in a name', { ...ada, lastName: '<script>' }, 'lastName'],
+    ['a name without a letter', { ...ada, lastName: '-' }, 'lastName'],
   ])('refuses %s with 400 and names the field', async (_label, input, field) => {
     const { status, body } = await call(api.url, 'POST', '/users', input);
     expect(status).toBe(400);
     expectErrorBody(body, 'validation_failed');
     expect(body.error.details).toContainEqual({ path: field, message: expect.any(String) });
+  });
+
+  test('stores names trimmed and in NFC, and the email trimmed in the case given', async () => {
+    const input = { ...ada, firstName: ' Zoe\u0308 ', lastName: 'd’Artagnan-Nguyễn', email: ' Ada@Example.COM ' };
+    const { status, body } = await call(api.url, 'POST', '/users', input);
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ firstName: 'Zo\u00eb', lastName: 'd’Artagnan-Nguyễn', email: 'Ada@Example.COM' });
+    expect((await call(api.url, 'GET', `/users/${body.id}`)).body).toMatchObject({ firstName: 'Zo\u00eb' });
   });
 
   test('refuses unknown fields', async () => {
@@ -170,8 +185,8 @@ describe('GET, PUT and DELETE /users/:id', () => {
 describe('GET /users', () => {
   test('pages through every live user exactly once with limit and cursor', async () => {
     const ids = new Set<string>();
-    for (let index = 0; index < 5; index += 1) {
-      ids.add((await call(api.url, 'POST', '/users', { ...ada, firstName: `Page${index}` })).body.id);
+    for (const firstName of ['Ann', 'Ben', 'Cleo', 'Dev', 'Eve']) {
+      ids.add((await call(api.url, 'POST', '/users', { ...ada, firstName })).body.id);
     }
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       PORT: 3000,
       HOST: '127.0.0.1',
       DELIVERY_TIME: '09:00',
+      LEAP_DAY_POLICY: 'feb28',
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'yearly-greetings',
       TEMPORAL_UI_PORT: 8233,
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
         TEMPORAL_ADDRESS: 'no-port',
         WEBHOOK_URL: 'ftp://example.com',
         DELIVERY_TIME: '25:00',
+        LEAP_DAY_POLICY: 'march',
       });
     expect(load).toThrow(ConfigError);
     let message = '';
@@ -51,8 +53,22 @@ describe('loadConfig', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const name of ['PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'WEBHOOK_URL', 'DELIVERY_TIME']) {
+    for (const name of ['PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'WEBHOOK_URL', 'DELIVERY_TIME', 'LEAP_DAY_POLICY']) {
       expect(message).toContain(`${name}:`);
     }
+  });
+
+  describe('LEAP_DAY_POLICY', () => {
+    test.each(['feb28', 'mar1'] as const)('accepts %s', (policy) => {
+      expect(loadConfig({ LEAP_DAY_POLICY: policy }).LEAP_DAY_POLICY).toBe(policy);
+    });
+
+    test('defaults to feb28 when unset or blank', () => {
+      expect(loadConfig({ LEAP_DAY_POLICY: '' }).LEAP_DAY_POLICY).toBe('feb28');
+    });
+
+    test.each(['march1', 'Mar1', 'FEB28', 'feb29', ' mar1'])('refuses %j and names the choices', (policy) => {
+      expect(() => loadConfig({ LEAP_DAY_POLICY: policy })).toThrow(/LEAP_DAY_POLICY: .*feb28.*mar1/);
+    });
   });
 });

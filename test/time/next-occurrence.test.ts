@@ -1,4 +1,4 @@
-import { nextOccurrence, occurrenceInYear } from '../../src/time/next-occurrence';
+import { nextOccurrence, occurrenceInYear, type LeapDayPolicy } from '../../src/time/next-occurrence';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -64,31 +64,48 @@ describe('nextOccurrence: 09:00 local on the birthday', () => {
     expect(next('1990-12-29', 'Pacific/Apia', '2011-01-01T00:00:00Z').instant).toBe('2011-12-29T19:00:00.000Z');
     expect(next('1990-12-31', 'Pacific/Apia', '2011-01-01T00:00:00Z').instant).toBe('2011-12-30T19:00:00.000Z');
   });
+
+  test('Africa/Monrovia kept -00:44:30 until 1972: localDateTime keeps the seconds and names the due instant', () => {
+    const occurrence = next('1990-06-01', 'Africa/Monrovia', '1971-01-01T00:00:00Z');
+    expect(occurrence.instant).toBe('1971-06-01T09:44:30.000Z');
+    expect(occurrence.localDateTime).toBe('1971-06-01T09:00:00.000-00:44:30');
+  });
 });
 
 describe('nextOccurrence: Feb 29 birthdays', () => {
-  test('are greeted on Feb 29 in a leap year', () => {
-    expect(next('2000-02-29', 'UTC', '2027-06-01T00:00:00Z').localDate).toBe('2028-02-29');
-  });
+  function leapDayIn(year: number, leapDayPolicy?: LeapDayPolicy) {
+    const query = { date: '2000-02-29', timezone: 'Europe/London', deliveryTime: '09:00', leapDayPolicy };
+    return nextOccurrence({ ...query, nowMs: at(`${year}-01-01T00:00:00Z`) });
+  }
 
-  test('are greeted on Feb 28 in a non-leap year by default', () => {
-    const occurrence = next('2000-02-29', 'Europe/London', '2026-11-23T00:00:00Z');
-    expect(occurrence).toMatchObject({ year: 2027, localDate: '2027-02-28', instant: '2027-02-28T09:00:00.000Z' });
-  });
-
-  test('are greeted on Mar 1 in a non-leap year when the policy says so', () => {
-    const occurrence = nextOccurrence({
-      date: '2000-02-29',
-      timezone: 'Europe/London',
-      deliveryTime: '09:00',
-      nowMs: at('2026-11-23T00:00:00Z'),
-      leapDayPolicy: 'mar1',
-    });
-    expect(occurrence.localDate).toBe('2027-03-01');
+  test.each<[LeapDayPolicy | 'default', number, string]>([
+    ['default', 2028, '2028-02-29'],
+    ['default', 2027, '2027-02-28'],
+    ['feb28', 2028, '2028-02-29'],
+    ['feb28', 2027, '2027-02-28'],
+    ['feb28', 2100, '2100-02-28'],
+    ['mar1', 2028, '2028-02-29'],
+    ['mar1', 2027, '2027-03-01'],
+    ['mar1', 2100, '2100-03-01'],
+    ['mar1', 2000, '2000-02-29'],
+  ])('%s policy in %i: greeted on %s at 09:00', (policy, year, localDate) => {
+    const occurrence = leapDayIn(year, policy === 'default' ? undefined : policy);
+    expect(occurrence).toMatchObject({ year, localDate, localDateTime: `${localDate}T09:00:00.000+00:00` });
   });
 
   test('a Feb 28 greeting in a non-leap year counts for that year, so Feb 29 of the next leap year is the next one', () => {
     expect(next('2000-02-29', 'UTC', '2027-02-28T10:00:00Z').localDate).toBe('2028-02-29');
+  });
+
+  test('so does a Mar 1 greeting under the mar1 policy', () => {
+    const occurrence = nextOccurrence({
+      date: '2000-02-29',
+      timezone: 'UTC',
+      deliveryTime: '09:00',
+      nowMs: at('2027-03-01T10:00:00Z'),
+      leapDayPolicy: 'mar1',
+    });
+    expect(occurrence.localDate).toBe('2028-02-29');
   });
 });
 
