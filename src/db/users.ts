@@ -1,5 +1,6 @@
 import type { Db } from './client';
 import type { User as UserRow } from '../generated/prisma/client';
+import { cursorInstant, cursorUuid, decodeCursor, encodeCursor, toPage, type Page } from './keyset-page';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -19,12 +20,6 @@ export interface UserFields {
   birthday: string;
   timezone: string;
   email?: string | null | undefined;
-}
-
-export interface UserPage {
-  users: User[];
-  /** Pass back to get the next page; null on the last page. */
-  nextCursor: string | null;
 }
 
 const live = { deletedAt: null };
@@ -54,9 +49,15 @@ export async function removeUnscheduledUser(db: Db, id: string): Promise<void> {
   await db.user.deleteMany({ where: { id, deliveries: { none: {} } } });
 }
 
+export interface UserListQuery {
+  limit: number;
+  /** The previous page's nextCursor; absent for the first page. */
+  cursor?: string | undefined;
+}
+
 /** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id). */
-export async function listLiveUsers(db: Db, limit: number, cursor: string | null): Promise<UserPage> {
-  const after = cursor ? decodeCursor(cursor) : null;
+export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
+  const after = query.cursor ? decodeUserCursor(query.cursor) : null;
   const rows = await db.user.findMany({
     where: {
       ...live,
@@ -65,30 +66,14 @@ export async function listLiveUsers(db: Db, limit: number, cursor: string | null
       }),
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: limit + 1,
+    take: query.limit + 1,
   });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    users: page.map(toUser),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-  };
+  return toPage(rows, query.limit, toUser, (row) => encodeCursor([row.createdAt.toISOString(), row.id]));
 }
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (Number.isNaN(createdAt.getTime()) || !id || !uuid.test(id)) throw new InvalidCursorError('invalid cursor');
-  return { createdAt, id };
+function decodeUserCursor(cursor: string): { createdAt: Date; id: string } {
+  const [createdAt, id] = decodeCursor(cursor, 2);
+  return { createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
 }
 
 function toRow(fields: UserFields) {
