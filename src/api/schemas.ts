@@ -33,8 +33,8 @@ function pageQuerySchema(limit: { max: number; default: number }) {
   });
 }
 
-/** GET /users: a page of live users. */
-export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 });
+/** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
+export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({ timezone: ianaTimezone.optional() });
 
 /** GET /users/:id/deliveries: a page of the user's ledger. */
 export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 });

@@ -1,6 +1,6 @@
 import type { Db } from './client';
 import type { User as UserRow } from '../generated/prisma/client';
-import { cursorInstant, cursorUuid, decodeCursor, encodeCursor, toPage, type Page } from './keyset-page';
+import { cursorInstant, cursorScope, cursorUuid, decodeCursor, encodeCursor, toPage, type Page } from './keyset-page';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -53,26 +53,36 @@ export interface UserListQuery {
   limit: number;
   /** The previous page's nextCursor; absent for the first page. */
   cursor?: string | undefined;
+  /** Only users in this IANA zone (exact name). */
+  timezone?: string | undefined;
 }
 
-/** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id). */
+/** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id) and the filter. */
 export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
-  const after = query.cursor ? decodeUserCursor(query.cursor) : null;
+  const after = query.cursor ? decodeUserCursor(query.cursor, query.timezone) : null;
   const rows = await db.user.findMany({
     where: {
       ...live,
+      ...(query.timezone !== undefined && { timezone: query.timezone }),
+      // The redundant `gte` lets Postgres start its index scan at the cursor instead of filtering from the start.
       ...(after && {
+        createdAt: { gte: after.createdAt },
         OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }],
       }),
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: query.limit + 1,
   });
-  return toPage(rows, query.limit, toUser, (row) => encodeCursor([row.createdAt.toISOString(), row.id]));
+  return toPage(rows, query.limit, toUser, (row) =>
+    // The filter goes into the cursor so that it cannot be replayed with another one (see decodeUserCursor).
+    encodeCursor([row.createdAt.toISOString(), row.id, ...(query.timezone !== undefined ? [query.timezone] : [])]),
+  );
 }
 
-function decodeUserCursor(cursor: string): { createdAt: Date; id: string } {
-  const [createdAt, id] = decodeCursor(cursor, 2);
+/** A cursor continues the query it came from: one issued for another zone, or for none, is refused. */
+function decodeUserCursor(cursor: string, timezone: string | undefined): { createdAt: Date; id: string } {
+  const [createdAt, id, scope] = decodeCursor(cursor, 3);
+  cursorScope(scope, timezone);
   return { createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
 }
 

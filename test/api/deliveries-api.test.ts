@@ -4,7 +4,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { Prisma, type DeliveryStatus } from '../../src/generated/prisma/client';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
 import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { call, startApi } from '../support/service';
+import { allPages, call, startApi } from '../support/service';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -134,20 +134,6 @@ function mixedLedger(): LedgerRow[] {
   ];
 }
 
-/** Follows nextCursor from the first page to the last; returns every page's body. */
-async function allPages(path: string, limit: number): Promise<{ items: any[]; nextCursor: string | null }[]> {
-  const pages = [];
-  let cursor: string | null = null;
-  do {
-    const query: string = `?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
-    const page = await call(api.url, 'GET', `${path}${query}`);
-    expect(page.status).toBe(200);
-    pages.push(page.body);
-    cursor = page.body.nextCursor;
-  } while (cursor && pages.length < 100);
-  return pages;
-}
-
 function expectErrorBody(body: any, code: string) {
   expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
 }
@@ -178,7 +164,7 @@ describe('GET /users/:id/deliveries', () => {
     const userId = await createUser();
     const rows = await insertLedger(userId, mixedLedger());
 
-    const pages = await allPages(`/users/${userId}/deliveries`, 3);
+    const pages = await allPages(api.url, `/users/${userId}/deliveries`, { limit: '3' });
 
     expect(pages.map((page) => page.items.length)).toEqual([3, 3, 1]);
     expect(pages.map((page) => page.nextCursor === null)).toEqual([false, false, true]);

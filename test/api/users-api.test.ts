@@ -4,7 +4,7 @@ import { createServiceApp } from '../../src/api/service-app';
 import { createDb, type Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { call, silentLog, startApi } from '../support/service';
+import { allPages, call, silentLog, startApi, type ListPage } from '../support/service';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -155,21 +155,23 @@ describe('GET, PUT and DELETE /users/:id', () => {
 });
 
 describe('GET /users', () => {
-  test('pages through every live user exactly once with limit and cursor', async () => {
-    const ids = new Set<string>();
-    for (let index = 0; index < 5; index += 1) {
-      ids.add((await call(api.url, 'POST', '/users', { ...ada, firstName: `Page${index}` })).body.id);
+  const idsOf = (pages: ListPage[]): string[] => pages.flatMap((page) => page.items.map((user: { id: string }) => user.id));
+
+  async function createUsers(count: number, fields: Partial<typeof ada> = {}): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const { status, body } = await call(api.url, 'POST', '/users', { ...ada, firstName: `Page${index}`, ...fields });
+      expect(status).toBe(201);
+      ids.push(body.id);
     }
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
-      const page = await call(api.url, 'GET', `/users${query}`);
-      expect(page.status).toBe(200);
-      expect(page.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.items.map((user: { id: string }) => user.id));
-      cursor = page.body.nextCursor;
-    } while (cursor);
+    return ids;
+  }
+
+  test('pages through every live user exactly once with limit and cursor', async () => {
+    const ids = await createUsers(5);
+    const pages = await allPages(api.url, '/users', { limit: '2' });
+    for (const page of pages) expect(page.items.length).toBeLessThanOrEqual(2);
+    const seen = idsOf(pages);
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of ids) expect(seen).toContain(id);
   });
@@ -177,6 +179,60 @@ describe('GET /users', () => {
   test('refuses a bad limit or cursor with 400', async () => {
     expectErrorBody((await call(api.url, 'GET', '/users?limit=0')).body, 'validation_failed');
     expectErrorBody((await call(api.url, 'GET', '/users?cursor=garbage')).body, 'invalid_cursor');
+  });
+
+  test('?timezone= lists the live users of exactly that zone, in creation order, page by page', async () => {
+    const paris = await createUsers(3, { timezone: 'Europe/Paris' });
+    const [kathmandu] = await createUsers(1, { timezone: 'Asia/Kathmandu' });
+    const [deleted] = await createUsers(1, { timezone: 'Europe/Paris' });
+    expect((await call(api.url, 'DELETE', `/users/${deleted}`)).status).toBe(204);
+
+    const pages = await allPages(api.url, '/users', { limit: '2', timezone: 'Europe/Paris' });
+
+    const listed = pages.flatMap((page) => page.items);
+    const expected = await db.user.findMany({
+      where: { timezone: 'Europe/Paris', deletedAt: null },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    expect(pages.length).toBeGreaterThan(1);
+    expect(listed.map((user) => user.id)).toEqual(expected.map((user) => user.id));
+    expect(new Set(listed.map((user) => user.timezone))).toEqual(new Set(['Europe/Paris']));
+    expect(listed.map((user) => user.id)).toEqual(expect.arrayContaining(paris));
+    expect(listed.map((user) => user.id)).not.toContain(kathmandu);
+    expect(listed.map((user) => user.id)).not.toContain(deleted);
+  });
+
+  test.each([
+    ['an unknown zone', 'Europe/Atlantis'],
+    ['an empty zone', ''],
+    ['a UTC offset', '+01:00'],
+  ])('?timezone= refuses %s with 400 validation_failed naming timezone', async (_label, zone) => {
+    const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: zone })}`);
+    expect(status).toBe(400);
+    expectErrorBody(body, 'validation_failed');
+    expect(body.error.details).toContainEqual({ path: 'timezone', message: expect.any(String) });
+  });
+
+  test('a cursor only continues the filter it was issued for; with another it is 400 invalid_cursor', async () => {
+    await createUsers(2, { timezone: 'Europe/Paris' });
+    await createUsers(2, { timezone: 'Asia/Kathmandu' });
+    const first = async (query: Record<string, string>): Promise<string> =>
+      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query })}`)).body.nextCursor;
+    const parisCursor = await first({ timezone: 'Europe/Paris' });
+    const unfilteredCursor = await first({});
+
+    const otherFilters: Record<string, string>[] = [
+      { timezone: 'Asia/Kathmandu', cursor: parisCursor },
+      { cursor: parisCursor },
+      { timezone: 'Europe/Paris', cursor: unfilteredCursor },
+    ];
+    for (const query of otherFilters) {
+      const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams(query)}`);
+      expect(status).toBe(400);
+      expectErrorBody(body, 'invalid_cursor');
+    }
+    const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor })}`);
+    expect(same.status).toBe(200);
   });
 });
 

@@ -35,3 +35,32 @@ export async function call(
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
+
+export interface ListPage {
+  items: any[];
+  nextCursor: string | null;
+}
+
+/**
+ * Follows nextCursor from the first page of `path` to the last and returns every page; `query` is kept on each
+ * request. `betweenPages` runs after each page but the last.
+ */
+export async function allPages(
+  baseUrl: string,
+  path: string,
+  query: Record<string, string>,
+  betweenPages?: (pagesSoFar: ListPage[]) => Promise<void>,
+): Promise<ListPage[]> {
+  const pages: ListPage[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams({ ...query, ...(cursor !== null && { cursor }) });
+    const { status, body } = await call(baseUrl, 'GET', `${path}?${params.toString()}`);
+    if (status !== 200) throw new Error(`GET ${path}?${params.toString()} answered ${status}: ${JSON.stringify(body)}`);
+    pages.push(body);
+    cursor = body.nextCursor;
+    if (pages.length > 1_000) throw new Error(`GET ${path} did not reach its last page in 1000 pages`);
+    if (cursor !== null) await betweenPages?.(pages);
+  } while (cursor !== null);
+  return pages;
+}
