@@ -57,7 +57,14 @@ export interface UserListQuery {
   timezone?: string | undefined;
 }
 
-/** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id) and the filter. */
+/**
+ * Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id) and the filter.
+ *
+ * Paging lists every user committed before it began exactly once, whatever is created meanwhile: the key is unique
+ * and never changes, and each page starts strictly after the last. createdAt is the app's clock when Prisma builds
+ * the INSERT, so a user created during paging can commit behind the cursor and be missed (so can any key taken
+ * before commit, a sequence too); it is never listed twice.
+ */
 export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
   const after = query.cursor ? decodeUserCursor(query.cursor, query.timezone) : null;
   const rows = await db.user.findMany({

@@ -24,6 +24,14 @@ afterAll(async () => {
   await db?.$disconnect();
 });
 
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function expectErrorBody(body: any, code: string) {
   expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
 }
@@ -233,6 +241,55 @@ describe('GET /users', () => {
     }
     const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor })}`);
     expect(same.status).toBe(200);
+  });
+
+  test('paging while users keep being created lists every earlier user exactly once and nobody twice', async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, index) => createUsers(1, { firstName: `Before${index}` })));
+    // More users with one creation instant than fit in a page: a page boundary falls among them, so only the id
+    // decides which of them come next.
+    const instant = new Date();
+    await db.user.createMany({
+      data: Array.from({ length: 4 }, (_, index) => ({
+        firstName: `Tie${index}`,
+        lastName: 'Lovelace',
+        birthday: new Date('1815-12-10T00:00:00.000Z'),
+        timezone: 'Europe/London',
+        createdAt: instant,
+        updatedAt: instant,
+      })),
+    });
+    const before = new Set((await db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id));
+
+    const createdMeanwhile: string[] = [];
+    let creating = true;
+    const creator = async () => {
+      while (creating) createdMeanwhile.push(...(await createUsers(1, { firstName: 'During' })));
+    };
+    const creators = [creator(), creator(), creator()];
+    let pagesFollowedByACreation = 0;
+    let pages: ListPage[];
+    try {
+      pages = await allPages(api.url, '/users', { limit: '3' }, async (pagesSoFar) => {
+        // Creation goes on until paging reaches the users created meanwhile (or has read enough pages for every
+        // earlier user); until then, at least one user is committed between every two pages.
+        const reachedNewUsers = pagesSoFar.at(-1)!.items.some((user: { id: string }) => !before.has(user.id));
+        if (reachedNewUsers || pagesSoFar.length * 3 >= before.size + 3) creating = false;
+        if (!creating) return;
+        const target = createdMeanwhile.length + 1;
+        await waitUntil(() => createdMeanwhile.length >= target, 'a user is created between two pages');
+        pagesFollowedByACreation += 1;
+      });
+    } finally {
+      creating = false;
+      await Promise.all(creators);
+    }
+
+    const seen = idsOf(pages);
+    const timesSeen = (id: string) => seen.filter((other) => other === id).length;
+    expect([...before].filter((id) => timesSeen(id) !== 1)).toEqual([]);
+    expect(seen.filter((id, index) => seen.indexOf(id) !== index)).toEqual([]);
+    // The premise: users were created throughout the pages that hold the earlier ones.
+    expect(pagesFollowedByACreation).toBeGreaterThanOrEqual(Math.ceil(before.size / 3) - 1);
   });
 });
 
