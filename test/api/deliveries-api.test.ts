@@ -1,29 +1,11 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningHttpServer } from '../../src/api/http-server';
-import { createDb, type Db } from '../../src/db/client';
 import { Prisma, type DeliveryStatus } from '../../src/generated/prisma/client';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { allPages, call, startApi } from '../support/service';
+import { allPages, apiForThisFile, call } from '../support/service';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let api: RunningHttpServer;
+// No worker runs, so the workflows the API starts never write to the ledger behind the test's back.
+const api = apiForThisFile('deliveries-api');
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1815-12-10', timezone: 'Europe/London' };
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
-  // No worker polls the queue, so the workflows the API starts never write to the ledger behind the test's back.
-  api = await startApi(env, { db, taskQueue: uniqueTaskQueue('deliveries-api') });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
-});
 
 /** One ledger row as the test writes it: instants as ISO strings, so the expected API item is written from it too. */
 interface LedgerRow {
@@ -66,7 +48,7 @@ const instant = (iso: string | null) => (iso === null ? null : new Date(iso));
 async function insertLedger(userId: string, rows: LedgerRow[]): Promise<(LedgerRow & { id: string })[]> {
   const written: (LedgerRow & { id: string })[] = [];
   for (const row of rows) {
-    const { id } = await db.delivery.create({
+    const { id } = await api.db.delivery.create({
       data: {
         userId,
         eventType: 'birthday',

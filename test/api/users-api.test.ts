@@ -1,28 +1,12 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
-import { createDb, type Db } from '../../src/db/client';
+import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { allPages, call, silentLog, startApi, type ListPage } from '../support/service';
+import { startTimeSkippingServer } from '../support/environment';
+import { allPages, apiForThisFile, call, silentLog, type ListPage } from '../support/service';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let api: RunningHttpServer;
+const api = apiForThisFile('api');
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1815-12-10', timezone: 'Europe/London' };
-
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
-  api = await startApi(env, { db, taskQueue: uniqueTaskQueue('api') });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
-});
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -41,7 +25,7 @@ describe('POST /users', () => {
     const { status, body } = await call(api.url, 'POST', '/users', { ...ada, email: 'ada@example.com' });
     expect(status).toBe(201);
     expect(body).toMatchObject({ ...ada, email: 'ada@example.com', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    const description = await env.client.workflow.getHandle(workflowIdFor(body.id, 'birthday')).describe();
+    const description = await api.env.client.workflow.getHandle(workflowIdFor(body.id, 'birthday')).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.type).toBe('yearlyGreetingWorkflow');
   });
@@ -108,14 +92,14 @@ describe('POST /users', () => {
   test('answers 503 and keeps no user when Temporal cannot start the workflow', async () => {
     const unreachable = await startTimeSkippingServer();
     const app = createServiceApp({
-      db,
+      db: api.db,
       temporal: unreachable.client,
       taskQueue: 'nowhere',
       deliveryTime: '09:00',
       log: silentLog,
     });
     await unreachable.teardown();
-    const before = await db.user.count();
+    const before = await api.db.user.count();
 
     const response = await app.request('/users', {
       method: 'POST',
@@ -125,7 +109,7 @@ describe('POST /users', () => {
 
     expect(response.status).toBe(503);
     expectErrorBody(await response.json(), 'scheduler_unavailable');
-    expect(await db.user.count()).toBe(before);
+    expect(await api.db.user.count()).toBe(before);
   });
 });
 
@@ -198,7 +182,7 @@ describe('GET /users', () => {
     const pages = await allPages(api.url, '/users', { limit: '2', timezone: 'Europe/Paris' });
 
     const listed = pages.flatMap((page) => page.items);
-    const expected = await db.user.findMany({
+    const expected = await api.db.user.findMany({
       where: { timezone: 'Europe/Paris', deletedAt: null },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
@@ -248,7 +232,7 @@ describe('GET /users', () => {
     // More users with one creation instant than fit in a page: a page boundary falls among them, so only the id
     // decides which of them come next.
     const instant = new Date();
-    await db.user.createMany({
+    await api.db.user.createMany({
       data: Array.from({ length: 4 }, (_, index) => ({
         firstName: `Tie${index}`,
         lastName: 'Lovelace',
@@ -258,7 +242,7 @@ describe('GET /users', () => {
         updatedAt: instant,
       })),
     });
-    const before = new Set((await db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id));
+    const before = new Set((await api.db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id));
 
     const createdMeanwhile: string[] = [];
     let creating = true;
@@ -304,7 +288,7 @@ describe('health and readiness', () => {
 
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const app = createServiceApp({ db: unreachableDb, temporal: env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog });
+    const app = createServiceApp({ db: unreachableDb, temporal: api.env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { postgres: { status: 'down' }, temporal: { status: 'up' } } });

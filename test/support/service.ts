@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
+import { startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
 
 export const silentLog = { info() {}, warn() {}, error() {} };
 
@@ -18,6 +19,34 @@ export function startApi(
     log: silentLog,
   });
   return startHttpServer(app, '127.0.0.1', 0);
+}
+
+export interface ApiUnderTest {
+  /** Base URL of the API. */
+  url: string;
+  db: Db;
+  env: TestWorkflowEnvironment;
+}
+
+/**
+ * The real API on the time-skipping server and the run's Postgres for every test of the calling file: started in
+ * beforeAll, stopped in afterAll. No worker polls its task queue, so the workflows it starts never run.
+ */
+export function apiForThisFile(label: string): ApiUnderTest {
+  const running = {} as ApiUnderTest;
+  let server: RunningHttpServer | undefined;
+  beforeAll(async () => {
+    running.env = await startTimeSkippingServer();
+    running.db = testDb();
+    server = await startApi(running.env, { db: running.db, taskQueue: uniqueTaskQueue(label) });
+    running.url = server.url;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await running.env?.teardown();
+    await running.db?.$disconnect();
+  });
+  return running;
 }
 
 /** A JSON request to the API; returns the status and the parsed body (null when empty). */
