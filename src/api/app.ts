@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { UserSchedule } from '../users/user-schedule';
+import { InvalidCursorError } from '../db/keyset-page';
 import type { UserService } from '../users/user-service';
 import { ApiError, errorResponse } from './errors';
+import { deliveryRoutes } from './routes/deliveries';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { scheduleRoutes } from './routes/schedule';
 import { userRoutes } from './routes/users';
@@ -33,14 +35,22 @@ export function createApp(deps: AppDependencies): Hono {
 
   app.route('/', healthRoutes(deps.readiness));
   const users = new Hono().route('/', userRoutes(deps.users)).route('/', scheduleRoutes(deps.schedule));
+  const deliveries = deliveryRoutes(deps.users);
   app.route('/users', users);
+  app.route('/users/:id/deliveries', deliveries);
   // The seed's singular paths, kept as aliases.
   app.route('/user', users);
+  app.route('/user/:id/deliveries', deliveries);
 
   app.notFound((c) => errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)));
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error);
+    if (error instanceof InvalidCursorError) {
+      return errorResponse(c, new ApiError(400, 'invalid_cursor', 'the cursor was not issued by this list for this query', [
+        { path: 'cursor', message: error.message },
+      ]));
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return errorResponse(c, new ApiError(error.status, 'bad_request', error.message || 'bad request'));
     }

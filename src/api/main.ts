@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deliveryTime: config.DELIVERY_TIME,
+    leapDayPolicy: config.LEAP_DAY_POLICY,
     log,
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);

@@ -48,6 +48,8 @@ const name = z
     ),
   );
 
+const ianaTimezone = z.string().refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")');
+
 /** Trimmed, at most 254 characters (the longest address SMTP carries); its case is kept as given. */
 const email = z.string().trim().max(254, 'at most 254 characters').pipe(z.email('not an email address'));
 
@@ -67,7 +69,7 @@ export function createUserBodySchema(clock: Clock = Date.now) {
       firstName: name,
       lastName: name,
       birthday,
-      timezone: z.string().refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")'),
+      timezone: ianaTimezone,
       email: email.nullish(),
     })
     .superRefine(
@@ -91,7 +93,16 @@ export type UserBody = z.infer<typeof userBodySchema>;
 
 export const userIdSchema = z.uuid('not a valid user id (expected a UUID)');
 
-export const listQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().min(1).max(500).optional(),
-});
+/** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
+function pageQuerySchema(limit: { max: number; default: number }) {
+  return z.strictObject({
+    limit: z.coerce.number().int().min(1).max(limit.max).default(limit.default),
+    cursor: z.string().min(1).max(500).optional(),
+  });
+}
+
+/** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
+export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({ timezone: ianaTimezone.optional() });
+
+/** GET /users/:id/deliveries: a page of the user's ledger. */
+export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 });

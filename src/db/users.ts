@@ -1,5 +1,6 @@
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
+import { cursorInstant, cursorScope, cursorUuid, decodeCursor, encodeCursor, toPage, type Page } from './keyset-page';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -19,12 +20,6 @@ export interface UserFields {
   birthday: string;
   timezone: string;
   email?: string | null | undefined;
-}
-
-export interface UserPage {
-  users: User[];
-  /** Pass back to get the next page; null on the last page. */
-  nextCursor: string | null;
 }
 
 const live = { deletedAt: null };
@@ -122,41 +117,48 @@ async function emailChecked<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id). */
-export async function listLiveUsers(db: Db, limit: number, cursor: string | null): Promise<UserPage> {
-  const after = cursor ? decodeCursor(cursor) : null;
+export interface UserListQuery {
+  limit: number;
+  /** The previous page's nextCursor; absent for the first page. */
+  cursor?: string | undefined;
+  /** Only users in this IANA zone (exact name). */
+  timezone?: string | undefined;
+}
+
+/**
+ * Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id) and the filter.
+ *
+ * Paging lists every user committed before it began exactly once, whatever is created meanwhile: the key is unique
+ * and never changes, and each page starts strictly after the last. createdAt is the app's clock when Prisma builds
+ * the INSERT, so a user created during paging can commit behind the cursor and be missed (so can any key taken
+ * before commit, a sequence too); it is never listed twice.
+ */
+export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
+  const after = query.cursor ? decodeUserCursor(query.cursor, query.timezone) : null;
   const rows = await db.user.findMany({
     where: {
       ...live,
+      ...(query.timezone !== undefined && { timezone: query.timezone }),
+      // The redundant `gte` lets Postgres start its index scan at the cursor instead of filtering from the start.
       ...(after && {
+        createdAt: { gte: after.createdAt },
         OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }],
       }),
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: limit + 1,
+    take: query.limit + 1,
   });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    users: page.map(toUser),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-  };
+  return toPage(rows, query.limit, toUser, (row) =>
+    // The filter goes into the cursor so that it cannot be replayed with another one (see decodeUserCursor).
+    encodeCursor([row.createdAt.toISOString(), row.id, ...(query.timezone !== undefined ? [query.timezone] : [])]),
+  );
 }
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (Number.isNaN(createdAt.getTime()) || !id || !uuid.test(id)) throw new InvalidCursorError('invalid cursor');
-  return { createdAt, id };
+/** A cursor continues the query it came from: one issued for another zone, or for none, is refused. */
+function decodeUserCursor(cursor: string, timezone: string | undefined): { createdAt: Date; id: string } {
+  const [createdAt, id, scope] = decodeCursor(cursor, 3);
+  cursorScope(scope, timezone);
+  return { createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
 }
 
 function toRow(fields: UserFields) {

@@ -95,6 +95,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deliveryTime: config.DELIVERY_TIME,
+    leapDayPolicy: config.LEAP_DAY_POLICY,
     log: consoleLog('api'),
   });
   const api = await startHttpServer(app, config.HOST, config.PORT);

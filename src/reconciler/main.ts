@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     const workflows = new GreetingWorkflows(client, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       deliveryTime: config.DELIVERY_TIME,
+      leapDayPolicy: config.LEAP_DAY_POLICY,
       callTimeoutMs: 10_000,
     });
     const report = await reconcile(

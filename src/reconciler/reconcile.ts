@@ -109,8 +109,8 @@ async function cancelOrphanWorkflows(deps: ReconcilerDependencies, running: Set<
 async function startMissingWorkflows(deps: ReconcilerDependencies, running: Set<string>, report: ReconcileReport): Promise<void> {
   let cursor: string | null = null;
   do {
-    const page = await listLiveUsers(deps.db, BATCH, cursor);
-    for (const user of page.users.filter(({ id }) => !running.has(id))) {
+    const page = await listLiveUsers(deps.db, { limit: BATCH, cursor: cursor ?? undefined });
+    for (const user of page.items.filter(({ id }) => !running.has(id))) {
       try {
         await deps.workflows.start(user);
         report.started += 1;

@@ -13,6 +13,7 @@ export function startReconcilerForWorker(config: Config, db: Db, client: Client,
   const workflows = new GreetingWorkflows(client, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deliveryTime: config.DELIVERY_TIME,
+    leapDayPolicy: config.LEAP_DAY_POLICY,
     callTimeoutMs: 10_000,
   });
   return startReconcilerLoop(

@@ -1,4 +1,6 @@
 import type { Db } from '../db/client';
+import { listDeliveriesOfLiveUser, type DeliveryListQuery, type DeliveryView } from '../db/deliveries';
+import type { Page } from '../db/keyset-page';
 import {
   findLiveUser,
   insertUser,
@@ -9,7 +11,7 @@ import {
   updateLiveUser,
   type User,
   type UserFields,
-  type UserPage,
+  type UserListQuery,
 } from '../db/users';
 import { WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/yearly-greeting';
@@ -69,8 +71,13 @@ export class UserService {
     return findLiveUser(this.db, id);
   }
 
-  list(limit: number, cursor: string | null): Promise<UserPage> {
-    return listLiveUsers(this.db, limit, cursor);
+  list(query: UserListQuery): Promise<Page<User>> {
+    return listLiveUsers(this.db, query);
+  }
+
+  /** The user's delivery ledger, newest first; null when there is no live user with that id. */
+  deliveries(id: string, query: DeliveryListQuery): Promise<Page<DeliveryView> | null> {
+    return listDeliveriesOfLiveUser(this.db, id, query);
   }
 
   /** Saves the change, then gives the workflow the schedule through an Update and returns its new plan. */

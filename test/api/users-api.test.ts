@@ -1,37 +1,20 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
-import { createDb, type Db } from '../../src/db/client';
+import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import type { Worker } from '@temporalio/worker';
-import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { call, silentLog, startApi } from '../support/service';
+import { startTimeSkippingServer } from '../support/environment';
+import { allPages, apiForThisFile, call, letterName, silentLog, type ListPage } from '../support/service';
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let api: RunningHttpServer;
-let worker: Worker;
-let workerRun: Promise<void>;
+const api = apiForThisFile('api');
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
-  const taskQueue = uniqueTaskQueue('api');
-  api = await startApi(env, { db, taskQueue });
-  // PUT answers with the workflow's new plan, so a worker runs; no birthday here comes due during the file.
-  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
-  workerRun = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
-});
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function expectErrorBody(body: any, code: string) {
   expect(body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Array) } });
@@ -42,7 +25,7 @@ describe('POST /users', () => {
     const { status, body } = await call(api.url, 'POST', '/users', { ...ada, email: 'ada@example.com' });
     expect(status).toBe(201);
     expect(body).toMatchObject({ ...ada, email: 'ada@example.com', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    const description = await env.client.workflow.getHandle(workflowIdFor(body.id, 'birthday')).describe();
+    const description = await api.env.client.workflow.getHandle(workflowIdFor(body.id, 'birthday')).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.type).toBe('yearlyGreetingWorkflow');
   });
@@ -124,14 +107,14 @@ describe('POST /users', () => {
   test('answers 503 with the saved user, flagged for the reconciler, when Temporal cannot start the workflow', async () => {
     const unreachable = await startTimeSkippingServer();
     const app = createServiceApp({
-      db,
+      db: api.db,
       temporal: unreachable.client,
       taskQueue: 'nowhere',
       deliveryTime: '09:00',
       log: silentLog,
     });
     await unreachable.teardown();
-    const before = await db.user.count();
+    const before = await api.db.user.count();
 
     const response = await app.request('/users', {
       method: 'POST',
@@ -143,8 +126,8 @@ describe('POST /users', () => {
     const body: any = await response.json();
     expect(body.error).toEqual({ code: 'scheduler_unavailable', message: expect.any(String), details: [] });
     expect(body.user).toMatchObject({ ...ada, id: expect.any(String) });
-    expect(await db.user.count()).toBe(before + 1);
-    const row = await db.user.findUniqueOrThrow({ where: { id: body.user.id } });
+    expect(await api.db.user.count()).toBe(before + 1);
+    const row = await api.db.user.findUniqueOrThrow({ where: { id: body.user.id } });
     expect(row.workflowSyncRequestedAt).not.toBeNull();
   });
 });
@@ -183,21 +166,23 @@ describe('GET, PUT and DELETE /users/:id', () => {
 });
 
 describe('GET /users', () => {
-  test('pages through every live user exactly once with limit and cursor', async () => {
-    const ids = new Set<string>();
-    for (const firstName of ['Ann', 'Ben', 'Cleo', 'Dev', 'Eve']) {
-      ids.add((await call(api.url, 'POST', '/users', { ...ada, firstName })).body.id);
+  const idsOf = (pages: ListPage[]): string[] => pages.flatMap((page) => page.items.map((user: { id: string }) => user.id));
+
+  async function createUsers(count: number, fields: Partial<typeof ada> = {}): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const { status, body } = await call(api.url, 'POST', '/users', { ...ada, firstName: letterName('Page', index), ...fields });
+      expect(status).toBe(201);
+      ids.push(body.id);
     }
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
-      const page = await call(api.url, 'GET', `/users${query}`);
-      expect(page.status).toBe(200);
-      expect(page.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.items.map((user: { id: string }) => user.id));
-      cursor = page.body.nextCursor;
-    } while (cursor);
+    return ids;
+  }
+
+  test('pages through every live user exactly once with limit and cursor', async () => {
+    const ids = await createUsers(5);
+    const pages = await allPages(api.url, '/users', { limit: '2' });
+    for (const page of pages) expect(page.items.length).toBeLessThanOrEqual(2);
+    const seen = idsOf(pages);
     expect(new Set(seen).size).toBe(seen.length);
     for (const id of ids) expect(seen).toContain(id);
   });
@@ -205,6 +190,109 @@ describe('GET /users', () => {
   test('refuses a bad limit or cursor with 400', async () => {
     expectErrorBody((await call(api.url, 'GET', '/users?limit=0')).body, 'validation_failed');
     expectErrorBody((await call(api.url, 'GET', '/users?cursor=garbage')).body, 'invalid_cursor');
+  });
+
+  test('?timezone= lists the live users of exactly that zone, in creation order, page by page', async () => {
+    const paris = await createUsers(3, { timezone: 'Europe/Paris' });
+    const [kathmandu] = await createUsers(1, { timezone: 'Asia/Kathmandu' });
+    const [deleted] = await createUsers(1, { timezone: 'Europe/Paris' });
+    expect((await call(api.url, 'DELETE', `/users/${deleted}`)).status).toBe(204);
+
+    const pages = await allPages(api.url, '/users', { limit: '2', timezone: 'Europe/Paris' });
+
+    const listed = pages.flatMap((page) => page.items);
+    const expected = await api.db.user.findMany({
+      where: { timezone: 'Europe/Paris', deletedAt: null },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    expect(pages.length).toBeGreaterThan(1);
+    expect(listed.map((user) => user.id)).toEqual(expected.map((user) => user.id));
+    expect(new Set(listed.map((user) => user.timezone))).toEqual(new Set(['Europe/Paris']));
+    expect(listed.map((user) => user.id)).toEqual(expect.arrayContaining(paris));
+    expect(listed.map((user) => user.id)).not.toContain(kathmandu);
+    expect(listed.map((user) => user.id)).not.toContain(deleted);
+  });
+
+  test.each([
+    ['an unknown zone', 'Europe/Atlantis'],
+    ['an empty zone', ''],
+    ['a UTC offset', '+01:00'],
+  ])('?timezone= refuses %s with 400 validation_failed naming timezone', async (_label, zone) => {
+    const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: zone })}`);
+    expect(status).toBe(400);
+    expectErrorBody(body, 'validation_failed');
+    expect(body.error.details).toContainEqual({ path: 'timezone', message: expect.any(String) });
+  });
+
+  test('a cursor only continues the filter it was issued for; with another it is 400 invalid_cursor', async () => {
+    await createUsers(2, { timezone: 'Europe/Paris' });
+    await createUsers(2, { timezone: 'Asia/Kathmandu' });
+    const first = async (query: Record<string, string>): Promise<string> =>
+      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query })}`)).body.nextCursor;
+    const parisCursor = await first({ timezone: 'Europe/Paris' });
+    const unfilteredCursor = await first({});
+
+    const otherFilters: Record<string, string>[] = [
+      { timezone: 'Asia/Kathmandu', cursor: parisCursor },
+      { cursor: parisCursor },
+      { timezone: 'Europe/Paris', cursor: unfilteredCursor },
+    ];
+    for (const query of otherFilters) {
+      const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams(query)}`);
+      expect(status).toBe(400);
+      expectErrorBody(body, 'invalid_cursor');
+    }
+    const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor })}`);
+    expect(same.status).toBe(200);
+  });
+
+  test('paging while users keep being created lists every earlier user exactly once and nobody twice', async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, index) => createUsers(1, { firstName: letterName('Before', index) })));
+    // More users with one creation instant than fit in a page: a page boundary falls among them, so only the id
+    // decides which of them come next.
+    const instant = new Date();
+    await api.db.user.createMany({
+      data: Array.from({ length: 4 }, (_, index) => ({
+        firstName: letterName('Tie', index),
+        lastName: 'Lovelace',
+        birthday: new Date('1815-12-10T00:00:00.000Z'),
+        timezone: 'Europe/London',
+        createdAt: instant,
+        updatedAt: instant,
+      })),
+    });
+    const before = new Set((await api.db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id));
+
+    const createdMeanwhile: string[] = [];
+    let creating = true;
+    const creator = async () => {
+      while (creating) createdMeanwhile.push(...(await createUsers(1, { firstName: 'During' })));
+    };
+    const creators = [creator(), creator(), creator()];
+    let pagesFollowedByACreation = 0;
+    let pages: ListPage[];
+    try {
+      pages = await allPages(api.url, '/users', { limit: '3' }, async (pagesSoFar) => {
+        // Creation goes on until paging reaches the users created meanwhile (or has read enough pages for every
+        // earlier user); until then, at least one user is committed between every two pages.
+        const reachedNewUsers = pagesSoFar.at(-1)!.items.some((user: { id: string }) => !before.has(user.id));
+        if (reachedNewUsers || pagesSoFar.length * 3 >= before.size + 3) creating = false;
+        if (!creating) return;
+        const target = createdMeanwhile.length + 1;
+        await waitUntil(() => createdMeanwhile.length >= target, 'a user is created between two pages');
+        pagesFollowedByACreation += 1;
+      });
+    } finally {
+      creating = false;
+      await Promise.all(creators);
+    }
+
+    const seen = idsOf(pages);
+    const timesSeen = (id: string) => seen.filter((other) => other === id).length;
+    expect([...before].filter((id) => timesSeen(id) !== 1)).toEqual([]);
+    expect(seen.filter((id, index) => seen.indexOf(id) !== index)).toEqual([]);
+    // The premise: users were created throughout the pages that hold the earlier ones.
+    expect(pagesFollowedByACreation).toBeGreaterThanOrEqual(Math.ceil(before.size / 3) - 1);
   });
 });
 
@@ -219,7 +307,7 @@ describe('health and readiness', () => {
 
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const app = createServiceApp({ db: unreachableDb, temporal: env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog });
+    const app = createServiceApp({ db: unreachableDb, temporal: api.env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { postgres: { status: 'down' }, temporal: { status: 'up' } } });

@@ -2,6 +2,19 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
+import type { Worker } from '@temporalio/worker';
+import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
+
+/** A name made of letters only (names may not hold digits): 0 → A, 25 → Z, 26 → BA. */
+export function letterName(prefix: string, index: number): string {
+  let letters = '';
+  let rest = index;
+  do {
+    letters = String.fromCharCode(65 + (rest % 26)) + letters;
+    rest = Math.floor(rest / 26);
+  } while (rest > 0);
+  return `${prefix}${letters}`;
+}
 
 export const silentLog = { info() {}, warn() {}, error() {} };
 
@@ -20,6 +33,42 @@ export function startApi(
   return startHttpServer(app, '127.0.0.1', 0);
 }
 
+export interface ApiUnderTest {
+  /** Base URL of the API. */
+  url: string;
+  db: Db;
+  env: TestWorkflowEnvironment;
+}
+
+/**
+ * The real API on the time-skipping server and the run's Postgres for every test of the calling file: started in
+ * beforeAll, stopped in afterAll. No worker polls its task queue, so the workflows it starts never run.
+ */
+export function apiForThisFile(label: string): ApiUnderTest {
+  const running = {} as ApiUnderTest;
+  let server: RunningHttpServer | undefined;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  beforeAll(async () => {
+    running.env = await startTimeSkippingServer();
+    running.db = testDb();
+    const taskQueue = uniqueTaskQueue(label);
+    server = await startApi(running.env, { db: running.db, taskQueue });
+    running.url = server.url;
+    // PUT answers with the workflow's new plan, so a worker runs; no birthday in these files comes due meanwhile.
+    worker = await createTestWorker(running.env, { db: running.db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+    workerRun = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await workerRun;
+    await server?.close();
+    await running.env?.teardown();
+    await running.db?.$disconnect();
+  });
+  return running;
+}
+
 /** A JSON request to the API; returns the status and the parsed body (null when empty). */
 export async function call(
   baseUrl: string,
@@ -34,4 +83,33 @@ export async function call(
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+export interface ListPage {
+  items: any[];
+  nextCursor: string | null;
+}
+
+/**
+ * Follows nextCursor from the first page of `path` to the last and returns every page; `query` is kept on each
+ * request. `betweenPages` runs after each page but the last.
+ */
+export async function allPages(
+  baseUrl: string,
+  path: string,
+  query: Record<string, string>,
+  betweenPages?: (pagesSoFar: ListPage[]) => Promise<void>,
+): Promise<ListPage[]> {
+  const pages: ListPage[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams({ ...query, ...(cursor !== null && { cursor }) });
+    const { status, body } = await call(baseUrl, 'GET', `${path}?${params.toString()}`);
+    if (status !== 200) throw new Error(`GET ${path}?${params.toString()} answered ${status}: ${JSON.stringify(body)}`);
+    pages.push(body);
+    cursor = body.nextCursor;
+    if (pages.length > 1_000) throw new Error(`GET ${path} did not reach its last page in 1000 pages`);
+    if (cursor !== null) await betweenPages?.(pages);
+  } while (cursor !== null);
+  return pages;
 }

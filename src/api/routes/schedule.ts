@@ -8,14 +8,14 @@ import {
 } from '../../users/user-schedule';
 import { ApiError } from '../errors';
 import { userIdSchema } from '../schemas';
-import { parseId } from './users';
+import { parseUserId } from '../inputs';
 
 /** What a user's workflow plans (`/users/:id/next-delivery`) and an operator's re-drive of a failed delivery. */
 export function scheduleRoutes(schedule: UserSchedule): Hono {
   const routes = new Hono();
 
   routes.get('/:id/next-delivery', async (c) => {
-    const id = parseId(c.req.param('id'));
+    const id = parseUserId(c.req.param('id'));
     const next = await mapped(() => schedule.nextDelivery(id));
     if (!next) {
       throw new ApiError(409, 'workflow_not_running', `the greeting workflow of user ${id} is not running; the reconciler will start it`);
@@ -31,7 +31,7 @@ export function scheduleRoutes(schedule: UserSchedule): Hono {
   });
 
   routes.post('/:id/deliveries/:deliveryId/retry', async (c) => {
-    const id = parseId(c.req.param('id'));
+    const id = parseUserId(c.req.param('id'));
     const deliveryId = userIdSchema.safeParse(c.req.param('deliveryId'));
     if (!deliveryId.success) {
       throw new ApiError(400, 'invalid_id', 'the delivery id is not a UUID', [{ path: 'deliveryId', message: 'expected a UUID' }]);

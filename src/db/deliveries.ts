@@ -1,0 +1,94 @@
+import type { Db } from './client';
+import type { Delivery as DeliveryRow } from '../generated/prisma/client';
+import {
+  cursorInstant,
+  cursorInteger,
+  cursorScope,
+  cursorUuid,
+  decodeCursor,
+  encodeCursor,
+  toPage,
+  type Page,
+} from './keyset-page';
+
+// Reads of the delivery ledger, for people and tools; the delivery activity's writes are in ledger.ts.
+
+/** A column's value in API form: instants as ISO strings (a civil date is narrowed to `YYYY-MM-DD` by its mapping). */
+type ApiValue<T> = T extends Date ? string : T;
+
+/**
+ * A ledger row as the API shows it: every column but the user id, which the path already names. Derived from the
+ * Prisma model, so a new column fails the type check of `toDeliveryView` until it is mapped there.
+ */
+export type DeliveryView = { [Column in Exclude<keyof DeliveryRow, 'userId'>]: ApiValue<DeliveryRow[Column]> };
+
+export interface DeliveryListQuery {
+  limit: number;
+  /** The previous page's nextCursor; absent for the first page. */
+  cursor?: string | undefined;
+}
+
+/**
+ * One user's ledger, newest occurrence first (then newest row, then id), a page at a time; null when there is no
+ * live user with that id. The cursor is the last row's (occurrenceYear, createdAt, id) and the user's id.
+ */
+export async function listDeliveriesOfLiveUser(
+  db: Db,
+  userId: string,
+  query: DeliveryListQuery,
+): Promise<Page<DeliveryView> | null> {
+  const after = query.cursor ? decodeDeliveryCursor(query.cursor, userId) : null;
+  const user = await db.user.findFirst({
+    where: { id: userId, deletedAt: null },
+    select: {
+      deliveries: {
+        where: after
+          ? {
+              OR: [
+                { occurrenceYear: { lt: after.occurrenceYear } },
+                { occurrenceYear: after.occurrenceYear, createdAt: { lt: after.createdAt } },
+                { occurrenceYear: after.occurrenceYear, createdAt: after.createdAt, id: { lt: after.id } },
+              ],
+            }
+          : {},
+        orderBy: [{ occurrenceYear: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit + 1,
+      },
+    },
+  });
+  if (!user) return null;
+  return toPage(user.deliveries, query.limit, toDeliveryView, (row) =>
+    encodeCursor([String(row.occurrenceYear), row.createdAt.toISOString(), row.id, userId]),
+  );
+}
+
+/** A cursor continues the ledger of the user it was issued for; another user's is refused. */
+function decodeDeliveryCursor(cursor: string, userId: string) {
+  const [occurrenceYear, createdAt, id, scope] = decodeCursor(cursor, 4);
+  cursorScope(scope, userId);
+  return { occurrenceYear: cursorInteger(occurrenceYear), createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
+}
+
+/** The one place a ledger column becomes an API field. */
+export function toDeliveryView(row: DeliveryRow): DeliveryView {
+  return {
+    id: row.id,
+    eventType: row.eventType,
+    occurrenceYear: row.occurrenceYear,
+    occurrenceDate: row.occurrenceDate.toISOString().slice(0, 10),
+    scheduledAt: row.scheduledAt.toISOString(),
+    status: row.status,
+    attempts: row.attempts,
+    idempotencyKey: row.idempotencyKey,
+    responseStatus: row.responseStatus,
+    lastError: row.lastError,
+    firstAttemptAt: row.firstAttemptAt?.toISOString() ?? null,
+    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    latenessMs: row.latenessMs,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    workflowId: row.workflowId,
+    runId: row.runId,
+  };
+}
