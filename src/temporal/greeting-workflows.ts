@@ -78,13 +78,21 @@ export class GreetingWorkflows {
     }
   }
 
-  /** The occurrence the user's workflow waits for; null when it is not running. */
+  /**
+   * The occurrence the user's workflow waits for; null when it is not running. Right after the start the first plan
+   * may not be made yet: asked again for a moment before giving up.
+   */
   async nextDelivery(userId: string): Promise<NextDelivery | null> {
-    try {
-      return await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return null;
-      throw error;
+    const deadline = Date.now() + this.settings.callTimeoutMs;
+    for (;;) {
+      try {
+        return await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return null;
+        const stillPlanning = error instanceof Error && /still being planned/.test(String(error.cause ?? error.message));
+        if (!stillPlanning || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   }
 

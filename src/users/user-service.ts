@@ -91,9 +91,9 @@ export class UserService {
     try {
       nextDelivery = await this.workflows.changeSchedule(user);
     } catch (error) {
+      // Deleted meanwhile (a DELETE racing this PUT): the workflow refused or closed because the user is gone.
+      if (!(await findLiveUser(this.db, id))) return null;
       if (error instanceof WorkflowRejectedError) {
-        // Deleted meanwhile (a DELETE racing this PUT): the workflow refused because the user is gone.
-        if (!(await findLiveUser(this.db, id))) return null;
         await restoreUser(this.db, previous, user.updatedAt);
         throw new ScheduleRejectedError(error.message, { cause: error });
       }

@@ -1,4 +1,5 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
 import { createDeliveryActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
@@ -63,6 +64,7 @@ test('a deleted user re-created with the same email is a new user with a new wor
     expect(second.status).toBe(201);
     expect(second.body.id).not.toBe(first.body.id);
     const describe = (id: string) => env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
+    await expect(env.client.workflow.getHandle(workflowIdFor(first.body.id, 'birthday')).result()).rejects.toThrow();
     expect((await describe(first.body.id)).status.name).toBe('CANCELLED');
     expect((await describe(second.body.id)).status.name).toBe('RUNNING');
   });
@@ -161,7 +163,9 @@ test('the same delivery activity run twice at once: one POST, the other attempt 
 
 test('two workers on one task queue: a burst of due birthdays is delivered exactly once each', async () => {
   await withStack(env, db, {}, async ({ api, receiver, taskQueue }) => {
-    const second = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+    // A worker of its own connection, as a second process would have.
+    const connection = await NativeConnection.connect({ address: env.address });
+    const second = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, connection });
     await second.runUntil(async () => {
       const users = await Promise.all(Array.from({ length: 12 }, () => createUserDueIn(env, api, 2)));
       await skipPast(env, await nextDueMs(env, users[0]!.id));
@@ -175,5 +179,6 @@ test('two workers on one task queue: a burst of due birthdays is delivered exact
         expect((await deliveriesOf(db, user.id)).map((row) => row.status)).toEqual(['delivered']);
       }
     });
+    await connection.close();
   });
 });

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 
@@ -43,10 +43,17 @@ export function uniqueTaskQueue(label: string): string {
 /** The real worker (real activities, real Postgres) on the given environment. */
 export function createTestWorker(
   env: TestWorkflowEnvironment,
-  options: { db: Db; taskQueue: string; webhookUrl: string; webhookTimeoutMs?: number; maxLatenessMs?: number | null },
+  options: {
+    db: Db;
+    taskQueue: string;
+    webhookUrl: string;
+    webhookTimeoutMs?: number;
+    maxLatenessMs?: number | null;
+    connection?: NativeConnection;
+  },
 ): Promise<Worker> {
   return createGreetingWorker({
-    connection: env.nativeConnection,
+    connection: options.connection ?? env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: options.taskQueue,
     db: options.db,

@@ -2,8 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/api/http-server';
 import type { Db } from '../../src/db/client';
-import { workflowIdFor } from '../../src/greetings/ids';
-import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { createTestWorker, uniqueTaskQueue } from './environment';
 import { personWithBirthdayIn } from './fixtures';
 import { call, startApi } from './service';
@@ -62,7 +61,9 @@ export async function createUserDueIn(
 
 /** The due instant the user's workflow plans, asked of the workflow itself. */
 export async function nextDueMs(env: TestWorkflowEnvironment, userId: string): Promise<number> {
-  const next = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).query(nextDeliveryQuery);
+  const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', deliveryTime: '09:00', callTimeoutMs: 10_000 });
+  const next = await workflows.nextDelivery(userId);
+  if (!next) throw new Error(`the workflow of user ${userId} is not running`);
   return next.epochMs;
 }
 
