@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
+import { migrate } from '../../src/db/migrate';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 
 function required(name: string): string {
@@ -62,4 +63,25 @@ export function createTestWorker(
     maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
   });
+}
+
+let isolatedCounter = 0;
+
+/**
+ * A migrated database of its own in the run's Postgres, for tests that look at every row (the reconciler does):
+ * other files' users must not show up there.
+ */
+export async function isolatedTestDb(label: string): Promise<Db> {
+  isolatedCounter += 1;
+  const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  const admin = testDb();
+  try {
+    await admin.$executeRawUnsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.$disconnect();
+  }
+  const url = new URL(required('TEST_DATABASE_URL'));
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  return createDb(url.toString());
 }
