@@ -47,9 +47,9 @@ const configSchema = z.object({
     .union([z.literal('none').transform(() => null), duration])
     .default(24 * 3_600_000),
   /** How often the worker's reconciler looks for users and workflows out of step. */
-  RECONCILE_INTERVAL: duration.default(60_000),
+  RECONCILE_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(60_000),
   /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */
-  RECONCILE_FULL_SWEEP_INTERVAL: duration.default(3_600_000),
+  RECONCILE_FULL_SWEEP_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(3_600_000),
   /** Local time of day messages are due, `HH:mm` (seconds allowed: `HH:mm:ss`). */
   DELIVERY_TIME: z
     .string()

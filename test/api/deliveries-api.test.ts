@@ -5,7 +5,7 @@ import { allPages, apiForThisFile, call } from '../support/service';
 // No worker runs, so the workflows the API starts never write to the ledger behind the test's back.
 const api = apiForThisFile('deliveries-api');
 
-const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1815-12-10', timezone: 'Europe/London' };
+const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 
 /** One ledger row as the test writes it: instants as ISO strings, so the expected API item is written from it too. */
 interface LedgerRow {
@@ -17,6 +17,7 @@ interface LedgerRow {
   firstAttemptAt: string | null;
   lastAttemptAt: string | null;
   deliveredAt: string | null;
+  latenessMs: number | null;
   createdAt: string;
   updatedAt: string;
   runId: string;
@@ -35,6 +36,7 @@ function ledgerRow(year: number, status: DeliveryStatus, overrides: Partial<Ledg
     firstAttemptAt: attempted ? due : null,
     lastAttemptAt: attempted ? `${year}-12-10T09:00:05.000Z` : null,
     deliveredAt: status === 'delivered' ? `${year}-12-10T09:00:06.000Z` : null,
+    latenessMs: attempted ? 5_000 : null,
     createdAt: `${year}-12-09T09:00:00.000Z`,
     updatedAt: `${year}-12-10T09:00:06.000Z`,
     runId: `run-${year}`,
@@ -65,6 +67,7 @@ async function insertLedger(userId: string, rows: LedgerRow[]): Promise<(LedgerR
         firstAttemptAt: instant(row.firstAttemptAt),
         lastAttemptAt: instant(row.lastAttemptAt),
         deliveredAt: instant(row.deliveredAt),
+        latenessMs: row.latenessMs,
         createdAt: new Date(row.createdAt),
         updatedAt: new Date(row.updatedAt),
       },
@@ -90,6 +93,7 @@ function expectedItem(userId: string, row: LedgerRow & { id: string }) {
     firstAttemptAt: row.firstAttemptAt,
     lastAttemptAt: row.lastAttemptAt,
     deliveredAt: row.deliveredAt,
+    latenessMs: row.latenessMs,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     workflowId: `birthday-${userId}`,

@@ -71,4 +71,23 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ LEAP_DAY_POLICY: policy })).toThrow(/LEAP_DAY_POLICY: .*feb28.*mar1/);
     });
   });
+
+  describe('durations', () => {
+    test('MAX_DELIVERY_LATENESS defaults to 24 hours, reads units, and "none" lifts the limit', () => {
+      expect(loadConfig({}).MAX_DELIVERY_LATENESS).toBe(24 * 3_600_000);
+      expect(loadConfig({ MAX_DELIVERY_LATENESS: '90s' }).MAX_DELIVERY_LATENESS).toBe(90_000);
+      expect(loadConfig({ MAX_DELIVERY_LATENESS: '2d' }).MAX_DELIVERY_LATENESS).toBe(2 * 86_400_000);
+      expect(loadConfig({ MAX_DELIVERY_LATENESS: 'none' }).MAX_DELIVERY_LATENESS).toBeNull();
+    });
+
+    test('the reconciler intervals default to a minute and an hour', () => {
+      expect(loadConfig({})).toMatchObject({ RECONCILE_INTERVAL: 60_000, RECONCILE_FULL_SWEEP_INTERVAL: 3_600_000 });
+      expect(loadConfig({ RECONCILE_INTERVAL: '15s' }).RECONCILE_INTERVAL).toBe(15_000);
+    });
+
+    test.each(['24', '1w', '-5m', '1.5h', 'forever'])('refuses %j', (value) => {
+      expect(() => loadConfig({ MAX_DELIVERY_LATENESS: value })).toThrow(/MAX_DELIVERY_LATENESS/);
+      expect(() => loadConfig({ RECONCILE_INTERVAL: value })).toThrow(/RECONCILE_INTERVAL: expected a duration/);
+    });
+  });
 });
