@@ -95,6 +95,26 @@ test('the receiver rejects with 400: no retry, the ledger says failed, and next 
   });
 });
 
+test('the receiver fails for longer than the retry window: recorded as failed with the last answer, next year planned', async () => {
+  await withStack(env, db, { receiver: { statusFor: () => 502 } }, async ({ api, receiver }) => {
+    const user = await createUserDueIn(env, api, 2);
+    const dueMs = await nextDueMs(env, user.id);
+    await skipPast(env, dueMs);
+    // Exponential backoff from 10 s up to an hour between attempts, for at most a day.
+    await env.sleep('2 days');
+
+    const attempts = receiver.requests.length;
+    expect(attempts).toBeGreaterThan(10);
+    const [row] = await deliveriesOf(db, user.id);
+    expect(row).toMatchObject({ status: 'failed', attempts, responseStatus: 502 });
+    expect(row!.lastError).toMatch(/HTTP 502/);
+    expect(await nextDueMs(env, user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+    // The gaps between attempts grow.
+    const gaps = receiver.requests.slice(1).map((request, index) => request.receivedAtMs - receiver.requests[index]!.receivedAtMs);
+    expect(gaps[gaps.length - 1]!).toBeGreaterThan(gaps[0]! * 10);
+  });
+});
+
 test('a 429 with Retry-After is retried after the delay the receiver asked for', async () => {
   await withStack(
     env,
