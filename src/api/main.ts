@@ -3,6 +3,7 @@ import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
 import { consoleLog } from '../logging/console-logger';
 import { connectClient } from '../temporal/connect';
+import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { startHttpServer } from './http-server';
 import { createServiceApp } from './service-app';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     address: requireSetting(config, 'TEMPORAL_ADDRESS'),
     namespace: config.TEMPORAL_NAMESPACE,
   });
+  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
   const app = createServiceApp({
     db,
     temporal,

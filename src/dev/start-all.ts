@@ -9,6 +9,7 @@ import { createServiceApp } from '../api/service-app';
 import { consoleLog } from '../logging/console-logger';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
+import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker } from '../worker/create-worker';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -88,6 +89,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
 
   const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
+  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
   const reconciler = startReconcilerForWorker(config, db, temporal, consoleLog('reconcile'));
   stops.push(reconciler.stop);
   const app = createServiceApp({

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { cliSearchAttributeFlag, greetingSearchAttributes } from '../temporal/search-attributes';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -38,6 +39,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=NORMAL',
     ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
+    // Registered on every start (an existing registration is kept), so the Web UI can filter on them.
+    ...greetingSearchAttributes.flatMap((key) => ['--search-attribute', cliSearchAttributeFlag(key)]),
   ];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(logStream);

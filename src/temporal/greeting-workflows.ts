@@ -7,7 +7,9 @@ import {
 import type { User } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
+import { runSummary } from '../greetings/run-description';
 import type { LeapDayPolicy } from '../time/next-occurrence';
+import { eventTypeSearchAttribute, userIdSearchAttribute } from './search-attributes';
 import {
   changeScheduleUpdate,
   nextDeliveryQuery,
@@ -52,6 +54,12 @@ export class GreetingWorkflows {
         taskQueue: this.settings.taskQueue,
         args: [this.inputFor(user)],
         workflowIdConflictPolicy: 'USE_EXISTING',
+        // Findable in the Web UI from the first moment; the workflow adds the next delivery instant once planned.
+        typedSearchAttributes: [
+          { key: userIdSearchAttribute, value: user.id },
+          { key: eventTypeSearchAttribute, value: EVENT },
+        ],
+        staticSummary: runSummary(EVENT, user.id),
       }),
     );
   }

@@ -13,3 +13,18 @@ export const nextDeliverySearchAttribute = defineSearchAttributeKey('GreetingNex
 
 /** Every key above, for registering them with a namespace. */
 export const greetingSearchAttributes = [userIdSearchAttribute, eventTypeSearchAttribute, nextDeliverySearchAttribute];
+
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+/** `GreetingUserId=Keyword`: the form `temporal server start-dev --search-attribute` takes. */
+export function cliSearchAttributeFlag(key: { name: string; type: SearchAttributeType }): string {
+  return `${key.name}=${CLI_TYPE_NAMES[key.type]}`;
+}

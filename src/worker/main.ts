@@ -5,6 +5,7 @@ import { createDb } from '../db/client';
 import { consoleLog } from '../logging/console-logger';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
+import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { createGreetingWorker } from './create-worker';
 
 /**
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const address = requireSetting(config, 'TEMPORAL_ADDRESS');
   const connection = await NativeConnection.connect({ address });
   const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+  await requireSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, (message) => consoleLog('worker').warn(message));
   const reconciler = startReconcilerForWorker(config, db, client, consoleLog('reconcile'));
   try {
     const worker = await createGreetingWorker({

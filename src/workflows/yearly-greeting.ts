@@ -6,14 +6,19 @@ import {
   continueAsNew,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { DeliveryOutcome } from '../activities';
 import type { EventType } from '../greetings/message';
+import { deliverySummary, runDetails, sleepSummary, type RunStage } from '../greetings/run-description';
+import { eventTypeSearchAttribute, nextDeliverySearchAttribute, userIdSearchAttribute } from '../temporal/search-attributes';
 import { isValidCalendarDate, isValidTimezone, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
 
 /** What decides when the greeting is due. Names are not here: the delivery reads them fresh from Postgres. */
@@ -108,16 +113,35 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
   const view = (occurrence: Occurrence): NextDelivery => ({ ...occurrence, eventType, timezone: schedule.timezone });
   let next: Occurrence | undefined;
   let userDeleted = false;
+  let stage: RunStage = 'planning';
+  /** Keeps the Web UI's view of the run current: its details, and the next delivery instant in visibility. */
+  const show = (newStage: RunStage = stage): void => {
+    stage = newStage;
+    setCurrentDetails(runDetails({ userId, eventType, timezone: schedule.timezone, stage, next }));
+  };
+  const publishPlan = (planned: Occurrence): void => {
+    // Runs recorded before search attributes existed have no upsert command here; patched() keeps them replaying.
+    if (patched('web-ui-metadata')) {
+      upsertSearchAttributes([
+        { key: userIdSearchAttribute, value: userId },
+        { key: eventTypeSearchAttribute, value: eventType },
+        { key: nextDeliverySearchAttribute, value: new Date(planned.epochMs) },
+      ]);
+    }
+    show();
+  };
   /** Plans for a schedule and adopts the plan unless a later change overtook it meanwhile: the latest change wins. */
   const replan = async (forSchedule: GreetingSchedule): Promise<void> => {
     const planned = await plan(forSchedule);
     if (planned === null) {
       userDeleted = true;
+      show('user-deleted');
       return;
     }
     if (schedule === forSchedule) {
       next = planned;
       replanned = true;
+      publishPlan(planned);
     }
   };
 
@@ -142,7 +166,9 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
       const { workflowId, runId } = workflowInfo();
       const key = { userId, eventType, occurrenceYear };
       try {
-        return await redeliverGreeting({ ...key, workflowId, runId });
+        return await redeliverGreeting.executeWithOptions({ summary: deliverySummary(eventType, occurrenceYear, true) }, [
+          { ...key, workflowId, runId },
+        ]);
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         await recordDeliveryFailure({ ...key, reason: failureReason(error) });
@@ -153,6 +179,7 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
   );
 
   // The due moment comes from a local activity, so it is recorded in history and stays fixed under replay.
+  show();
   await replan(schedule);
   await condition(() => next !== undefined || userDeleted);
   // Started for a user deleted meanwhile (a race with DELETE): nothing to do, ever.
@@ -163,7 +190,9 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
     const untilDue = next!.epochMs - Date.now();
     if (untilDue > 0) {
       replanned = false;
-      if (await condition(() => replanned || userDeleted, untilDue)) {
+      show('sleeping');
+      const sleep = { summary: sleepSummary(next!, schedule.timezone) };
+      if (await condition(() => replanned || userDeleted, untilDue, sleep)) {
         if (userDeleted) return;
         continue;
       }
@@ -175,7 +204,9 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
 
   const due = next!;
   notBeforeYear = due.year + 1;
+  show('delivering');
   const outcome = await deliver(due, input);
+  show(outcome);
   if (outcome === 'user-deleted') return;
 
   // Let a re-drive or a change still in progress finish before this run hands over to the next.
@@ -188,13 +219,9 @@ async function deliver(due: Occurrence, input: YearlyGreetingInput): Promise<Del
   const { workflowId, runId } = workflowInfo();
   const key = { userId: input.userId, eventType: input.eventType, occurrenceYear: due.year };
   try {
-    const result = await deliverGreeting({
-      ...key,
-      occurrenceDate: due.localDate,
-      scheduledAt: due.instant,
-      workflowId,
-      runId,
-    });
+    const result = await deliverGreeting.executeWithOptions({ summary: deliverySummary(input.eventType, due.year) }, [
+      { ...key, occurrenceDate: due.localDate, scheduledAt: due.instant, workflowId, runId },
+    ]);
     return result.outcome;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;

@@ -2,6 +2,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
+import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 
 function required(name: string): string {
@@ -15,11 +17,13 @@ export function testDb(): Db {
   return createDb(required('TEST_DATABASE_URL'));
 }
 
-/** The real Temporal test server (Java), with time skipping. */
-export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+/** The real Temporal test server (Java), with time skipping and the service's search attributes. */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
   });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 /** The real Temporal dev server (Go), in real time, on a free port. */
@@ -28,6 +32,7 @@ export function startDevServer(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: required('TEST_TEMPORAL_CLI') },
       ip: '127.0.0.1',
+      searchAttributes: greetingSearchAttributes,
       log: { format: 'pretty', level: 'error' },
     },
   });

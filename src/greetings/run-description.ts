@@ -1,0 +1,56 @@
+import type { DeliveryOutcome } from '../activities';
+import type { Occurrence } from '../time/next-occurrence';
+import type { EventType } from './message';
+
+/**
+ * What the Temporal Web UI shows for a greeting run: one-line summaries and Markdown details. Pure and free of
+ * personal data (user ids, dates and zones only), so workflow code can use it and anyone with UI access may read it.
+ */
+
+/** What a run is doing right now, or how its delivery ended. */
+export type RunStage = 'planning' | 'sleeping' | 'delivering' | 'failed' | 'user-deleted' | DeliveryOutcome['outcome'];
+
+/** The workflow's fixed summary, given when it is started: whose run it is. */
+export function runSummary(eventType: EventType, userId: string): string {
+  return `${eventType} greetings for user ${userId}`;
+}
+
+/** `2027-03-14 09:00 Asia/Kolkata`: the due moment as the person's wall clock shows it (seconds only when set). */
+export function localDueTime(occurrence: Occurrence, timezone: string): string {
+  const clock = occurrence.localDateTime.slice(11, 19);
+  const shown = clock.endsWith(':00') ? clock.slice(0, 5) : clock;
+  return `${occurrence.localDate} ${shown} ${timezone}`;
+}
+
+/** The summary of the timer a run sleeps on. */
+export function sleepSummary(occurrence: Occurrence, timezone: string): string {
+  return `sleep until ${localDueTime(occurrence, timezone)}`;
+}
+
+/** The summary of a delivery activity: `deliver birthday 2027`, or `re-deliver birthday 2026` for a re-drive. */
+export function deliverySummary(eventType: EventType, occurrenceYear: number, redrive = false): string {
+  return `${redrive ? 're-deliver' : 'deliver'} ${eventType} ${occurrenceYear}`;
+}
+
+export interface RunState {
+  userId: string;
+  eventType: EventType;
+  timezone: string;
+  stage: RunStage;
+  /** The planned occurrence; absent while the first plan is being made. */
+  next?: Occurrence;
+}
+
+/** The run's current details in Markdown: whose run, which year, the local and UTC due instant, and the stage. */
+export function runDetails(state: RunState): string {
+  const lines = [`**${runSummary(state.eventType, state.userId)}**`, '', '| | |', '| --- | --- |'];
+  if (state.next) {
+    lines.push(
+      `| Year | ${state.next.year} |`,
+      `| Due (local) | ${localDueTime(state.next, state.timezone)} |`,
+      `| Due (UTC) | ${state.next.instant} |`,
+    );
+  }
+  lines.push(`| Stage | ${state.stage} |`);
+  return lines.join('\n');
+}
