@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
@@ -86,6 +87,17 @@ const { recordDeliveryFailure } = proxyActivities<activities.DeliveryActivities>
  * workflow is how a deletion stops it.
  */
 export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promise<void> {
+  try {
+    await greetOneYear(input);
+  } finally {
+    // However the run ends (a DELETE's cancel racing a PUT's Update, say), an Update still running answers first:
+    // its answer must not come after the run's last command.
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+  }
+}
+
+/** This run's year: plan, sleep, deliver, then continue as new (see yearlyGreetingWorkflow). */
+async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
   const { userId, eventType } = input;
   let schedule = input.schedule;
   // Years before this one are done for this run: the one being delivered, once delivery starts.
