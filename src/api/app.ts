@@ -6,6 +6,7 @@ import { InvalidCursorError } from '../db/keyset-page';
 import type { UserService } from '../users/user-service';
 import { ApiError, errorResponse } from './errors';
 import { deliveryRoutes } from './routes/deliveries';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { scheduleRoutes } from './routes/schedule';
 import { userRoutes } from './routes/users';
@@ -34,6 +35,7 @@ export function createApp(deps: AppDependencies): Hono {
   );
 
   app.route('/', healthRoutes(deps.readiness));
+  app.route('/', docsRoutes());
   const users = new Hono().route('/', userRoutes(deps.users)).route('/', scheduleRoutes(deps.schedule));
   const deliveries = deliveryRoutes(deps.users);
   app.route('/users', users);

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import type { ApiErrorCode } from './error-codes';
 
 export interface ErrorDetail {
   path: string;
@@ -11,7 +12,7 @@ export interface ErrorDetail {
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly details: ErrorDetail[] = [],
     /** More top-level fields beside `error`, e.g. the saved user of a 503. */

@@ -19,14 +19,26 @@ const EARLIEST_BIRTHDAY = '1900-01-01';
 /** The first zone to start each day (Kiribati's Line Islands): no later date has begun anywhere on Earth. */
 const FIRST_ZONE_OF_THE_DAY = 'UTC+14';
 
-/** `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. */
-const birthday = z.string().superRefine(
-  firstBroken(
-    [(value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'expected a date as YYYY-MM-DD'],
-    [(value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'not a real calendar date'],
-    [(value) => value >= EARLIEST_BIRTHDAY, `must not be before ${EARLIEST_BIRTHDAY}`],
-  ),
-);
+/**
+ * `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. The OpenAPI document
+ * shows it as a `date`; the rules JSON Schema cannot state (the earliest date, not in the future) are in its text.
+ */
+const birthday = z
+  .string()
+  .superRefine(
+    firstBroken(
+      [(value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'expected a date as YYYY-MM-DD'],
+      [(value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'not a real calendar date'],
+      [(value) => value >= EARLIEST_BIRTHDAY, `must not be before ${EARLIEST_BIRTHDAY}`],
+    ),
+  )
+  .meta({
+    format: 'date',
+    description:
+      `A real calendar date as YYYY-MM-DD, from ${EARLIEST_BIRTHDAY} up to today in the user's \`timezone\` ` +
+      '(never in the future; with an unknown zone, today in the first zone on Earth to start the day).',
+    example: '1990-12-10',
+  });
 
 const MAX_NAME_LENGTH = 100;
 /** Letters and combining marks of any script, spaces, apostrophes (' and ’) and hyphens; at least one letter. */
@@ -46,12 +58,25 @@ const name = z
       [(value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`],
       [(value) => NAME_PATTERN.test(value), 'only letters, spaces, apostrophes and hyphens, with at least one letter'],
     ),
-  );
+  )
+  .meta({
+    description:
+      `Trimmed and stored in Unicode NFC: 1 to ${MAX_NAME_LENGTH} characters (code points) of letters, combining ` +
+      "marks, spaces, apostrophes (' ’) and hyphens, with at least one letter.",
+  });
 
-const ianaTimezone = z.string().refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")');
+const ianaTimezone = z
+  .string()
+  .refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")')
+  .meta({ description: 'An IANA time zone name known to the service', example: 'Europe/London' });
 
 /** Trimmed, at most 254 characters (the longest address SMTP carries); its case is kept as given. */
-const email = z.string().trim().max(254, 'at most 254 characters').pipe(z.email('not an email address'));
+const email = z
+  .string()
+  .trim()
+  .max(254, 'at most 254 characters')
+  .pipe(z.email('not an email address'))
+  .meta({ description: 'An email address, trimmed, its case kept; unique among live users whatever its case' });
 
 /** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
 function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
@@ -96,13 +121,20 @@ export const userIdSchema = z.uuid('not a valid user id (expected a UUID)');
 /** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
 function pageQuerySchema(limit: { max: number; default: number }) {
   return z.strictObject({
-    limit: z.coerce.number().int().min(1).max(limit.max).default(limit.default),
-    cursor: z.string().min(1).max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(limit.max).default(limit.default).meta({ description: 'Items per page' }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({ description: "The previous page's `nextCursor`; it only continues the list and filter it came from" }),
   });
 }
 
 /** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
-export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({ timezone: ianaTimezone.optional() });
+export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({
+  timezone: ianaTimezone.optional().meta({ description: 'Only users whose zone is exactly this IANA name' }),
+});
 
 /** GET /users/:id/deliveries: a page of the user's ledger. */
 export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 });

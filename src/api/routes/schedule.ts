@@ -7,6 +7,7 @@ import {
   type UserSchedule,
 } from '../../users/user-schedule';
 import { ApiError } from '../errors';
+import type { NextDeliveryBody, RedriveAcceptedBody } from '../response-schemas';
 import { userIdSchema } from '../schemas';
 import { parseUserId } from '../inputs';
 
@@ -27,7 +28,7 @@ export function scheduleRoutes(schedule: UserSchedule): Hono {
       timezone: next.timezone,
       instant: next.instant,
       localDateTime: next.localDateTime,
-    });
+    } satisfies NextDeliveryBody);
   });
 
   routes.post('/:id/deliveries/:deliveryId/retry', async (c) => {
@@ -37,7 +38,7 @@ export function scheduleRoutes(schedule: UserSchedule): Hono {
       throw new ApiError(400, 'invalid_id', 'the delivery id is not a UUID', [{ path: 'deliveryId', message: 'expected a UUID' }]);
     }
     const accepted = await mapped(() => schedule.redrive(id, deliveryId.data.toLowerCase()));
-    return c.json({ ...accepted, status: 'accepted' }, 202);
+    return c.json({ ...accepted, status: 'accepted' } satisfies RedriveAcceptedBody, 202);
   });
 
   return routes;

@@ -1,0 +1,25 @@
+// Every code an error body can carry, with when it is sent. ApiError only takes these codes, and the OpenAPI
+// document's enum and descriptions are built from this list, so the two cannot drift apart.
+export const API_ERROR_CODES = {
+  validation_failed: 'the body or query string does not match the schema (`details` names each field)',
+  invalid_json: 'the body is not JSON',
+  invalid_id: 'an id in the path is not a UUID',
+  invalid_cursor: 'the list cursor was not issued by this list for this filter',
+  bad_request: 'any other malformed request',
+  user_not_found: 'no live user with that id',
+  delivery_not_found: 'the user has no delivery with that id',
+  email_taken: 'another live user has this email',
+  delivery_not_retryable: 'only `failed` or `missed` deliveries can be retried',
+  workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
+  redrive_rejected: 'the workflow refused the re-drive',
+  schedule_rejected: "the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed",
+  route_not_found: 'no such route',
+  payload_too_large: 'the body is over 16 KiB',
+  unsupported_media_type: 'the body is not sent as `application/json`',
+  scheduler_unavailable: 'Temporal did not answer; the change is saved (the body\'s `user`) and the reconciler completes it',
+  internal_error: 'a bug: the body never carries a stack trace',
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+export const apiErrorCodes = Object.keys(API_ERROR_CODES) as [ApiErrorCode, ...ApiErrorCode[]];

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { DeliveryView } from '../db/deliveries';
+import type { Page } from '../db/keyset-page';
+import type { User } from '../db/users';
+import { DeliveryStatus, EventType } from '../generated/prisma/enums';
+import type { NextDelivery } from '../workflows/yearly-greeting';
+import { apiErrorCodes } from './error-codes';
+
+// What the API answers with, for the OpenAPI document. The service's own types are the truth here: each schema is
+// checked at compile time to be exactly the type the service returns (see `sameShape`), so neither changes alone.
+
+/** Compiles only when the documented shape and the service's type accept exactly the same values. */
+type SameShape<Documented, Actual> = [Documented] extends [Actual] ? ([Actual] extends [Documented] ? true : never) : never;
+
+const instant = z.iso.datetime().meta({ description: 'An instant in UTC, ISO 8601', example: '2026-12-10T09:00:00.000Z' });
+const civilDate = z.iso.date().meta({ example: '1990-12-10' });
+const eventType = z.enum(EventType).meta({ description: 'The yearly event greeted' });
+
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    firstName: z.string(),
+    lastName: z.string(),
+    birthday: civilDate,
+    timezone: z.string().meta({ description: 'IANA time zone name' }),
+    email: z.string().nullable(),
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .meta({ id: 'User' });
+true satisfies SameShape<z.output<typeof userSchema>, User>;
+
+function pageOf<Item extends z.ZodType>(item: Item, id: string) {
+  return z
+    .object({
+      items: z.array(item),
+      nextCursor: z.string().nullable().meta({ description: 'Pass back as `cursor` for the next page; null on the last' }),
+    })
+    .meta({ id });
+}
+
+export const userPageSchema = pageOf(userSchema, 'UserPage');
+true satisfies SameShape<z.output<typeof userPageSchema>, Page<User>>;
+
+export const deliverySchema = z
+  .object({
+    id: z.uuid(),
+    eventType,
+    occurrenceYear: z.int(),
+    occurrenceDate: civilDate,
+    scheduledAt: instant,
+    status: z.enum(DeliveryStatus),
+    attempts: z.int(),
+    idempotencyKey: z.string(),
+    responseStatus: z.int().nullable().meta({ description: "The receiver's last HTTP status" }),
+    lastError: z.string().nullable(),
+    firstAttemptAt: instant.nullable(),
+    lastAttemptAt: instant.nullable(),
+    deliveredAt: instant.nullable(),
+    latenessMs: z.int().nullable().meta({ description: 'How long after the due moment the delivery started' }),
+    createdAt: instant,
+    updatedAt: instant,
+    workflowId: z.string(),
+    runId: z.string(),
+  })
+  .meta({ id: 'Delivery', description: 'A row of the delivery ledger: one per user, event and occurrence year' });
+true satisfies SameShape<z.output<typeof deliverySchema>, DeliveryView>;
+
+export const deliveryPageSchema = pageOf(deliverySchema, 'DeliveryPage');
+
+/** The workflow's plan as PUT /users/:id answers it. */
+export const plannedDeliverySchema = z
+  .object({
+    eventType,
+    timezone: z.string(),
+    year: z.int().meta({ description: 'The occurrence year' }),
+    localDate: civilDate,
+    localDateTime: z.string().meta({ description: 'The due moment in local ISO time with its offset' }),
+    instant,
+    epochMs: z.int(),
+  })
+  .meta({ id: 'PlannedDelivery' });
+true satisfies SameShape<z.output<typeof plannedDeliverySchema>, NextDelivery>;
+
+export const updatedUserSchema = userSchema
+  .extend({ nextDelivery: plannedDeliverySchema })
+  .meta({ id: 'UpdatedUser' });
+
+export const nextDeliverySchema = z
+  .object({
+    eventType,
+    occurrenceYear: z.int(),
+    occurrenceDate: civilDate,
+    timezone: z.string(),
+    instant,
+    localDateTime: z.string().meta({ description: 'The due moment in local ISO time with its offset' }),
+  })
+  .meta({ id: 'NextDelivery' });
+export type NextDeliveryBody = z.output<typeof nextDeliverySchema>;
+
+export const redriveAcceptedSchema = z
+  .object({ deliveryId: z.uuid(), occurrenceYear: z.int(), status: z.literal('accepted') })
+  .meta({ id: 'RedriveAccepted' });
+export type RedriveAcceptedBody = z.output<typeof redriveAcceptedSchema>;
+
+export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.record(
+      z.string().meta({ description: 'The dependency checked: postgres, temporal' }),
+      z.union([
+        z.object({ status: z.literal('up') }),
+        z.object({ status: z.literal('down'), error: z.string() }),
+      ]),
+    ),
+  })
+  .meta({ id: 'Readiness' });
+export type ReadinessBody = z.output<typeof readinessSchema>;
+
+/** What went wrong, in every error body. */
+const apiErrorSchema = z
+  .object({
+    code: z.enum(apiErrorCodes).meta({ description: 'Stable and machine-readable' }),
+    message: z.string().meta({ description: 'For people; may change' }),
+    details: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .meta({ description: 'One entry per field at fault (`path` is dotted); empty when no field is' }),
+  })
+  .meta({ id: 'ApiError' });
+
+export const errorBodySchema = z.object({ error: apiErrorSchema }).meta({ id: 'Error' });
+
+/** A 503 after a write: the error and the saved user, whose workflow the reconciler completes. */
+export const savedButUnscheduledSchema = z
+  .object({ error: apiErrorSchema, user: userSchema.nullable() })
+  .meta({ id: 'SavedButUnscheduled' });
