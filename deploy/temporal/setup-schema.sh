@@ -8,9 +8,14 @@
 # VISIBILITY_DBNAME), so both always point at the same databases.
 set -eu
 
-# temporal-sql-tool reads its connection from these.
-export SQL_PLUGIN="$DB" SQL_HOST="$POSTGRES_SEEDS" SQL_PORT="$DB_PORT" SQL_USER="$POSTGRES_USER" SQL_PASSWORD="$POSTGRES_PWD"
-SCHEMA_DIR=/etc/temporal/schema/postgresql/v12
+# The password goes through the environment, which temporal-sql-tool reads, rather than the command line.
+export SQL_PASSWORD="$POSTGRES_PWD"
+# Where admin-tools keeps the schemas (overridable to run this script outside the image).
+SCHEMA_DIR="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
+
+sql_tool() {
+  temporal-sql-tool --plugin "$DB" --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" "$@"
+}
 
 setup_database() {
   database=$1
@@ -18,9 +23,9 @@ setup_database() {
   echo "Temporal database $database: schema $schema"
   # Postgres has no CREATE DATABASE IF NOT EXISTS: a refusal here is a database kept from an earlier run; any other
   # problem makes setup-schema below fail and stop this step.
-  temporal-sql-tool --db "$database" create || echo "keeping the existing database $database"
-  temporal-sql-tool --db "$database" setup-schema -v 0.0
-  temporal-sql-tool --db "$database" update-schema -d "$SCHEMA_DIR/$schema/versioned"
+  sql_tool --db "$database" create || echo "keeping the existing database $database"
+  sql_tool --db "$database" setup-schema -v 0.0
+  sql_tool --db "$database" update-schema -d "$SCHEMA_DIR/$schema/versioned"
 }
 
 setup_database "$DBNAME" temporal

@@ -150,7 +150,7 @@ test('every host port is published once', () => {
   expect(new Set(hostPorts).size).toBe(hostPorts.length);
 });
 
-test('the app and Postgres services keep their data on named volumes at the path the image uses', () => {
+test('the Postgres services keep data on named volumes where the image puts it, and are healthy once on TCP', () => {
   const postgresServices = serviceNames.filter((name) => imageOf(name).repository === 'postgres');
   expect(postgresServices.length).toBeGreaterThan(0);
   for (const name of postgresServices) {
@@ -159,6 +159,8 @@ test('the app and Postgres services keep their data on named volumes at the path
     const dataDir = major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data';
     const data = mountsOf(service(name)).find((mount) => mount.target === dataDir);
     expect({ name, volume: data?.source }).toEqual({ name, volume: expect.stringMatching(/^[\w-]+$/) });
+    // While the image initialises a new database, its temporary server listens on the Unix socket only.
+    expect(argumentsOf(service(name).healthcheck?.test).join(' ')).toMatch(/pg_isready .*-h 127\.0\.0\.1/);
   }
 });
 
