@@ -1,5 +1,5 @@
-# One image for every process of the service; the command picks it: the command of the package.json script `api`,
-# `worker`, `migrate` or `receiver` (docker-compose.yml). Run directly, not through `npm run`, so that SIGTERM reaches
+# One image for every process of the service. Each container runs the command of one package.json script (`api`,
+# `worker`, `migrate` or `receiver`; see docker-compose.yml) directly, not through `npm run`, so that SIGTERM reaches
 # the process and it shuts down cleanly. TypeScript runs through tsx, as with `npm start`.
 # Debian, not Alpine: the Temporal worker's native core and the SWC bundler ship glibc builds.
 FROM node:20.20.2-bookworm-slim
