@@ -63,6 +63,9 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** The name of every setting, so a deployment's environment (docker-compose.yml) can be checked against it. */
+export const SETTING_NAMES = Object.keys(configSchema.shape) as (keyof Config)[];
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

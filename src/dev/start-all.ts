@@ -13,7 +13,8 @@ import { requireSearchAttributes } from '../temporal/search-attribute-registrati
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker } from '../worker/create-worker';
 import { startTemporalDevServer } from './temporal-dev-server';
-import { startLocalReceiver, type ReceivedDelivery } from './webhook-receiver';
+import { printDelivery } from './print-delivery';
+import { startLocalReceiver } from './webhook-receiver';
 
 type Stop = () => Promise<void>;
 
@@ -120,15 +121,6 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
-  );
-}
-
-function printDelivery(delivery: ReceivedDelivery): void {
-  const body = delivery.body as { message?: string; scheduledAt?: string } | null;
-  const repeat = delivery.repeat ? ' (repeat of an earlier delivery, same Idempotency-Key)' : '';
-  console.log(
-    `\n>>> webhook delivery${repeat}\n    message:         ${body?.message}\n    due at:          ${body?.scheduledAt}` +
-      `\n    received at:     ${delivery.receivedAt}\n    idempotency key: ${delivery.idempotencyKey}\n`,
   );
 }
 
