@@ -1,15 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { DateTime } from 'luxon';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
-import { deliveriesOf, localDate, personWithBirthdayIn, zoneWithLocalHour } from '../support/fixtures';
+import { deliveriesOf, dueSoon, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { call, silentLog, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
@@ -35,15 +35,6 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
-}
-
-/** A person born today in a zone where it is noon, and the delivery time `secondsAhead` from now there. */
-function dueSoon(secondsAhead: number) {
-  const nowMs = Date.now();
-  const timezone = zoneWithLocalHour(nowMs, 12);
-  const deliveryTime = DateTime.fromMillis(nowMs + secondsAhead * 1000, { zone: timezone }).toFormat('HH:mm:ss');
-  const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
-  return { person, deliveryTime };
 }
 
 interface Setup {
@@ -159,7 +150,7 @@ describe('the reconciler', () => {
   test('Temporal down at POST: 503, and once Temporal is back the user gets exactly one workflow', async () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const app = createServiceApp({ db: setup.db, temporal: deadTemporal, taskQueue: setup.taskQueue, deliveryTime: '09:00', log: silentLog });
+    const app = createServiceApp({ db: setup.db, temporal: deadTemporal, taskQueue: setup.taskQueue, deliveryTime: '09:00', log: silentLog, metrics: createServiceMetrics() });
     const deadApi = await startHttpServer(app, '127.0.0.1', 0);
     try {
       await setup.startWorker();

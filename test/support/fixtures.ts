@@ -41,3 +41,12 @@ export function zoneWithLocalHour(nowMs: number, localHour: number): string {
 export function localDate(nowMs: number, timezone: string): string {
   return DateTime.fromMillis(nowMs, { zone: timezone }).toISODate()!;
 }
+
+/** A person born today in a zone where it is noon, and the delivery time `secondsAhead` from now there. */
+export function dueSoon(secondsAhead: number) {
+  const nowMs = Date.now();
+  const timezone = zoneWithLocalHour(nowMs, 12);
+  const deliveryTime = DateTime.fromMillis(nowMs + secondsAhead * 1000, { zone: timezone }).toFormat('HH:mm:ss');
+  const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
+  return { person, deliveryTime };
+}
