@@ -186,6 +186,8 @@ describe('the reconciler', () => {
       await setup.startWorker();
       const orphan = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
       const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
+      // The orphan's workflow planned while its user was live: it sleeps, rather than ending at its first step.
+      await setup.workflows.nextDelivery(orphan.id);
       // Deleted behind the API's back (no flag), and a workflow terminated by hand: only the full sweep can see them.
       await setup.db.user.update({ where: { id: orphan.id }, data: { deletedAt: new Date(), liveEmail: null } });
       await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).terminate('operator mistake');
