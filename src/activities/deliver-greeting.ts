@@ -11,9 +11,11 @@ import {
 } from '../db/ledger';
 import { greetingMessage, type EventType } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
+import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
 
-export interface DeliveryDependencies {
+/** `log` and `metrics` receive every attempt's outcome. */
+export interface DeliveryDependencies extends DeliveryObservers {
   db: Db;
   webhookUrl: string;
   webhookTimeoutMs: number;
@@ -64,23 +66,35 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
   const now = deps.now ?? (() => new Date());
   const inFlightLeaseMs = deps.webhookTimeoutMs + LEASE_MARGIN_MS;
 
+  /** Reports the attempt (log line and metrics) and hands its outcome back to the workflow. */
+  function settle(outcome: DeliveryOutcome, report: AttemptReport): DeliveryOutcome {
+    reportDelivery(deps, { ...report, outcome: outcome.outcome, deliveryId: outcome.deliveryId });
+    return outcome;
+  }
+
   /** One attempt: claim the ledger row, call the webhook, record what happened. */
   async function attempt(request: Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>): Promise<DeliveryOutcome> {
     const idempotencyKey = idempotencyKeyFor(request.userId, request.eventType, request.occurrenceYear);
+    const report = attemptReport(request);
     const claim = await claimDelivery(deps.db, { ...request, idempotencyKey, inFlightLeaseMs }, now());
     switch (claim.kind) {
       case 'already-delivered':
-        return { outcome: 'already-delivered', deliveryId: claim.deliveryId };
+        return settle({ outcome: 'already-delivered', deliveryId: claim.deliveryId }, report);
       case 'user-deleted':
-        return { outcome: 'user-deleted', deliveryId: claim.deliveryId };
+        return settle({ outcome: 'user-deleted', deliveryId: claim.deliveryId }, report);
       case 'missed':
-        return { outcome: 'missed', deliveryId: claim.deliveryId, latenessMs: claim.latenessMs };
+        return settle(
+          { outcome: 'missed', deliveryId: claim.deliveryId, latenessMs: claim.latenessMs },
+          { ...report, latenessMs: claim.latenessMs },
+        );
       case 'closed':
-        return { outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status };
+        return settle({ outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status }, report);
       case 'in-flight':
+        reportDelivery(deps, { ...report, outcome: 'in-flight', deliveryId: claim.deliveryId });
         throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, DELIVERY_IN_FLIGHT);
     }
 
+    const stopTimer = deps.metrics.webhookDuration.startTimer();
     const response = await postWebhook(
       {
         url: deps.webhookUrl,
@@ -99,24 +113,36 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       },
       deps.fetch,
     );
+    const responseStatus = response.kind === 'answered' ? response.status : null;
+    const answered = {
+      ...report,
+      deliveryId: claim.deliveryId,
+      statusCode: responseStatus,
+      webhookLatencyMs: Math.round(stopTimer({ status_class: statusClass(response) }) * 1000),
+      latenessMs: claim.latenessMs,
+    };
 
     const summary = describe(response);
     if (response.kind === 'answered' && response.status >= 200 && response.status < 300) {
       await markDelivered(deps.db, claim.deliveryId, { responseStatus: response.status, error: null }, now());
-      return {
-        outcome: 'delivered',
-        deliveryId: claim.deliveryId,
-        responseStatus: response.status,
-        attempt: claim.attempt,
-        latenessMs: claim.latenessMs,
-      };
+      return settle(
+        {
+          outcome: 'delivered',
+          deliveryId: claim.deliveryId,
+          responseStatus: response.status,
+          attempt: claim.attempt,
+          latenessMs: claim.latenessMs,
+        },
+        answered,
+      );
     }
-    const responseStatus = response.kind === 'answered' ? response.status : null;
     if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
       await markFailed(deps.db, request, { responseStatus, error: summary });
+      reportDelivery(deps, { ...answered, outcome: 'rejected', error: summary });
       throw ApplicationFailure.nonRetryable(summary, WEBHOOK_REJECTED);
     }
     await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
+    reportDelivery(deps, { ...answered, outcome: 'unavailable', error: summary });
     const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
     throw ApplicationFailure.create({
       message: summary,
@@ -143,7 +169,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     async redeliverGreeting(input: RedeliverGreetingInput): Promise<DeliveryOutcome> {
       const { workflowId, runId, ...key } = input;
       const row = await reopenDelivery(deps.db, key);
-      if (!row) return { outcome: 'not-found', deliveryId: null };
+      if (!row) return settle({ outcome: 'not-found', deliveryId: null }, attemptReport(key));
       return attempt({
         ...key,
         occurrenceDate: row.occurrenceDate,
@@ -158,11 +184,27 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     async recordDeliveryFailure(input: RecordFailureInput): Promise<void> {
       const { reason, ...key } = input;
       await markFailed(deps.db, key, { responseStatus: null, error: reason });
+      reportDelivery(deps, { ...attemptReport(key), outcome: 'failed', error: reason });
     },
   };
 }
 
 export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;
+
+type AttemptReport = Omit<DeliveryReport, 'outcome'>;
+
+/** What every line about this attempt carries: the workflow run it serves, the occurrence, the attempt number. */
+function attemptReport(key: OccurrenceKey): AttemptReport {
+  const { workflowExecution, attempt } = Context.current().info;
+  return {
+    workflowId: workflowExecution?.workflowId ?? null,
+    runId: workflowExecution?.runId ?? null,
+    userId: key.userId,
+    eventType: key.eventType,
+    occurrenceYear: key.occurrenceYear,
+    attempt,
+  };
+}
 
 function describe(response: WebhookResponse): string {
   const attemptNumber = Context.current().info.attempt;

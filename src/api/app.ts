@@ -3,8 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { UserSchedule } from '../users/user-schedule';
 import { InvalidCursorError } from '../db/keyset-page';
+import type { Log } from '../logging/log';
+import type { MetricsExposition } from '../metrics/exposition';
+import type { HttpMetrics } from '../metrics/http-metrics';
+import { metricsRoutes } from '../metrics/metrics-routes';
 import type { UserService } from '../users/user-service';
 import { ApiError, errorResponse } from './errors';
+import { requestObserver } from './request-log';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -15,6 +20,11 @@ export interface AppDependencies {
   users: UserService;
   schedule: UserSchedule;
   readiness: ReadinessCheck[];
+  /** One line per request (method, route pattern, status, duration). */
+  log: Log;
+  httpMetrics: HttpMetrics;
+  /** What GET /metrics serves. */
+  metrics: MetricsExposition;
   /** Where unexpected errors are reported; the client only sees a generic 500. */
   onUnexpectedError?: (error: unknown) => void;
 }
@@ -25,6 +35,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export function createApp(deps: AppDependencies): Hono {
   const app = new Hono();
 
+  app.use('*', requestObserver({ log: deps.log, httpMetrics: deps.httpMetrics }));
   app.use(
     '*',
     bodyLimit({
@@ -36,6 +47,7 @@ export function createApp(deps: AppDependencies): Hono {
 
   app.route('/', healthRoutes(deps.readiness));
   app.route('/', docsRoutes());
+  app.route('/', metricsRoutes(deps.metrics));
   const users = new Hono().route('/', userRoutes(deps.users)).route('/', scheduleRoutes(deps.schedule));
   const deliveries = deliveryRoutes(deps.users);
   app.route('/users', users);

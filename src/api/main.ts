@@ -1,7 +1,9 @@
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
-import { consoleLog } from '../logging/console-logger';
+import { componentLog } from '../logging/log';
+import { createRootLogger } from '../logging/root-logger';
+import { createServiceMetrics } from '../metrics/service-metrics';
 import { connectClient } from '../temporal/connect';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { startHttpServer } from './http-server';
@@ -10,7 +12,8 @@ import { createServiceApp } from './service-app';
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = consoleLog('api');
+  const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
+  const log = componentLog(root, 'api');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
   const temporal = await connectClient({
     address: requireSetting(config, 'TEMPORAL_ADDRESS'),
@@ -24,9 +27,10 @@ async function main(): Promise<void> {
     deliveryTime: config.DELIVERY_TIME,
     leapDayPolicy: config.LEAP_DAY_POLICY,
     log,
+    metrics: createServiceMetrics({ processMetrics: true }),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);
-  log.info(`API listening on ${server.url}`);
+  log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);
   const stop = async () => {
     await server.close();
     await temporal.connection.close();

@@ -225,6 +225,18 @@ const servicePaths: ZodOpenApiPathsObject = {
       },
     },
   },
+  '/metrics': {
+    get: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics of this process',
+      description: 'Request durations by route pattern and status; under `npm start` also the deliveries and the Temporal SDK metrics.',
+      tags: ['Operations'],
+      responses: {
+        '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
+        ...errors({}),
+      },
+    },
+  },
 };
 
 const docsPaths: ZodOpenApiPathsObject = {

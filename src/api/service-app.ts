@@ -1,10 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Hono } from 'hono';
 import type { Db } from '../db/client';
+import type { Log } from '../logging/log';
+import { metricsExposition } from '../metrics/exposition';
+import type { ServiceMetrics } from '../metrics/service-metrics';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 import { UserSchedule } from '../users/user-schedule';
-import { UserService, type Logger } from '../users/user-service';
+import { UserService } from '../users/user-service';
 import { createApp } from './app';
 
 export interface ServiceAppOptions {
@@ -13,7 +16,10 @@ export interface ServiceAppOptions {
   taskQueue: string;
   deliveryTime: string;
   leapDayPolicy?: LeapDayPolicy;
-  log: Logger & { error(message: string, fields?: Record<string, unknown>): void };
+  log: Log;
+  metrics: ServiceMetrics;
+  /** The Temporal SDK's Prometheus exporter, when a worker runs in this process (`npm start`): /metrics shows it too. */
+  sdkMetricsAddress?: string;
 }
 
 /** How long one call to Temporal may take before the API answers 503. */
@@ -30,6 +36,9 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
   return createApp({
     users: new UserService(options.db, workflows, options.log),
     schedule: new UserSchedule(options.db, workflows),
+    log: options.log,
+    httpMetrics: options.metrics.http,
+    metrics: metricsExposition(options.metrics.registry, options.sdkMetricsAddress),
     readiness: [
       { name: 'postgres', check: async () => void (await options.db.$queryRaw`SELECT 1`) },
       {
@@ -42,9 +51,6 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
         },
       },
     ],
-    onUnexpectedError: (error) =>
-      options.log.error('unexpected error in a request', {
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      }),
+    onUnexpectedError: (error) => options.log.error('unexpected error in a request', { error }),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_FORMATS, LOG_LEVELS } from '../logging/root-logger';
 import { isValidTimeOfDay, LEAP_DAY_POLICIES } from '../time/next-occurrence';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -59,6 +60,20 @@ const configSchema = z.object({
   LEAP_DAY_POLICY: z.enum(LEAP_DAY_POLICIES).default('feb28'),
   /** Folder for the one-command run's data (embedded Postgres, dev server database). */
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Lowest level that is logged. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** `json` (one object a line) or `pretty` (for people); unset: json, except pretty for `npm start`. */
+  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+  /** Port of the worker process's `/metrics` (`npm run worker`); the API serves its own on PORT. */
+  METRICS_PORT: port.default(9464),
+  /**
+   * host:port the Temporal SDK's own Prometheus exporter binds; each process's `/metrics` reads it from there.
+   * Unset: 127.0.0.1:9465 for `npm run worker`, a free port for `npm start`.
+   */
+  TEMPORAL_SDK_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

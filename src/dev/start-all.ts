@@ -1,17 +1,19 @@
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config/config';
 import { createDb } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrate } from '../db/migrate';
 import { startHttpServer } from '../api/http-server';
 import { createServiceApp } from '../api/service-app';
-import { consoleLog } from '../logging/console-logger';
+import { componentLog } from '../logging/log';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker } from '../worker/create-worker';
+import { setUpWorkerObservability, type WorkerObservability } from '../worker/observability';
+import { freePort } from './free-port';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { printDelivery } from './print-delivery';
 import { startLocalReceiver } from './webhook-receiver';
@@ -23,8 +25,9 @@ type Stop = () => Promise<void>;
  * with its Web UI (unless TEMPORAL_ADDRESS), a local webhook receiver (unless WEBHOOK_URL), the worker and the API.
  * Ctrl-C stops everything in reverse order; data stays in DATA_DIR.
  */
-async function startAll(config: Config, stops: Stop[]): Promise<void> {
-  const log = consoleLog('start');
+async function startAll(config: Config, observability: WorkerObservability, stops: Stop[]): Promise<void> {
+  const { root, metrics } = observability;
+  const log = componentLog(root, 'start');
   const dataDir = path.resolve(config.DATA_DIR);
 
   let databaseUrl = config.DATABASE_URL;
@@ -81,6 +84,8 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+    log: componentLog(root, 'delivery'),
+    metrics: metrics.delivery,
   });
   const workerDone = worker.run();
   stops.push(async () => {
@@ -91,7 +96,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
   const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
   stops.push(() => temporal.connection.close());
   await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
-  const reconciler = startReconcilerForWorker(config, db, temporal, consoleLog('reconcile'));
+  const reconciler = startReconcilerForWorker(config, db, temporal, componentLog(root, 'reconcile'));
   stops.push(reconciler.stop);
   const app = createServiceApp({
     db,
@@ -99,7 +104,10 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deliveryTime: config.DELIVERY_TIME,
     leapDayPolicy: config.LEAP_DAY_POLICY,
-    log: consoleLog('api'),
+    log: componentLog(root, 'api'),
+    // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
+    metrics,
+    sdkMetricsAddress: observability.sdkMetricsAddress,
   });
   const api = await startHttpServer(app, config.HOST, config.PORT);
   stops.push(api.close);
@@ -108,7 +116,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     [
       '',
       'yearly-greetings is running',
-      `  API            ${api.url}   (GET /health, /ready, /users)`,
+      `  API            ${api.url}   (GET /health, /ready, /metrics, /users)`,
       `  Temporal UI    ${webUi}`,
       `  Temporal       ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Webhook        ${webhookUrl}`,
@@ -132,9 +140,13 @@ async function stopAll(stops: Stop[]): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
-  // Its INFO lines (bundling, state changes) would drown the banner and the deliveries.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  const observability = setUpWorkerObservability(config, {
+    defaultLogFormat: 'pretty',
+    // A free port unless set, so a worker running beside `npm start` on its default port does not collide.
+    sdkMetricsAddress: config.TEMPORAL_SDK_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
+    // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
+    shutdownSignals: [],
+  });
   // embedded-postgres installs exit hooks that stop Postgres and exit at the first signal, before the worker and
   // the dev server are stopped; this process stops everything itself, in order.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   try {
-    await startAll(config, stops);
+    await startAll(config, observability, stops);
   } catch (error) {
     console.error(`\nstart-up failed: ${error instanceof Error ? error.message : String(error)}`);
     await shutdown(1);

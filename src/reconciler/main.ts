@@ -1,7 +1,8 @@
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
-import { consoleLog } from '../logging/console-logger';
+import { componentLog } from '../logging/log';
+import { createRootLogger } from '../logging/root-logger';
 import { connectClient } from '../temporal/connect';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { reconcile } from './reconcile';
@@ -9,6 +10,7 @@ import { reconcile } from './reconcile';
 /** `npm run reconcile`: one full pass now, e.g. after an outage or a restore; prints what it fixed. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const log = componentLog(createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' }), 'reconcile');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
   const client = await connectClient({ address: requireSetting(config, 'TEMPORAL_ADDRESS'), namespace: config.TEMPORAL_NAMESPACE });
   try {
@@ -19,10 +21,10 @@ async function main(): Promise<void> {
       callTimeoutMs: 10_000,
     });
     const report = await reconcile(
-      { db, client, workflows, taskQueue: config.TEMPORAL_TASK_QUEUE, log: consoleLog('reconcile'), graceMs: 0 },
+      { db, client, workflows, taskQueue: config.TEMPORAL_TASK_QUEUE, log, graceMs: 0 },
       { fullSweep: true },
     );
-    console.log(JSON.stringify(report));
+    log.info('reconciler pass done', { fullSweep: true, ...report });
     if (report.failed > 0) process.exitCode = 1;
   } finally {
     await client.connection.close();

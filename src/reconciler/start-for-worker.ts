@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
-import type { Log } from '../logging/console-logger';
+import type { Log } from '../logging/log';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { startReconcilerLoop } from './reconciler-loop';
 

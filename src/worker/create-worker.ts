@@ -1,8 +1,10 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDeliveryActivities, createPlanningActivities } from '../activities';
+import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Db } from '../db/client';
 
-export interface GreetingWorkerOptions {
+/** `log` and `metrics` receive every delivery attempt's outcome. */
+export interface GreetingWorkerOptions extends DeliveryObservers {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -31,6 +33,8 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         webhookUrl: options.webhookUrl,
         webhookTimeoutMs: options.webhookTimeoutMs,
         maxLatenessMs: options.maxLatenessMs,
+        log: options.log,
+        metrics: options.metrics,
       }),
     },
   });

@@ -1,3 +1,4 @@
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
@@ -64,6 +65,7 @@ describe('/openapi.json', () => {
       taskQueue: 'routes-only',
       deliveryTime: '09:00',
       log: silentLog,
+      metrics: createServiceMetrics(),
     });
     const served = app.routes
       .filter((route) => route.method !== 'ALL') // middleware such as the body limit

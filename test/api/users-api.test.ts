@@ -1,6 +1,7 @@
 import { createServiceApp } from '../../src/api/service-app';
 import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
 import { allPages, apiForThisFile, call, letterName, silentLog, type ListPage } from '../support/service';
 
@@ -112,6 +113,7 @@ describe('POST /users', () => {
       taskQueue: 'nowhere',
       deliveryTime: '09:00',
       log: silentLog,
+      metrics: createServiceMetrics(),
     });
     await unreachable.teardown();
     const before = await api.db.user.count();
@@ -307,7 +309,7 @@ describe('health and readiness', () => {
 
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const app = createServiceApp({ db: unreachableDb, temporal: api.env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog });
+    const app = createServiceApp({ db: unreachableDb, temporal: api.env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog, metrics: createServiceMetrics() });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { postgres: { status: 'down' }, temporal: { status: 'up' } } });

@@ -90,4 +90,25 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ RECONCILE_INTERVAL: value })).toThrow(/RECONCILE_INTERVAL: expected a duration/);
     });
   });
+
+  describe('logs and metrics', () => {
+    test('log at info, format chosen by the entry point, worker metrics on 9464, SDK exporter address chosen by the entry point', () => {
+      const config = loadConfig({});
+      expect(config).toMatchObject({ LOG_LEVEL: 'info', METRICS_PORT: 9464 });
+      expect(config.LOG_FORMAT).toBeUndefined();
+      expect(config.TEMPORAL_SDK_METRICS_ADDRESS).toBeUndefined();
+    });
+
+    test('takes a level, a format, a port and an exporter address from the environment', () => {
+      expect(
+        loadConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', METRICS_PORT: '9100', TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101' }),
+      ).toMatchObject({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', METRICS_PORT: 9100, TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101' });
+    });
+
+    test('refuses an unknown level or format and an address without a port', () => {
+      expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
+      expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT/);
+      expect(() => loadConfig({ TEMPORAL_SDK_METRICS_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_SDK_METRICS_ADDRESS: expected host:port/);
+    });
+  });
 });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,49 +6,11 @@ import { DateTime } from 'luxon';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
 import { freePort } from '../support/free-port';
+import { sample, scrape } from '../support/metrics-text';
+import { ServiceProcess } from '../support/service-process';
 
-/** `npm start` as an operator runs it: real embedded Postgres, real Temporal dev server, real time. */
-class ServiceProcess {
-  output = '';
-  private readonly child: ChildProcessWithoutNullStreams;
-  readonly exited: Promise<number | null>;
-
-  constructor(env: NodeJS.ProcessEnv) {
-    // Its own process group, so a "Ctrl-C" reaches every process of the run as it does in a terminal.
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start-all.ts'], {
-      cwd: path.resolve(__dirname, '../..'),
-      env,
-      detached: true,
-    });
-    this.child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  async waitForOutput(text: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes(text)) {
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`did not see ${JSON.stringify(text)} in the output:\n${this.output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  count(text: string): number {
-    return this.output.split(text).length - 1;
-  }
-
-  /** Ctrl-C in a terminal: SIGINT to the whole process group. */
-  async interrupt(): Promise<number | null> {
-    process.kill(-this.child.pid!, 'SIGINT');
-    return this.exited;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) process.kill(-this.child.pid!, 'SIGKILL');
-  }
-}
+/** `npm start`: real embedded Postgres, real Temporal dev server, real time. */
+const START_ALL = 'src/dev/start-all.ts';
 
 let dataDir: string;
 let running: ServiceProcess | undefined;
@@ -83,7 +44,7 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   };
   const api = `http://127.0.0.1:${ports.PORT}`;
 
-  running = new ServiceProcess(env);
+  running = new ServiceProcess(START_ALL, env);
   await running.waitForOutput('yearly-greetings is running', 90_000);
   expect(running.output).toContain(`Temporal UI    http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
   expect((await fetch(`${api}/health`)).status).toBe(200);
@@ -105,10 +66,19 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   expect(running.count('>>> webhook delivery')).toBe(1);
 
+  // One process, one /metrics on the API port: the delivery, the API's requests and the Temporal SDK's own metrics.
+  const metrics = await scrape(`${api}/metrics`);
+  expect(sample(metrics, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
+  expect(sample(metrics, 'http_request_duration_seconds_count', { method: 'POST', route: '/users', status: '201' })).toBe(1);
+  expect(metrics).toMatch(/^temporal_worker_start/m);
+  // Logs are for a person here: pretty, not JSON lines.
+  expect(running.output).toMatch(/INFO: \[delivery\] greeting delivered/);
+  expect(running.output).not.toMatch(/^\{"level"/m);
+
   expect(await running.interrupt()).toBe(0);
 
   // Second run on the same data: the user and the yearly workflow (now waiting for next year) are still there.
-  running = new ServiceProcess(env);
+  running = new ServiceProcess(START_ALL, env);
   await running.waitForOutput('yearly-greetings is running', 90_000);
   expect((await fetch(`${api}/users/${user.id}`)).status).toBe(200);
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });

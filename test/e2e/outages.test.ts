@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
@@ -138,7 +139,7 @@ describe('the reconciler', () => {
   test('Temporal down at POST: 503, and once Temporal is back the user gets exactly one workflow', async () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const app = createServiceApp({ db: setup.db, temporal: deadTemporal, taskQueue: setup.taskQueue, deliveryTime: '09:00', log: silentLog });
+    const app = createServiceApp({ db: setup.db, temporal: deadTemporal, taskQueue: setup.taskQueue, deliveryTime: '09:00', log: silentLog, metrics: createServiceMetrics() });
     const deadApi = await startHttpServer(app, '127.0.0.1', 0);
     try {
       await setup.startWorker();
@@ -174,6 +175,8 @@ describe('the reconciler', () => {
       await setup.startWorker();
       const orphan = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
       const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
+      // The orphan's workflow planned while its user was live: it sleeps, rather than ending at its first step.
+      await setup.workflows.nextDelivery(orphan.id);
       // Deleted behind the API's back (no flag), and a workflow terminated by hand: only the full sweep can see them.
       await setup.db.user.update({ where: { id: orphan.id }, data: { deletedAt: new Date(), liveEmail: null } });
       await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).terminate('operator mistake');

@@ -1,9 +1,12 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import { createDeliveryActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
+import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb } from '../support/environment';
+import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
@@ -132,7 +135,14 @@ test('the same delivery activity run twice at once: one POST, the other attempt 
   const receiver = await startTestReceiver({ holdFor: () => hold.opened });
   try {
     const user = await createUserRow(db, personWithBirthdayIn(0, Date.now(), 'UTC'));
-    const activities = createDeliveryActivities({ db, webhookUrl: receiver.url, webhookTimeoutMs: 10_000, maxLatenessMs: null });
+    const activities = createDeliveryActivities({
+      db,
+      webhookUrl: receiver.url,
+      webhookTimeoutMs: 10_000,
+      maxLatenessMs: null,
+      log: silentLog,
+      metrics: createDeliveryMetrics(new Registry()),
+    });
     const input = {
       userId: user.id,
       eventType: 'birthday' as const,

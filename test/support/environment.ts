@@ -1,10 +1,14 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { Registry } from 'prom-client';
+import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import { createDb, type Db } from '../../src/db/client';
+import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { migrate } from '../../src/db/migrate';
 import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
 import { createGreetingWorker } from '../../src/worker/create-worker';
+import { silentLog } from './silent-log';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -46,10 +50,10 @@ export function uniqueTaskQueue(label: string): string {
   return `test-${label}-${process.pid}-${taskQueueCounter}`;
 }
 
-/** The real worker (real activities, real Postgres) on the given environment. */
+/** The real worker (real activities, real Postgres) on the given environment; silent, with metrics of its own, unless given. */
 export function createTestWorker(
   env: TestWorkflowEnvironment,
-  options: {
+  options: Partial<DeliveryObservers> & {
     db: Db;
     taskQueue: string;
     webhookUrl: string;
@@ -67,6 +71,8 @@ export function createTestWorker(
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
+    log: options.log ?? silentLog,
+    metrics: options.metrics ?? createDeliveryMetrics(new Registry()),
   });
 }
 
@@ -77,6 +83,11 @@ let isolatedCounter = 0;
  * other files' users must not show up there.
  */
 export async function isolatedTestDb(label: string): Promise<Db> {
+  return createDb(await isolatedTestDatabaseUrl(label));
+}
+
+/** The URL of a new migrated database of its own, for a test that hands it to another process. */
+export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
   isolatedCounter += 1;
   const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
   const admin = testDb();
@@ -88,5 +99,5 @@ export async function isolatedTestDb(label: string): Promise<Db> {
   const url = new URL(required('TEST_DATABASE_URL'));
   url.pathname = `/${name}`;
   await migrate(url.toString());
-  return createDb(url.toString());
+  return url.toString();
 }

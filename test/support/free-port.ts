@@ -1,14 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A TCP port nothing listens on right now, picked by the OS. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The service's own helper; tests pick ports the same way.
+export { freePort } from '../../src/dev/free-port';

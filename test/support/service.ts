@@ -3,7 +3,9 @@ import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import type { Worker } from '@temporalio/worker';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
+import { silentLog } from './silent-log';
 
 /** A name made of letters only (names may not hold digits): 0 → A, 25 → Z, 26 → BA. */
 export function letterName(prefix: string, index: number): string {
@@ -16,7 +18,7 @@ export function letterName(prefix: string, index: number): string {
   return `${prefix}${letters}`;
 }
 
-export const silentLog = { info() {}, warn() {}, error() {} };
+export { silentLog } from './silent-log';
 
 /** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
 export function startApi(
@@ -29,6 +31,7 @@ export function startApi(
     taskQueue: options.taskQueue,
     deliveryTime: options.deliveryTime ?? '09:00',
     log: silentLog,
+    metrics: createServiceMetrics(),
   });
   return startHttpServer(app, '127.0.0.1', 0);
 }

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import type { RunningHttpServer } from '../../src/api/http-server';
 import type { Db } from '../../src/db/client';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
@@ -18,6 +19,8 @@ export interface Stack {
 
 export interface StackOptions {
   receiver?: ReceiverOptions;
+  /** The worker's delivery log and metrics; silent and private by default. */
+  observers?: Partial<DeliveryObservers>;
   maxLatenessMs?: number | null;
   deliveryTime?: string;
 }
@@ -37,6 +40,7 @@ export async function withStack(
     taskQueue,
     webhookUrl: receiver.url,
     maxLatenessMs: options.maxLatenessMs,
+    ...options.observers,
   });
   try {
     await worker.runUntil(() => body({ env, api, receiver, worker, taskQueue }));

@@ -1,0 +1,17 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createDeliveryMetrics, type DeliveryMetrics } from './delivery-metrics';
+import { createHttpMetrics, type HttpMetrics } from './http-metrics';
+
+/** The service's own metrics, in one registry per process (or per test). */
+export interface ServiceMetrics {
+  registry: Registry;
+  delivery: DeliveryMetrics;
+  http: HttpMetrics;
+}
+
+export function createServiceMetrics(options: { processMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  // Memory, CPU, event loop lag: worth having in a process, noise in a test's registry.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  return { registry, delivery: createDeliveryMetrics(registry), http: createHttpMetrics(registry) };
+}
