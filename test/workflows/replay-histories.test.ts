@@ -7,7 +7,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson, recordedWorkflowId } from '../../src/replay/history-json';
 import { replayHistories, type NamedHistory, type ReplayVerdict } from '../../src/replay/replay-histories';
 import { startDevServer, testDb } from '../support/environment';
-import { runNpmScript } from '../support/npm-script';
+import { runNpmScript } from '../support/run-process';
 import { personDueInSeconds, waitFor } from '../support/real-time';
 import { call } from '../support/service';
 import { withStack } from '../support/stack';
