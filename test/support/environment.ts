@@ -15,6 +15,11 @@ export function testDb(): Db {
   return createDb(required('TEST_DATABASE_URL'));
 }
 
+/** The real `temporal` CLI the run uses (the one that runs the dev server). */
+export function testTemporalCli(): string {
+  return required('TEST_TEMPORAL_CLI');
+}
+
 /** The real Temporal test server (Java), with time skipping. */
 export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
