@@ -31,6 +31,26 @@ const DAY_MS = 24 * 3_600_000;
 /** Room for starting a stack and creating the user before the greeting is due, even on a busy machine. */
 const DUE_IN_SECONDS = 15;
 
+/** What each recorded run did, for the set's README. */
+const CASES: Record<string, string> = {
+  'delivered-year-run1.json': 'a birthday delivered at its due time (the receiver answers 200); the run continues as new',
+  'delivered-year-run2.json': "the run it continued into: next year's birthday planned, asleep on its timer",
+  'profile-change.json':
+    'a sleeping run given a later date, then another zone, by two `PUT /users/:id`: two `changeSchedule` Updates, ' +
+    'each moving the timer',
+  'failed-then-redriven-run1.json':
+    'the receiver refuses the greeting with 400: no retry, the activity fails, `recordDeliveryFailure` records it, ' +
+    'the run continues as new',
+  'failed-then-redriven-run2.json':
+    "next year's run, re-driving the failed year through the `redriveDelivery` Update (the API's retry endpoint); " +
+    'the receiver now answers 200',
+  'deleted.json': 'a sleeping run cancelled by `DELETE /users/:id`: the timer is cancelled, the run ends as cancelled',
+  'three-years-run1.json': 'year 1 of a chain: the birthday delivered, the run continues as new',
+  'three-years-run2.json': 'year 2 of the chain: delivered, continues as new',
+  'three-years-run3.json': 'year 3 of the chain: delivered, continues as new',
+  'three-years-run4.json': 'the fourth run of the chain, asleep until the fourth birthday',
+};
+
 interface Recorded {
   file: string;
   server: 'dev server' | 'time-skipping test server';
@@ -41,8 +61,8 @@ interface Recorder {
   env: TestWorkflowEnvironment;
   db: Db;
   server: Recorded['server'];
-  /** Exports one run with `temporal workflow show --output json` into test/histories/<file>. */
-  save(file: string, workflowId: string, runId: string, description: string): Promise<void>;
+  /** Exports one run with `temporal workflow show --output json` into the set's folder as `file` (one of CASES). */
+  save(file: string, workflowId: string, runId: string): Promise<void>;
 }
 
 async function main(): Promise<void> {
@@ -87,8 +107,8 @@ async function recordDeliveredYear({ env, db, save }: Recorder): Promise<void> {
     const firstRunId = (await handle.describe()).runId;
     await receiver.waitForRequests(1);
     const nextRunId = await runAfter(env, handle.workflowId, firstRunId);
-    await save('delivered-year-run1.json', handle.workflowId, firstRunId, 'a birthday delivered at its due time (the receiver answers 200); the run continues as new');
-    await save('delivered-year-run2.json', handle.workflowId, nextRunId, "the run it continued into: next year's birthday planned, asleep on its timer");
+    await save('delivered-year-run1.json', handle.workflowId, firstRunId);
+    await save('delivered-year-run2.json', handle.workflowId, nextRunId);
   });
 }
 
@@ -103,7 +123,7 @@ async function recordProfileChange({ env, db, save }: Recorder): Promise<void> {
     if ((await nextDueMs(env, user.id)) <= dueMs) throw new Error('the profile change did not move the timer later');
     const workflowId = workflowIdFor(user.id, 'birthday');
     const { runId } = await env.client.workflow.getHandle(workflowId).describe();
-    await save('profile-change.json', workflowId, runId, 'a sleeping run given a later date, then another zone, through two `changeSchedule` Updates (PUT /users/:id); the timer moves each time');
+    await save('profile-change.json', workflowId, runId);
   });
 }
 
@@ -121,17 +141,20 @@ async function recordFailedThenRedriven({ env, db, save }: Recorder): Promise<vo
     await webhook.waitForRequests(1);
     const nextRunId = await runAfter(env, handle.workflowId, firstRunId);
     const failed = await waitFor(async () => {
-      const items = (await call(api.url, 'GET', `/users/${user.id}/deliveries`)).body.items as Array<{ id: string; status: string }>;
-      return items.find((item) => item.status === 'failed');
+      const ledger = await call(api.url, 'GET', `/users/${user.id}/deliveries`);
+      return (ledger.body.items as Array<{ id: string; status: string }>).find((item) => item.status === 'failed');
     }, 'the ledger to record the rejected delivery as failed');
 
     const retry = await call(api.url, 'POST', `/users/${user.id}/deliveries/${failed.id}/retry`);
     if (retry.status !== 202) throw new Error(`the retry answered ${retry.status}: ${JSON.stringify(retry.body)}`);
     await webhook.waitForRequests(2);
     const updateCompleted = (event: HistoryEvent) => !!event.workflowExecutionUpdateCompletedEventAttributes;
-    await waitFor(async () => ((await historyHas(env, handle.workflowId, nextRunId, updateCompleted)) ? true : undefined), 'the re-drive Update to complete');
-    await save('failed-then-redriven-run1.json', handle.workflowId, firstRunId, 'the receiver rejects the greeting with 400: no retry, the activity fails, `recordDeliveryFailure` records it, the run continues as new');
-    await save('failed-then-redriven-run2.json', handle.workflowId, nextRunId, "next year's run, re-driving the failed year through the `redriveDelivery` Update (the API's retry endpoint); the receiver now answers 200");
+    await waitFor(
+      async () => ((await historyHas(env, handle.workflowId, nextRunId, updateCompleted)) ? true : undefined),
+      'the re-drive Update to complete',
+    );
+    await save('failed-then-redriven-run1.json', handle.workflowId, firstRunId);
+    await save('failed-then-redriven-run2.json', handle.workflowId, nextRunId);
   });
 }
 
@@ -147,7 +170,7 @@ async function recordDeletion({ env, db, save }: Recorder): Promise<void> {
       const description = await handle.describe();
       return description.status.name === 'CANCELLED' ? description : undefined;
     }, 'the workflow to be cancelled');
-    await save('deleted.json', handle.workflowId, runId, 'a sleeping run cancelled by DELETE /users/:id: the timer is cancelled and the run ends as cancelled');
+    await save('deleted.json', handle.workflowId, runId);
   });
 }
 
@@ -162,13 +185,7 @@ async function recordThreeYears({ env, db, save }: Recorder): Promise<void> {
       await receiver.waitForRequests(year);
       runIds.push(await runAfter(env, handle.workflowId, runIds[runIds.length - 1]!));
     }
-    for (const [index, runId] of runIds.entries()) {
-      const description =
-        index < 3
-          ? `year ${index + 1} of a chain: the birthday delivered, the run continues as new`
-          : 'the fourth run of the chain, asleep until the fourth birthday';
-      await save(`three-years-run${index + 1}.json`, handle.workflowId, runId, description);
-    }
+    for (const [index, runId] of runIds.entries()) await save(`three-years-run${index + 1}.json`, handle.workflowId, runId);
   });
 }
 
@@ -177,9 +194,10 @@ function recorderFor(env: TestWorkflowEnvironment, db: Db, server: Recorded['ser
     env,
     db,
     server,
-    async save(file, workflowId, runId, description) {
-      const json = await showHistoryJson(env.address, workflowId, runId);
-      await writeFile(path.join(SET_DIR, file), json);
+    async save(file, workflowId, runId) {
+      const description = CASES[file];
+      if (!description) throw new Error(`${file} is not one of the recorded cases`);
+      await writeFile(path.join(SET_DIR, file), await showHistoryJson(env.address, workflowId, runId));
       recorded.push({ file, server, description });
       console.log(`  ${file}`);
     },
