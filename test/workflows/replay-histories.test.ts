@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson, recordedWorkflowId } from '../../src/replay/history-json';
@@ -63,6 +64,17 @@ describe('the histories recorded from real servers (test/histories)', () => {
 
   test('every one replays against the current workflow code without a determinism error', async () => {
     const results = await verdicts(replayHistories(histories, CURRENT_CODE));
+    expect(results).toEqual(histories.map(({ label }) => ({ label, outcome: 'ok' })));
+  });
+
+  test("the SDK's history JSON (historyToJSON) is read and replayed like the CLI's", async () => {
+    const asSdkJson = histories.map(({ label, workflowId, history }) => ({
+      label,
+      workflowId,
+      history: parseHistoryJson(historyToJSON(history), label),
+    }));
+    expect(asSdkJson.map(({ history }) => history.events?.length)).toEqual(histories.map(({ history }) => history.events?.length));
+    const results = await verdicts(replayHistories(asSdkJson, CURRENT_CODE));
     expect(results).toEqual(histories.map(({ label }) => ({ label, outcome: 'ok' })));
   });
 
