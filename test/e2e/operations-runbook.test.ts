@@ -28,7 +28,8 @@ import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Every command of docs/operations.md, run with bash against a real dev server, the real API, a real worker and real
 // users, each checked for its effect. A block the runbook adds without a check here fails the first test.
-const blocks = runbookBlocks(readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8'));
+const runbook = readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
+const blocks = runbookBlocks(runbook);
 const checkedNames = new Set<string>();
 
 /** A test of the runbook blocks `names`, run in that order by `check`'s calls to `run`. */
@@ -72,6 +73,9 @@ beforeAll(async () => {
   const [toDeliver, ...toRefuse] = await Promise.all([1, 2, 3].map(() => createUser(due.person)));
   for (const id of toRefuse) refused.add(id);
   const firstRunId = await currentRunId(toDeliver!);
+  if ((await nextDeliveryOf(toDeliver!)).epochMs > Date.now() + 60_000) {
+    throw new Error('the users were created after their greeting was due today (a very busy machine?)');
+  }
   await receiver.waitForRequests(3, 60_000);
   const year = (await rowsOf(toDeliver!))[0]!.occurrenceYear;
   delivered = { userId: toDeliver!, firstRunId, year };
@@ -151,6 +155,15 @@ async function run(name: string, placeholders: Record<string, string> = {}): Pro
 function forUser(userId: string): Record<string, string> {
   return { USER_ID: userId, WORKFLOW_ID: workflowIdFor(userId, 'birthday') };
 }
+
+test('the runbook documents every query, Update and signal the workflow defines, by name', () => {
+  const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/yearly-greeting.ts'), 'utf8');
+  const label = ([, kind, name]: RegExpMatchArray) => `${kind} ${name}`;
+  const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)<.*?>\('([^']+)'\)/g)].map(label);
+  expect(defined).toEqual(expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']));
+  const documented = [...runbook.matchAll(/^\| (Query|Update|Signal) `(\w+)` \|/gm)].map(label);
+  expect([...documented].sort()).toEqual([...defined].sort());
+});
 
 test('every command block of the runbook is named, and each name has a check here and each check a block', () => {
   expect(blocks.filter((block) => block.name === null).map((block) => `line ${block.line}`)).toEqual([]);
