@@ -28,8 +28,9 @@ async function main(argv: readonly string[]): Promise<number> {
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
   });
 
-  // Every file is read and checked before the (slow) bundling starts, so bad input fails fast.
+  // Every file is read and the server reached before the (slow) bundling starts, so bad input fails fast.
   const fromFiles = await Promise.all(args.files.map(readHistoryFile));
+  const client = args.workflowId ? await connect(args) : undefined;
   const code: WorkflowCode = args.workflowsPath ? { workflowsPath: path.resolve(args.workflowsPath) } : SERVICE_WORKFLOWS;
 
   let replayed = 0;
@@ -46,14 +47,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   };
 
-  if (fromFiles.length > 0) await report(fromFiles);
-  if (args.workflowId) {
-    const client = await connect(args);
-    try {
-      await report(historiesFromServer(client, args.workflowId, args.runId));
-    } finally {
-      await client.connection.close();
-    }
+  try {
+    if (fromFiles.length > 0) await report(fromFiles);
+    if (client && args.workflowId) await report(historiesFromServer(client, args.workflowId, args.runId));
+  } finally {
+    await client?.connection.close();
   }
   console.log(`${replayed} ${replayed === 1 ? 'history' : 'histories'} replayed, ${failed} failed`);
   return failed > 0 ? EXIT_REPLAY_FAILED : 0;

@@ -139,5 +139,11 @@ describe('npm run replay', () => {
         await db.$disconnect();
       }
     });
+
+    test('a workflow id the server does not know: exits 2 and names it', async () => {
+      const result = await runNpmScript('replay', ['--workflow-id', 'birthday-nobody', '--address', env.address]);
+      expect(result.stderr).toMatch(/no workflow birthday-nobody in namespace default/);
+      expect(result.code).toBe(2);
+    });
   });
 });
