@@ -21,6 +21,11 @@ export function testDb(): Db {
   return createDb(required('TEST_DATABASE_URL'));
 }
 
+/** The real `temporal` CLI the run uses (the one that runs the dev server). */
+export function testTemporalCli(): string {
+  return required('TEST_TEMPORAL_CLI');
+}
+
 /** The real Temporal test server (Java), with time skipping and the service's search attributes. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -86,7 +91,7 @@ export async function isolatedTestDb(label: string): Promise<Db> {
   return createDb(await isolatedTestDatabaseUrl(label));
 }
 
-/** The URL of a new migrated database of its own, for a test that hands it to another process. */
+/** The URL of a new migrated database of its own, for a test that hands it to a child process (`npm run reconcile`). */
 export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
   isolatedCounter += 1;
   const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();

@@ -16,8 +16,8 @@ export interface TestReceiver {
 }
 
 export interface ReceiverOptions {
-  /** The status to answer the n-th request (1-based) with; 200 by default. */
-  statusFor?: (requestNumber: number) => number;
+  /** The status to answer the n-th request (1-based, its body given) with; 200 by default. */
+  statusFor?: (requestNumber: number, body: Record<string, unknown>) => number;
   /** Extra headers for the n-th answer (e.g. Retry-After). */
   headersFor?: (requestNumber: number) => Record<string, string>;
   /** Holds the answer to the n-th request until the returned promise settles. */
@@ -37,7 +37,7 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       requests.push({ headers: req.headers, body, receivedAtMs: await clock() });
       await options.holdFor?.(requestNumber);
-      res.writeHead(options.statusFor?.(requestNumber) ?? 200, {
+      res.writeHead(options.statusFor?.(requestNumber, body) ?? 200, {
         'content-type': 'application/json',
         ...options.headersFor?.(requestNumber),
       });

@@ -1,0 +1,345 @@
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import { createDb, type Db } from '../../src/db/client';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { parseHistoryJson } from '../../src/replay/history-json';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
+import type { NextDelivery } from '../../src/workflows/yearly-greeting';
+import {
+  createTestWorker,
+  isolatedTestDatabaseUrl,
+  startDevServer,
+  testTemporalCli,
+  uniqueTaskQueue,
+} from '../support/environment';
+import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { dueSoon, sleep, eventually } from '../support/real-time';
+import { runBlock, runbookBlocks } from '../support/runbook-blocks';
+import type { ProcessResult } from '../support/run-process';
+import { call, startApi } from '../support/service';
+import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
+
+// Every command of docs/operations.md, run with bash against a real dev server, the real API, a real worker and real
+// users, each checked for its effect. A block the runbook adds without a check here fails the first test.
+const runbook = readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
+const blocks = runbookBlocks(runbook);
+const checkedNames = new Set<string>();
+
+/** A test of the runbook blocks `names`, run in that order by `check`'s calls to `run`. */
+function runbookTest(names: string[], behaviour: string, check: () => Promise<void>): void {
+  for (const name of names) checkedNames.add(name);
+  test(`${names.join(' + ')}: ${behaviour}`, check);
+}
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let databaseUrl: string;
+let taskQueue: string;
+let deliveryTime: string;
+let receiver: TestReceiver;
+let api: RunningHttpServer;
+let worker: Worker;
+let workerRun: Promise<void>;
+let workflows: GreetingWorkflows;
+/** Users whose greeting the receiver refuses with 400 (until a test re-drives it). */
+const refused = new Set<string>();
+
+/** A user whose greeting went out today: two runs, the second asleep until next year. */
+let delivered: { userId: string; firstRunId: string; year: number };
+/** Users whose greeting the receiver refused today: each has a failed ledger row, and a second run. */
+let failed: Array<{ userId: string; deliveryId: string; year: number }>;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  // A database of its own: `npm run reconcile` looks at every user in it.
+  databaseUrl = await isolatedTestDatabaseUrl('runbook');
+  db = createDb(databaseUrl);
+  taskQueue = uniqueTaskQueue('runbook');
+  const due = dueSoon(12);
+  deliveryTime = due.deliveryTime;
+  receiver = await startTestReceiver({ statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) });
+  api = await startApi(env, { db, taskQueue, deliveryTime });
+  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  workerRun = worker.run();
+  workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 });
+
+  const [toDeliver, ...toRefuse] = await Promise.all([1, 2, 3].map(() => createUser(due.person)));
+  for (const id of toRefuse) refused.add(id);
+  const firstRunId = await currentRunId(toDeliver!);
+  if ((await nextDeliveryOf(toDeliver!)).epochMs > Date.now() + 60_000) {
+    throw new Error('the users were created after their greeting was due today (a very busy machine?)');
+  }
+  await receiver.waitForRequests(3, 60_000);
+  const year = (await rowsOf(toDeliver!))[0]!.occurrenceYear;
+  delivered = { userId: toDeliver!, firstRunId, year };
+  failed = await Promise.all(
+    toRefuse.map(async (userId) => {
+      const row = await eventually(async () => (await rowsOf(userId)).find((item) => item.status === 'failed'), 'a failed ledger row');
+      return { userId, deliveryId: row.id, year: row.occurrenceYear };
+    }),
+  );
+  // Each workflow has moved on to next year; the receiver accepts from now on.
+  for (const userId of [toDeliver!, ...toRefuse]) await nextYearPlanned(userId, year);
+  refused.clear();
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await api?.close();
+  await receiver?.close();
+  await db?.$disconnect();
+  await env?.teardown();
+});
+
+async function createUser(person: object): Promise<string> {
+  const created = await call(api.url, 'POST', '/users', person);
+  if (created.status !== 201) throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body.id as string;
+}
+
+/** A user asleep until a birthday a month away, in Kolkata. */
+const sleepingUser = () => createUser(personWithBirthdayIn(30, Date.now(), 'Asia/Kolkata'));
+
+const handleOf = (userId: string) => env.client.workflow.getHandle(workflowIdFor(userId, 'birthday'));
+const currentRunId = async (userId: string) => (await handleOf(userId).describe()).runId;
+const rowsOf = (userId: string) => deliveriesOf(db, userId);
+const requestsFor = (userId: string) => receiver.requests.filter((request) => request.body.userId === userId);
+
+async function nextDeliveryOf(userId: string): Promise<NextDelivery> {
+  const next = await workflows.nextDelivery(userId);
+  if (!next) throw new Error(`the workflow of user ${userId} is not running`);
+  return next;
+}
+
+function nextYearPlanned(userId: string, year: number): Promise<NextDelivery> {
+  return eventually(async () => {
+    const next = await workflows.nextDelivery(userId).catch(() => null);
+    return next && next.year > year ? next : undefined;
+  }, `user ${userId}'s workflow to plan the year after ${year}`);
+}
+
+async function statusOf(userId: string): Promise<string> {
+  return (await handleOf(userId).describe()).status.name;
+}
+
+/** Runs the runbook block `name` with its placeholders (`$USER_ID`, ...) given as environment variables. */
+async function run(name: string, placeholders: Record<string, string> = {}): Promise<ProcessResult> {
+  const block = blocks.find((candidate) => candidate.name === name);
+  if (!block) throw new Error(`docs/operations.md has no block named ${name}`);
+  const cliDir = path.dirname(testTemporalCli());
+  const result = await runBlock(block.script, {
+    ...process.env,
+    PATH: `${cliDir}${path.delimiter}${process.env.PATH ?? ''}`,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    API: api.url,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    DELIVERY_TIME: deliveryTime,
+    ...placeholders,
+  });
+  if (result.code !== 0) {
+    throw new Error(`block ${name} exited with ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+  return result;
+}
+
+function forUser(userId: string): Record<string, string> {
+  return { USER_ID: userId, WORKFLOW_ID: workflowIdFor(userId, 'birthday') };
+}
+
+test('the runbook documents every query, Update and signal the workflow defines, by name', () => {
+  const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/yearly-greeting.ts'), 'utf8');
+  const label = ([, kind, name]: RegExpMatchArray) => `${kind} ${name}`;
+  const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)<.*?>\('([^']+)'\)/g)].map(label);
+  expect(defined).toEqual(expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']));
+  const documented = [...runbook.matchAll(/^\| (Query|Update|Signal) `(\w+)` \|/gm)].map(label);
+  expect([...documented].sort()).toEqual([...defined].sort());
+});
+
+test('every command block of the runbook is named, and each name has a check here and each check a block', () => {
+  expect(blocks.filter((block) => block.name === null).map((block) => `line ${block.line}`)).toEqual([]);
+  const names = blocks.map((block) => block.name!);
+  expect(new Set(names).size).toBe(names.length);
+  expect([...names].sort()).toEqual([...checkedNames].sort());
+});
+
+runbookTest(['register-search-attributes'], 'the namespace knows each key the code defines, with its type', async () => {
+  await run('register-search-attributes');
+  const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+  for (const key of greetingSearchAttributes) {
+    const registered = customAttributes?.[key.name];
+    expect({ name: key.name, type: registered === undefined ? undefined : temporal.api.enums.v1.IndexedValueType[registered] }).toEqual({
+      name: key.name,
+      type: `INDEXED_VALUE_TYPE_${key.type}`,
+    });
+  }
+});
+
+runbookTest(['list-runs'], "lists this year's running run and last year's, continued as new", async () => {
+  const { stdout } = await run('list-runs', forUser(delivered.userId));
+  const workflowId = workflowIdFor(delivered.userId, 'birthday');
+  expect(stdout).toMatch(new RegExp(`^\\s*Running\\s+${workflowId}\\s+yearlyGreetingWorkflow`, 'm'));
+  expect(stdout).toMatch(new RegExp(`^\\s*ContinuedAsNew\\s+${workflowId}\\s+yearlyGreetingWorkflow`, 'm'));
+});
+
+runbookTest(['describe'], 'names the current run and no pending delivery', async () => {
+  const { stdout } = await run('describe', forUser(delivered.userId));
+  expect(stdout).toMatch(new RegExp(`RunId\\s+${await currentRunId(delivered.userId)}`));
+  expect(stdout).toMatch(/Pending Activities: 0/);
+});
+
+runbookTest(['show-history'], "shows the current run's plan and its timer", async () => {
+  const { stdout } = await run('show-history', forUser(delivered.userId));
+  for (const eventType of ['WorkflowExecutionStarted', 'MarkerRecorded', 'TimerStarted']) expect(stdout).toContain(eventType);
+});
+
+runbookTest(['query-next-delivery'], "answers with next year's occurrence, as the workflow plans it", async () => {
+  const next = await nextDeliveryOf(delivered.userId);
+  const { stdout } = await run('query-next-delivery', forUser(delivered.userId));
+  expect(next.year).toBe(delivered.year + 1);
+  expect(stdout).toContain(`"instant":"${next.instant}"`);
+  expect(stdout).toContain(`"year":${next.year}`);
+});
+
+runbookTest(['next-delivery-api'], 'answers the same occurrence through the API', async () => {
+  const next = await nextDeliveryOf(delivered.userId);
+  const { stdout } = await run('next-delivery-api', forUser(delivered.userId));
+  expect(JSON.parse(stdout)).toEqual({
+    eventType: 'birthday',
+    occurrenceYear: next.year,
+    occurrenceDate: next.localDate,
+    timezone: next.timezone,
+    instant: next.instant,
+    localDateTime: next.localDateTime,
+  });
+});
+
+runbookTest(['export-history', 'replay-file'], 'exports the current run as a history that npm run replay replays', async () => {
+  const historyFile = path.join(tmpdir(), `runbook-history-${process.pid}.json`);
+  try {
+    const placeholders = { ...forUser(delivered.userId), HISTORY_FILE: historyFile };
+    await run('export-history', placeholders);
+    const exported = parseHistoryJson(readFileSync(historyFile, 'utf8'), historyFile);
+    const fetched = await handleOf(delivered.userId).fetchHistory();
+    expect(exported.events?.length).toBe(fetched.events?.length);
+
+    const { stdout } = await run('replay-file', placeholders);
+    expect(stdout).toContain(`OK      ${historyFile}`);
+    expect(stdout).toContain('1 history replayed, 0 failed');
+  } finally {
+    await rm(historyFile, { force: true });
+  }
+});
+
+runbookTest(['replay-server'], 'replays the current run and the delivered one before it, from the server named by TEMPORAL_ADDRESS', async () => {
+  const workflowId = workflowIdFor(delivered.userId, 'birthday');
+  const { stdout } = await run('replay-server', forUser(delivered.userId));
+  expect(stdout).toContain(`OK      ${workflowId} run ${await currentRunId(delivered.userId)}`);
+  expect(stdout).toContain(`OK      ${workflowId} run ${delivered.firstRunId}`);
+  expect(stdout).toContain('2 histories replayed, 0 failed');
+});
+
+runbookTest(['list-deliveries'], 'shows the refused greeting as failed, with the id a re-drive needs', async () => {
+  const [{ userId, deliveryId }] = failed as [(typeof failed)[number]];
+  const { stdout } = await run('list-deliveries', forUser(userId));
+  expect(JSON.parse(stdout).items).toEqual([expect.objectContaining({ id: deliveryId, status: 'failed', responseStatus: 400 })]);
+});
+
+runbookTest(['redrive-api'], 'sends the failed greeting again, once, and the ledger says delivered', async () => {
+  const [{ userId, deliveryId, year }] = failed as [(typeof failed)[number]];
+  const { stdout } = await run('redrive-api', { ...forUser(userId), DELIVERY_ID: deliveryId });
+  expect(JSON.parse(stdout)).toEqual({ deliveryId, occurrenceYear: year, status: 'accepted' });
+  await eventually(async () => ((await rowsOf(userId))[0]?.status === 'delivered' ? true : undefined), 'the re-drive to deliver');
+  expect(requestsFor(userId).map((request) => request.body.deliveryId)).toEqual([deliveryId, deliveryId]);
+});
+
+runbookTest(['redrive-cli'], 'sends the failed greeting again through the Update and answers with the outcome', async () => {
+  const [, { userId, deliveryId, year }] = failed as [unknown, (typeof failed)[number]];
+  const { stdout } = await run('redrive-cli', { ...forUser(userId), YEAR: String(year) });
+  expect(JSON.parse(stdout)).toMatchObject({ name: 'redriveDelivery', result: { outcome: 'delivered', deliveryId, responseStatus: 200 } });
+  expect((await rowsOf(userId))[0]).toMatchObject({ id: deliveryId, status: 'delivered' });
+  expect(requestsFor(userId)).toHaveLength(2);
+});
+
+runbookTest(['update-profile'], 'saves the new birthday and zone, and moves the workflow timer to them', async () => {
+  const userId = await sleepingUser();
+  const before = await nextDeliveryOf(userId);
+  const { stdout } = await run('update-profile', forUser(userId));
+  const answer = JSON.parse(stdout);
+  expect(answer).toMatchObject({ id: userId, firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-07-14', timezone: 'Europe/Paris' });
+  const after = await nextDeliveryOf(userId);
+  expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
+  expect(after.instant).not.toBe(before.instant);
+  expect(answer.nextDelivery).toEqual(after);
+  expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({ birthday: '1990-07-14', timezone: 'Europe/Paris' });
+});
+
+runbookTest(['change-schedule-cli'], "moves only the workflow's timer: Postgres keeps the old birthday and zone", async () => {
+  const userId = await sleepingUser();
+  const saved = (await call(api.url, 'GET', `/users/${userId}`)).body;
+  const { stdout } = await run('change-schedule-cli', forUser(userId));
+  const after = await nextDeliveryOf(userId);
+  expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
+  expect(JSON.parse(stdout)).toMatchObject({ name: 'changeSchedule', result: after });
+  expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({ birthday: saved.birthday, timezone: 'Asia/Kolkata' });
+});
+
+runbookTest(['delete-user'], 'deletes the user and cancels the workflow', async () => {
+  const userId = await sleepingUser();
+  await run('delete-user', forUser(userId));
+  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+  expect((await call(api.url, 'GET', `/users/${userId}`)).status).toBe(404);
+});
+
+runbookTest(['cancel-workflow'], 'cancels the workflow, and the user stays live in Postgres', async () => {
+  const userId = await sleepingUser();
+  await run('cancel-workflow', forUser(userId));
+  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+  expect((await call(api.url, 'GET', `/users/${userId}`)).status).toBe(200);
+});
+
+runbookTest(['reconcile'], 'starts a new workflow for a live user whose workflow was cancelled, from the Postgres schedule', async () => {
+  const userId = await sleepingUser();
+  const plan = await nextDeliveryOf(userId);
+  const cancelledRunId = await currentRunId(userId);
+  await handleOf(userId).cancel();
+  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+
+  const { stdout } = await run('reconcile', forUser(userId));
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ started: expect.any(Number), failed: 0 });
+  expect(await statusOf(userId)).toBe('RUNNING');
+  expect(await currentRunId(userId)).not.toBe(cancelledRunId);
+  expect((await nextDeliveryOf(userId)).instant).toBe(plan.instant);
+});
+
+// Last of the delivered user's tests: it ends the run the others look at.
+runbookTest(['reset'], 'a reset of the delivered run makes a new run that plans next year and sends nothing again', async () => {
+  const runBefore = await currentRunId(delivered.userId);
+  const { stdout } = await run('reset', { ...forUser(delivered.userId), RUN_ID: delivered.firstRunId });
+  expect(stdout).toMatch(/Resetting workflow/);
+
+  const newRunId = await eventually(async () => {
+    const runId = await currentRunId(delivered.userId);
+    return runId !== runBefore && runId !== delivered.firstRunId ? runId : undefined;
+  }, 'the reset to start a new run');
+  expect(await statusOf(delivered.userId)).toBe('RUNNING');
+  const next = await nextYearPlanned(delivered.userId, delivered.year);
+  expect(next.year).toBe(delivered.year + 1);
+  // The new run started from the delivered run's first task: its first decision failed by the reset, then redone.
+  const events = (await handleOf(delivered.userId).fetchHistory()).events ?? [];
+  expect(events.some((event) => !!event.workflowTaskFailedEventAttributes)).toBe(true);
+  expect(await currentRunId(delivered.userId)).toBe(newRunId);
+  // Give a wrongful second delivery time to happen: the ledger and the receiver still hold one.
+  await sleep(2_000);
+  expect(requestsFor(delivered.userId)).toHaveLength(1);
+  expect((await rowsOf(delivered.userId)).map((row) => row.status)).toEqual(['delivered']);
+});
