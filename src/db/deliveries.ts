@@ -13,8 +13,11 @@ import {
 
 // Reads of the delivery ledger, for people and tools; the delivery activity's writes are in ledger.ts.
 
-/** A column's value in API form: instants as ISO strings (a civil date is narrowed to `YYYY-MM-DD` by its mapping). */
-type ApiValue<T> = T extends Date ? string : T;
+/**
+ * A column's value in API form: instants as ISO strings (a civil date is narrowed to `YYYY-MM-DD` by its mapping),
+ * BIGINT milliseconds as JSON numbers (exact for 285,000 years).
+ */
+type ApiValue<T> = T extends Date ? string : T extends bigint ? number : T;
 
 /**
  * A ledger row as the API shows it: every column but the user id, which the path already names. Derived from the
@@ -85,7 +88,7 @@ export function toDeliveryView(row: DeliveryRow): DeliveryView {
     firstAttemptAt: row.firstAttemptAt?.toISOString() ?? null,
     lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
-    latenessMs: row.latenessMs,
+    latenessMs: row.latenessMs === null ? null : Number(row.latenessMs),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     workflowId: row.workflowId,

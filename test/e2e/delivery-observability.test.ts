@@ -71,7 +71,7 @@ test('a delivery through the real worker logs one JSON line with workflow id, ru
     const text = await scrape(`${metricsServer.url}/metrics`);
     expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
     expect(sample(text, 'greetings_delivery_lateness_seconds_count', { event_type: 'birthday' })).toBe(1);
-    expect(sample(text, 'greetings_delivery_lateness_seconds_sum', { event_type: 'birthday' })).toBe(row!.latenessMs! / 1000);
+    expect(sample(text, 'greetings_delivery_lateness_seconds_sum', { event_type: 'birthday' })).toBe(Number(row!.latenessMs!) / 1000);
     expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '2xx' })).toBe(1);
   });
 });
