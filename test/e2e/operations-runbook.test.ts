@@ -191,6 +191,23 @@ runbookTest(['list-runs'], "lists this year's running run and last year's, conti
   expect(stdout).toMatch(new RegExp(`^\\s*ContinuedAsNew\\s+${workflowId}\\s+yearlyGreetingWorkflow`, 'm'));
 });
 
+runbookTest(['list-due-between'], "finds a sleeping user's workflow by the window its next delivery falls in", async () => {
+  const userId = await sleepingUser();
+  const next = await nextDeliveryOf(userId);
+  const window = { FROM: new Date(next.epochMs - 3_600_000).toISOString(), TO: new Date(next.epochMs + 3_600_000).toISOString() };
+  // Visibility catches up with the workflow's search attribute a moment after it plans.
+  const listed = await eventually(async () => {
+    const { stdout } = await run('list-due-between', { ...forUser(userId), ...window });
+    return stdout.includes(workflowIdFor(userId, 'birthday')) ? stdout : undefined;
+  }, 'the workflow to be listed in its window');
+  expect(listed).toMatch(/Running/);
+  const { stdout: earlier } = await run('list-due-between', {
+    FROM: new Date(next.epochMs - 3 * 3_600_000).toISOString(),
+    TO: new Date(next.epochMs - 2 * 3_600_000).toISOString(),
+  });
+  expect(earlier).not.toContain(workflowIdFor(userId, 'birthday'));
+});
+
 runbookTest(['describe'], 'names the current run and no pending delivery', async () => {
   const { stdout } = await run('describe', forUser(delivered.userId));
   expect(stdout).toMatch(new RegExp(`RunId\\s+${await currentRunId(delivered.userId)}`));
