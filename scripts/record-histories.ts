@@ -6,7 +6,8 @@
  * `temporal workflow show --output json`. Earlier sets stay: they are the old histories new code must still replay.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -25,8 +26,11 @@ import { createUserDueIn, nextDueMs, skipPast, withStack, type Stack } from '../
 
 type HistoryEvent = NonNullable<History['events']>[number];
 
-/** One folder per recording day; running again on the same day replaces that day's set only. */
-const SET_DIR = path.resolve(__dirname, '../test/histories', new Date().toISOString().slice(0, 10));
+/**
+ * A new folder per recording, named after the day (`2026-11-23`, then `2026-11-23-2`, ...): a set recorded earlier,
+ * even the same day, came from older workflow code and must stay.
+ */
+const SET_DIR = newSetDir(path.resolve(__dirname, '../test/histories'), new Date().toISOString().slice(0, 10));
 const DAY_MS = 24 * 3_600_000;
 /** Room for starting a stack and creating the user before the greeting is due, even on a busy machine. */
 const DUE_IN_SECONDS = 15;
@@ -72,7 +76,6 @@ async function main(): Promise<void> {
   const db = testDb();
   const recorded: Recorded[] = [];
   try {
-    await rm(SET_DIR, { recursive: true, force: true });
     await mkdir(SET_DIR, { recursive: true });
     const devServer = await startDevServer();
     try {
@@ -261,3 +264,10 @@ main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = 1;
 });
+
+function newSetDir(root: string, day: string): string {
+  for (let n = 1; ; n += 1) {
+    const dir = path.join(root, n === 1 ? day : `${day}-${n}`);
+    if (!existsSync(dir)) return dir;
+  }
+}
