@@ -61,7 +61,7 @@ test('a delivery through the real worker logs one JSON line with workflow id, ru
       attempt: 1,
       deliveryId: row!.id,
       statusCode: 200,
-      latenessMs: row!.latenessMs,
+      latenessMs: Number(row!.latenessMs),
       webhookLatencyMs: expect.any(Number),
     });
     expect(line.runId).toEqual(expect.any(String));
