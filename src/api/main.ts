@@ -3,6 +3,7 @@ import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
 import { consoleLog } from '../logging/console-logger';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { startHttpServer } from './http-server';
 import { createServiceApp } from './service-app';
 
@@ -11,10 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = consoleLog('api');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const temporal = await connectClient({
-    address: requireSetting(config, 'TEMPORAL_ADDRESS'),
-    namespace: config.TEMPORAL_NAMESPACE,
-  });
+  const temporal = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
   const app = createServiceApp({
     db,
     temporal,

@@ -9,8 +9,9 @@ import { createServiceApp } from '../api/service-app';
 import { consoleLog } from '../logging/console-logger';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { ensureTemporalCli } from '../tools/temporal-cli';
-import { createGreetingWorker } from '../worker/create-worker';
+import { createGreetingWorker, workerTuningFrom } from '../worker/create-worker';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { startLocalReceiver, type ReceivedDelivery } from './webhook-receiver';
 
@@ -69,7 +70,8 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     webhookUrl = receiver.url;
   }
 
-  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const connectionOptions = temporalConnectionOptions(config, temporalAddress);
+  const workerConnection = await NativeConnection.connect(connectionOptions);
   stops.push(() => workerConnection.close());
   const worker = await createGreetingWorker({
     connection: workerConnection,
@@ -79,6 +81,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+    tuning: workerTuningFrom(config),
   });
   const workerDone = worker.run();
   stops.push(async () => {
@@ -86,7 +89,7 @@ async function startAll(config: Config, stops: Stop[]): Promise<void> {
     await workerDone;
   });
 
-  const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
   stops.push(() => temporal.connection.close());
   const reconciler = startReconcilerForWorker(config, db, temporal, consoleLog('reconcile'));
   stops.push(reconciler.stop);

@@ -3,6 +3,7 @@ import { requireSetting } from '../config/require-setting';
 import { createDb } from '../db/client';
 import { consoleLog } from '../logging/console-logger';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { reconcile } from './reconcile';
 
@@ -10,7 +11,7 @@ import { reconcile } from './reconcile';
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const client = await connectClient({ address: requireSetting(config, 'TEMPORAL_ADDRESS'), namespace: config.TEMPORAL_NAMESPACE });
+  const client = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
   try {
     const workflows = new GreetingWorkflows(client, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -5,7 +5,8 @@ import { createDb } from '../db/client';
 import { consoleLog } from '../logging/console-logger';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
-import { createGreetingWorker } from './create-worker';
+import { temporalConnectionOptions } from '../temporal/connection-options';
+import { createGreetingWorker, workerTuningFrom } from './create-worker';
 
 /**
  * Runs a worker against an existing Temporal and Postgres (`npm run worker`), with the reconciler beside it;
@@ -14,9 +15,9 @@ import { createGreetingWorker } from './create-worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const address = requireSetting(config, 'TEMPORAL_ADDRESS');
-  const connection = await NativeConnection.connect({ address });
-  const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+  const connectionOptions = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect(connectionOptions);
+  const client = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
   const reconciler = startReconcilerForWorker(config, db, client, consoleLog('reconcile'));
   try {
     const worker = await createGreetingWorker({
@@ -27,8 +28,10 @@ async function main(): Promise<void> {
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+      tuning: workerTuningFrom(config),
     });
-    // run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
+    // At SIGINT/SIGTERM (the SDK's handlers) polling stops; run() resolves once in-flight tasks are done, at most
+    // WORKER_SHUTDOWN_GRACE_TIME later, and the finally below closes everything so the process exits 0.
     await worker.run();
   } finally {
     await reconciler.stop();
