@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { DateTime } from 'luxon';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
@@ -9,8 +8,9 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
-import { deliveriesOf, localDate, personWithBirthdayIn, zoneWithLocalHour } from '../support/fixtures';
+import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
+import { dueSoon, eventually, sleep } from '../support/real-time';
 import { call, silentLog, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
@@ -24,27 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-/** A person born today in a zone where it is noon, and the delivery time `secondsAhead` from now there. */
-function dueSoon(secondsAhead: number) {
-  const nowMs = Date.now();
-  const timezone = zoneWithLocalHour(nowMs, 12);
-  const deliveryTime = DateTime.fromMillis(nowMs + secondsAhead * 1000, { zone: timezone }).toFormat('HH:mm:ss');
-  const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
-  return { person, deliveryTime };
-}
 
 interface Setup {
   /** A database of the test's own: the reconciler looks at every user in it. */

@@ -72,6 +72,11 @@ let isolatedCounter = 0;
  * other files' users must not show up there.
  */
 export async function isolatedTestDb(label: string): Promise<Db> {
+  return createDb(await isolatedTestDatabaseUrl(label));
+}
+
+/** The URL of a new migrated database of its own (see isolatedTestDb), e.g. for a worker in a child process. */
+export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
   isolatedCounter += 1;
   const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
   const admin = testDb();
@@ -83,5 +88,5 @@ export async function isolatedTestDb(label: string): Promise<Db> {
   const url = new URL(required('TEST_DATABASE_URL'));
   url.pathname = `/${name}`;
   await migrate(url.toString());
-  return createDb(url.toString());
+  return url.toString();
 }

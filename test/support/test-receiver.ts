@@ -68,3 +68,10 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
       }),
   };
 }
+
+/** Resolves when `release()` is called: lets a test hold the receiver's answer while it acts. */
+export function gate() {
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return { opened, release };
+}
