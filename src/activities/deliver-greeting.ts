@@ -12,6 +12,7 @@ import {
 import { greetingMessage, type EventType } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
+import { withAttemptLifetime } from './attempt-lifetime';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
 
 /** `log` and `metrics` receive every attempt's outcome. */
@@ -59,6 +60,8 @@ export const WEBHOOK_REJECTED = 'WebhookRejected';
 export const WEBHOOK_UNAVAILABLE = 'WebhookUnavailable';
 export const DELIVERY_IN_FLIGHT = 'DeliveryInFlight';
 
+type AttemptRequest = Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>;
+
 /** Time beyond the webhook timeout that an attempt may take to record its outcome before its claim lapses. */
 const LEASE_MARGIN_MS = 5_000;
 
@@ -72,8 +75,12 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     return outcome;
   }
 
-  /** One attempt: claim the ledger row, call the webhook, record what happened. */
-  async function attempt(request: Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>): Promise<DeliveryOutcome> {
+  /** One attempt, heartbeating: claim the ledger row, call the webhook, record what happened. */
+  function attempt(request: AttemptRequest): Promise<DeliveryOutcome> {
+    return withAttemptLifetime((workerShutdown) => attemptOnce(request, workerShutdown));
+  }
+
+  async function attemptOnce(request: AttemptRequest, workerShutdown: AbortSignal): Promise<DeliveryOutcome> {
     const idempotencyKey = idempotencyKeyFor(request.userId, request.eventType, request.occurrenceYear);
     const report = attemptReport(request);
     const claim = await claimDelivery(deps.db, { ...request, idempotencyKey, inFlightLeaseMs }, now());
@@ -100,6 +107,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         url: deps.webhookUrl,
         idempotencyKey,
         timeoutMs: deps.webhookTimeoutMs,
+        signal: workerShutdown,
         payload: {
           message: greetingMessage(request.eventType, claim.recipient),
           eventType: request.eventType,

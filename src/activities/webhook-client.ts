@@ -8,6 +8,8 @@ export interface WebhookRequest {
   idempotencyKey: string;
   payload: unknown;
   timeoutMs: number;
+  /** Cuts the call short (the worker is shutting down); its reason becomes the error. */
+  signal?: AbortSignal;
 }
 
 const BODY_EXCERPT_LIMIT = 500;
@@ -24,7 +26,9 @@ export async function postWebhook(request: WebhookRequest, fetchImpl: typeof fet
       },
       body: JSON.stringify(request.payload),
       redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: request.signal
+        ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.signal])
+        : AbortSignal.timeout(request.timeoutMs),
     });
     const body = await response.text().catch(() => '');
     return {
@@ -34,6 +38,10 @@ export async function postWebhook(request: WebhookRequest, fetchImpl: typeof fet
       bodyExcerpt: body.slice(0, BODY_EXCERPT_LIMIT),
     };
   } catch (error) {
+    if (request.signal?.aborted) {
+      const reason: unknown = request.signal.reason;
+      return { kind: 'unreachable', error: reason instanceof Error ? reason.message : String(reason) };
+    }
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return {

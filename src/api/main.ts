@@ -6,6 +6,7 @@ import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { connectClient } from '../temporal/connect';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { startHttpServer } from './http-server';
 import { createServiceApp } from './service-app';
 
@@ -15,10 +16,7 @@ async function main(): Promise<void> {
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
   const log = componentLog(root, 'api');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const temporal = await connectClient({
-    address: requireSetting(config, 'TEMPORAL_ADDRESS'),
-    namespace: config.TEMPORAL_NAMESPACE,
-  });
+  const temporal = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
   await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
   const app = createServiceApp({
     db,

@@ -3,6 +3,7 @@ import { LOG_FORMATS, LOG_LEVELS } from '../logging/root-logger';
 import { isValidTimeOfDay, LEAP_DAY_POLICIES } from '../time/next-occurrence';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const positiveInteger = z.coerce.number().int().min(1);
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
 
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -32,6 +33,20 @@ const configSchema = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('yearly-greetings'),
+  /** API key (Temporal Cloud); sent as a bearer token, and implies TLS unless TEMPORAL_TLS=off. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** TLS to the frontend; unset means on when any TLS setting or the API key is given, off otherwise. */
+  TEMPORAL_TLS: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'], 'expected on or off')
+    .transform((value) => ['on', 'true', '1'].includes(value))
+    .optional(),
+  /** PEM client certificate and key for mTLS; one without the other is an error. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  /** PEM CA that signed the server's certificate, when the system's roots do not trust it. */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  /** Name to check the server's certificate against (and SNI), when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   /** Ports of the dev server (only when TEMPORAL_ADDRESS is unset). */
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
@@ -74,7 +89,46 @@ const configSchema = z.object({
     .string()
     .regex(/^[^\s:]+:\d+$/, 'expected host:port')
     .optional(),
-});
+  /** Activity attempts (deliveries) one worker runs at once. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
+  /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.min(2).default(40),
+  /** Sticky cache: workflows a worker keeps in memory between tasks; unset means the SDK's default from heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** After SIGTERM/SIGINT, how long in-flight activities may run before the worker cuts them short. */
+  WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
+}).superRefine(checkTemporalTls, { when: () => true });
+
+const TLS_ONLY_SETTINGS = [
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;
+
+/**
+ * Settings that only make sense together. Runs even when other settings are bad (`when`), so every problem is named
+ * at once; it looks at presence only, which holds whatever else failed.
+ */
+function checkTemporalTls(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const given = (name: string) => env[name] !== undefined;
+  const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+  if (given('TEMPORAL_TLS_CLIENT_CERT_PATH') !== given('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
+    const missing = given('TEMPORAL_TLS_CLIENT_CERT_PATH') ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    problem(missing, 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
+  }
+  const tlsSettings = TLS_ONLY_SETTINGS.filter(given);
+  if (env.TEMPORAL_TLS === false && tlsSettings.length > 0) {
+    problem('TEMPORAL_TLS', `is off, but ${tlsSettings.join(', ')} need TLS`);
+  }
+  const connectionSettings = [...tlsSettings, 'TEMPORAL_API_KEY', 'TEMPORAL_TLS'].filter(given);
+  if (!given('TEMPORAL_ADDRESS') && connectionSettings.length > 0) {
+    problem(
+      'TEMPORAL_ADDRESS',
+      `must be set with ${connectionSettings.join(', ')} (the dev server npm start runs speaks plain gRPC)`,
+    );
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -9,9 +9,10 @@ import { createServiceApp } from '../api/service-app';
 import { componentLog } from '../logging/log';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { ensureTemporalCli } from '../tools/temporal-cli';
-import { createGreetingWorker } from '../worker/create-worker';
+import { createGreetingWorker, workerTuningFrom } from '../worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../worker/observability';
 import { freePort } from './free-port';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -74,7 +75,8 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl = receiver.url;
   }
 
-  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const connectionOptions = temporalConnectionOptions(config, temporalAddress);
+  const workerConnection = await NativeConnection.connect(connectionOptions);
   stops.push(() => workerConnection.close());
   const worker = await createGreetingWorker({
     connection: workerConnection,
@@ -86,6 +88,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
     log: componentLog(root, 'delivery'),
     metrics: metrics.delivery,
+    tuning: workerTuningFrom(config),
   });
   const workerDone = worker.run();
   stops.push(async () => {
@@ -93,7 +96,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     await workerDone;
   });
 
-  const temporal = await connectClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
   stops.push(() => temporal.connection.close());
   await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
   const reconciler = startReconcilerForWorker(config, db, temporal, componentLog(root, 'reconcile'));

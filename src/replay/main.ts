@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { HistoryInputError, parseHistoryJson, recordedWorkflowId } from './history-json';
 import { parseReplayArgs, REPLAY_USAGE, UsageError, type ReplayArgs } from './replay-args';
 import { replayHistories, SERVICE_WORKFLOWS, type NamedHistory, type WorkflowCode } from './replay-histories';
@@ -75,7 +76,8 @@ async function connect(args: ReplayArgs) {
   const address = args.address ?? config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const namespace = args.namespace ?? config.TEMPORAL_NAMESPACE;
   try {
-    return await connectClient({ address, namespace });
+    // The service's TLS / API key settings apply here too, so a secured cluster is replayed from directly.
+    return await connectClient(temporalConnectionOptions(config, address), namespace);
   } catch (error) {
     throw new HistoryInputError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,12 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-
-export interface TemporalTarget {
-  address: string;
-  namespace: string;
-}
+import type { TemporalConnectionOptions } from './connection-options';
 
 /** A client for the API and tests. Connects eagerly so a wrong address fails at start-up, not on first use. */
-export async function connectClient(target: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace });
+export async function connectClient(connection: TemporalConnectionOptions, namespace: string): Promise<Client> {
+  return new Client({ connection: await Connection.connect(connection), namespace });
 }

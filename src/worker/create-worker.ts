@@ -1,7 +1,18 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDeliveryActivities, createPlanningActivities } from '../activities';
 import type { DeliveryObservers } from '../activities/delivery-report';
+import type { Config } from '../config/config';
 import type { Db } from '../db/client';
+
+/** How much one worker takes on at once and how it stops; from the WORKER_* settings. */
+export interface WorkerTuning {
+  maxConcurrentActivities: number;
+  maxConcurrentWorkflowTasks: number;
+  /** Sticky cache size; unset keeps the SDK's default, which follows the heap size. */
+  maxCachedWorkflows?: number;
+  /** After a shutdown starts, how long in-flight activities may run before they are cancelled. */
+  shutdownGraceTimeMs: number;
+}
 
 /** `log` and `metrics` receive every delivery attempt's outcome. */
 export interface GreetingWorkerOptions extends DeliveryObservers {
@@ -13,12 +24,24 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   webhookTimeoutMs: number;
   /** How late a delivery may start and still be sent; null for no limit. */
   maxLatenessMs: number | null;
+  /** Unset keeps every SDK default (tests). */
+  tuning?: WorkerTuning;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
   workflowBundle?: WorkflowBundleOption;
 }
 
+export function workerTuningFrom(config: Config): WorkerTuning {
+  return {
+    maxConcurrentActivities: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_TIME,
+  };
+}
+
 /** A worker that runs the yearly greeting workflows, their planning and their delivery activities on one task queue. */
 export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
+  const { tuning } = options;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -37,5 +60,14 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         metrics: options.metrics,
       }),
     },
+    // The SDK reads an option given as undefined as set: only pass what is configured.
+    ...(tuning && {
+      maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
+      ...(tuning.maxCachedWorkflows !== undefined && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
+      // No shutdownForceTime: past the grace time a delivery cuts its POST short and records it for a retry, so
+      // draining always ends, and the worker never abandons an attempt half-recorded.
+      shutdownGraceTime: tuning.shutdownGraceTimeMs,
+    }),
   });
 }

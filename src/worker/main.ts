@@ -7,8 +7,9 @@ import { metricsExposition } from '../metrics/exposition';
 import { startMetricsServer } from '../metrics/metrics-server';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
+import { temporalConnectionOptions } from '../temporal/connection-options';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
-import { createGreetingWorker } from './create-worker';
+import { createGreetingWorker, workerTuningFrom } from './create-worker';
 import { setUpWorkerObservability } from './observability';
 
 const DEFAULT_SDK_METRICS_ADDRESS = '127.0.0.1:9465';
@@ -31,9 +32,9 @@ async function main(): Promise<void> {
   );
   log.info(`metrics on ${metricsServer.url}/metrics`);
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const address = requireSetting(config, 'TEMPORAL_ADDRESS');
-  const connection = await NativeConnection.connect({ address });
-  const client = await connectClient({ address, namespace: config.TEMPORAL_NAMESPACE });
+  const connectionOptions = temporalConnectionOptions(config);
+  const connection = await NativeConnection.connect(connectionOptions);
+  const client = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
   await requireSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
   const reconciler = startReconcilerForWorker(config, db, client, componentLog(root, 'reconcile'));
   try {
@@ -47,8 +48,10 @@ async function main(): Promise<void> {
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
       log: componentLog(root, 'delivery'),
       metrics: metrics.delivery,
+      tuning: workerTuningFrom(config),
     });
-    // run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
+    // At SIGINT/SIGTERM (the SDK's handlers) polling stops; run() resolves once in-flight tasks are done, at most
+    // WORKER_SHUTDOWN_GRACE_TIME later, and the finally below closes everything so the process exits 0.
     await worker.run();
   } finally {
     await reconciler.stop();

@@ -66,6 +66,7 @@ const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
 const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.DeliveryActivities>({
   // One attempt is one webhook call, itself bounded by WEBHOOK_TIMEOUT_MS.
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds', // attempts heartbeat: one on a crashed worker is retried in seconds, not minutes
   // Give up on an occurrence after a day of retries; it is then recorded as failed.
   scheduleToCloseTimeout: '1 day',
   retry: {

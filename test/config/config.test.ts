@@ -111,4 +111,98 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ TEMPORAL_SDK_METRICS_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_SDK_METRICS_ADDRESS: expected host:port/);
     });
   });
+
+  describe('Temporal connection', () => {
+    const address = { TEMPORAL_ADDRESS: 'greetings.a1b2c.tmprl.cloud:7233' };
+
+    test('TEMPORAL_TLS reads on/off and true/false/1/0, and refuses anything else', () => {
+      for (const on of ['on', 'true', '1']) expect(loadConfig({ ...address, TEMPORAL_TLS: on }).TEMPORAL_TLS).toBe(true);
+      for (const off of ['off', 'false', '0']) expect(loadConfig({ ...address, TEMPORAL_TLS: off }).TEMPORAL_TLS).toBe(false);
+      expect(loadConfig({}).TEMPORAL_TLS).toBeUndefined();
+      expect(() => loadConfig({ ...address, TEMPORAL_TLS: 'yes' })).toThrow(/TEMPORAL_TLS: expected on or off/);
+    });
+
+    test.each([
+      ['a certificate without its key', { TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/temporal/client.pem' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
+      ['a key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/temporal/client.key' }, 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
+    ])('%s is refused, naming both settings', (_, settings, missing) => {
+      expect(() => loadConfig({ ...address, ...settings })).toThrow(
+        new RegExp(`${missing}: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together`),
+      );
+    });
+
+    test('TLS turned off while TLS files or a server name are given is refused', () => {
+      expect(() =>
+        loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem', TEMPORAL_TLS_SERVER_NAME: 'x' }),
+      ).toThrow(/TEMPORAL_TLS: is off, but TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME need TLS/);
+      // An API key over plain gRPC is allowed on purpose (a local proxy may terminate TLS).
+      expect(loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_API_KEY: 'key' }).TEMPORAL_API_KEY).toBe('key');
+    });
+
+    test('connection settings without TEMPORAL_ADDRESS are refused: the dev server npm start runs is plain', () => {
+      expect(() => loadConfig({ TEMPORAL_API_KEY: 'key' })).toThrow(/TEMPORAL_ADDRESS: must be set with TEMPORAL_API_KEY/);
+    });
+
+    test('a TLS problem is reported together with other bad settings', () => {
+      expect(() => loadConfig({ ...address, PORT: 'eighty', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' })).toThrow(
+        /PORT:[\s\S]*TEMPORAL_TLS_CLIENT_KEY_PATH:/,
+      );
+    });
+  });
+
+  describe('worker tuning', () => {
+    test('defaults: 100 activities, 40 workflow tasks, the SDK\'s sticky cache size, a 30 s shutdown grace time', () => {
+      const config = loadConfig({});
+      expect(config).toMatchObject({
+        WORKER_MAX_CONCURRENT_ACTIVITIES: 100,
+        WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
+        WORKER_SHUTDOWN_GRACE_TIME: 30_000,
+      });
+      expect(config.WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    });
+
+    test('reads each setting from the environment', () => {
+      expect(
+        loadConfig({
+          WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
+          WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '4',
+          WORKER_MAX_CACHED_WORKFLOWS: '0',
+          WORKER_SHUTDOWN_GRACE_TIME: '2m',
+        }),
+      ).toMatchObject({
+        WORKER_MAX_CONCURRENT_ACTIVITIES: 8,
+        WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 4,
+        WORKER_MAX_CACHED_WORKFLOWS: 0,
+        WORKER_SHUTDOWN_GRACE_TIME: 120_000,
+      });
+    });
+
+    test('refuses values the SDK would refuse', () => {
+      const message = errorOf(() =>
+        loadConfig({
+          WORKER_MAX_CONCURRENT_ACTIVITIES: '0',
+          WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1',
+          WORKER_MAX_CACHED_WORKFLOWS: '-1',
+          WORKER_SHUTDOWN_GRACE_TIME: '30',
+        }),
+      );
+      for (const name of [
+        'WORKER_MAX_CONCURRENT_ACTIVITIES',
+        'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+        'WORKER_MAX_CACHED_WORKFLOWS',
+        'WORKER_SHUTDOWN_GRACE_TIME',
+      ]) {
+        expect(message).toContain(`${name}:`);
+      }
+    });
+  });
 });
+
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}

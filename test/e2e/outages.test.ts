@@ -10,8 +10,8 @@ import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/rec
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
-import { dueSoon, eventually, sleep } from '../support/real-time';
 import { freePort } from '../support/free-port';
+import { dueSoon, eventually, sleep } from '../support/real-time';
 import { call, silentLog, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 

@@ -10,7 +10,7 @@ import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
-import { startTestReceiver } from '../support/test-receiver';
+import { gate, startTestReceiver } from '../support/test-receiver';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -30,13 +30,6 @@ beforeAll(() => {
 afterAll(async () => {
   await db?.$disconnect();
 });
-
-/** Resolves when `release()` is called: lets a test hold the receiver's answer while it acts. */
-function gate() {
-  let release!: () => void;
-  const opened = new Promise<void>((resolve) => (release = resolve));
-  return { opened, release };
-}
 
 test('two concurrent POSTs with the same email: one 201, one 409, one live user and one workflow', async () => {
   await withStack(env, db, {}, async ({ api }) => {

@@ -91,7 +91,7 @@ export async function isolatedTestDb(label: string): Promise<Db> {
   return createDb(await isolatedTestDatabaseUrl(label));
 }
 
-/** The URL of a new migrated database of its own, for a test that hands it to a child process (`npm run reconcile`). */
+/** The URL of a new migrated database of its own (see isolatedTestDb), e.g. for a worker in a child process. */
 export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
   isolatedCounter += 1;
   const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();

@@ -16,11 +16,14 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
   }
 }
 
-/** A person born today in a zone where it is noon, and the delivery time `secondsAhead` from now there. */
-export function dueSoon(secondsAhead: number) {
+/**
+ * A person born today in a zone where it is noon, and the delivery time (`DELIVERY_TIME`) that falls `secondsAhead`
+ * from now there: their greeting is due in that many seconds.
+ */
+export function dueSoon(secondsAhead: number, firstName = 'Ada') {
   const nowMs = Date.now();
   const timezone = zoneWithLocalHour(nowMs, 12);
   const deliveryTime = DateTime.fromMillis(nowMs + secondsAhead * 1000, { zone: timezone }).toFormat('HH:mm:ss');
-  const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
+  const person = { firstName, lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
   return { person, deliveryTime };
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 
 export interface ReceivedRequest {
+  /** The path POSTed to (tests give each sender a URL of its own). */
+  path: string;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
   /** What `clock` said when the request arrived (the test server's skipped time, where a test passes one). */
@@ -35,7 +37,7 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
     req.on('end', async () => {
       const requestNumber = requests.length + 1;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      requests.push({ headers: req.headers, body, receivedAtMs: await clock() });
+      requests.push({ path: req.url ?? '', headers: req.headers, body, receivedAtMs: await clock() });
       await options.holdFor?.(requestNumber);
       res.writeHead(options.statusFor?.(requestNumber, body) ?? 200, {
         'content-type': 'application/json',
@@ -67,4 +69,11 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
         server.close(() => resolve());
       }),
   };
+}
+
+/** Resolves when `release()` is called: lets a test hold the receiver's answer while it acts. */
+export function gate() {
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return { opened, release };
 }

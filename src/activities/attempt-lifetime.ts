@@ -1,0 +1,31 @@
+import { Context } from '@temporalio/activity';
+
+/** The reason a POST was cut short when the worker's shutdown grace time ran out. */
+export const WORKER_SHUTDOWN_REASON = 'the worker shut down before the receiver answered';
+
+/**
+ * Runs one activity attempt while it heartbeats (when the workflow set a heartbeat timeout), so the attempt of a worker
+ * that crashed is retried within that timeout rather than the much longer start-to-close timeout. `work` receives a
+ * signal that aborts only when the worker, shutting down, ends its grace time; other cancellations (a deleted user's
+ * workflow) do not stop an attempt half-way.
+ */
+export async function withAttemptLifetime<T>(work: (workerShutdown: AbortSignal) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const workerShutdown = new AbortController();
+  // The SDK cancels in-flight activities with the message WORKER_SHUTDOWN once the grace time is over.
+  context.cancelled.catch((cancellation: unknown) => {
+    if (cancellation instanceof Error && cancellation.message === 'WORKER_SHUTDOWN') {
+      workerShutdown.abort(new Error(WORKER_SHUTDOWN_REASON));
+    }
+  });
+  const heartbeatTimeoutMs = context.info.heartbeatTimeoutMs;
+  if (!heartbeatTimeoutMs) return work(workerShutdown.signal);
+  context.heartbeat();
+  // The SDK throttles what it sends; beating at a third of the timeout leaves room for a slow event loop.
+  const heartbeats = setInterval(() => context.heartbeat(), heartbeatTimeoutMs / 3);
+  try {
+    return await work(workerShutdown.signal);
+  } finally {
+    clearInterval(heartbeats);
+  }
+}

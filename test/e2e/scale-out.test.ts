@@ -1,0 +1,131 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { createDb } from '../../src/db/client';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { dueSoon, eventually } from '../support/real-time';
+import { call, letterName, startApi } from '../support/service';
+import { gate, startTestReceiver, type ReceivedRequest } from '../support/test-receiver';
+import { startWorkerProcess, waitUntilPolling, type WorkerProcess } from '../support/worker-process';
+
+// Two real worker processes (`npm run worker`) on one task queue of the real dev server; one dies by SIGKILL while
+// it is in the middle of deliveries.
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await startDevServer();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+jest.setTimeout(420_000);
+
+const USERS = 8;
+/** Each worker runs this many deliveries at once, so a burst of USERS keeps both busy and leaves a backlog. */
+const ACTIVITY_SLOTS = 2;
+const TimeoutType = temporal.api.enums.v1.TimeoutType;
+
+test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one ledger row each, no stray repeats', async () => {
+  const taskQueue = uniqueTaskQueue('scale-out');
+  const databaseUrl = await isolatedTestDatabaseUrl('scale_out');
+  const db = createDb(databaseUrl);
+  // Every answer waits until the kill, so the deliveries the doomed worker has started are still in flight then.
+  const hold = gate();
+  const receiver = await startTestReceiver({ holdFor: () => hold.opened });
+  // Each worker posts to a path of its own: the receiver knows who sent what.
+  const startWorker = (name: string) =>
+    startWorkerProcess({
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WEBHOOK_URL: `${receiver.url}/${name}`,
+      WEBHOOK_TIMEOUT_MS: '10000',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: String(ACTIVITY_SLOTS),
+    });
+  const survivor = startWorker('survivor');
+  const doomed = startWorker('doomed');
+  const sentBy = (worker: string) => (request: ReceivedRequest) => request.path.endsWith(`/${worker}`);
+  const keyOf = (request: ReceivedRequest) => String(request.headers['idempotency-key']);
+  const processes: WorkerProcess[] = [survivor, doomed];
+  try {
+    await Promise.all(processes.map((worker) => waitUntilPolling(env.client, taskQueue, worker)));
+
+    const { person, deliveryTime } = dueSoon(8);
+    const api = await startApi(env, { db, taskQueue, deliveryTime });
+    const users: Array<{ id: string }> = [];
+    try {
+      for (let index = 0; index < USERS; index += 1) {
+        const created = await call(api.url, 'POST', '/users', { ...person, firstName: letterName('Guest', index) });
+        expect(created.status).toBe(201);
+        users.push(created.body);
+      }
+    } finally {
+      await api.close();
+    }
+
+    // Both workers fill their slots with held deliveries; the rest wait in the task queue.
+    await receiver.waitForRequests(2 * ACTIVITY_SLOTS, 90_000);
+    const inFlightOnDoomed = receiver.requests.filter(sentBy('doomed')).map(keyOf);
+    expect(inFlightOnDoomed.length).toBeGreaterThan(0);
+    expect(receiver.requests.filter(sentBy('survivor')).length).toBeGreaterThan(0);
+
+    doomed.kill('SIGKILL');
+    expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    hold.release();
+
+    // Done when every workflow has delivered and moved on to next year: no attempt for this year is left anywhere.
+    const workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 });
+    const thisYear = (await workflows.nextDelivery(users[0]!.id))?.year;
+    await eventually(
+      async () => {
+        const plans = await Promise.all(users.map((user) => workflows.nextDelivery(user.id).catch(() => null)));
+        return plans.every((plan) => plan !== null && plan.year > thisYear!) ? true : undefined;
+      },
+      'every workflow to deliver and plan next year',
+      // Below the delivery activity's 2-minute start-to-close timeout: only heartbeats get the killed attempts back so soon.
+      100_000,
+    );
+
+    const rows = await db.delivery.findMany({ where: { userId: { in: users.map((user) => user.id) } } });
+    expect(rows).toHaveLength(USERS);
+    for (const user of users) {
+      expect(rows.filter((row) => row.userId === user.id).map((row) => row.status)).toEqual(['delivered']);
+    }
+
+    // The receiver's view: every occurrence arrived; the survivor sent each key once; the only repeats are the
+    // deliveries the killed worker had in flight, re-sent by the survivor with the same Idempotency-Key.
+    const keys = rows.map((row) => row.idempotencyKey);
+    expect(new Set(receiver.requests.map(keyOf))).toEqual(new Set(keys));
+    expect(receiver.requests.filter(sentBy('doomed')).map(keyOf)).toEqual(inFlightOnDoomed);
+    for (const key of keys) {
+      const fromSurvivor = receiver.requests.filter((request) => sentBy('survivor')(request) && keyOf(request) === key);
+      expect({ key, postsFromSurvivor: fromSurvivor.length }).toEqual({ key, postsFromSurvivor: 1 });
+    }
+    for (const row of rows) {
+      const wasInFlightOnDoomed = inFlightOnDoomed.includes(row.idempotencyKey);
+      expect({ key: row.idempotencyKey, attempts: row.attempts }).toEqual({
+        key: row.idempotencyKey,
+        attempts: wasInFlightOnDoomed ? 2 : 1,
+      });
+    }
+
+    // The killed worker's attempts came back through the heartbeat timeout, as each run's history records.
+    for (const row of rows.filter((candidate) => inFlightOnDoomed.includes(candidate.idempotencyKey))) {
+      const history = await env.client.workflow.getHandle(workflowIdFor(row.userId, 'birthday'), row.runId!).fetchHistory();
+      const retried = history.events!.find(
+        (event) => event.activityTaskStartedEventAttributes && (event.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+      );
+      expect(retried?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
+        TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+      );
+    }
+  } finally {
+    hold.release();
+    for (const worker of processes) await worker.stop();
+    await receiver.close();
+    await db.$disconnect();
+  }
+});
