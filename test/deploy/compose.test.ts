@@ -50,6 +50,11 @@ function appConfigOf(name: string): Config {
 function requiredSettingsOf(script: string): string[] {
   const source = readFileSync(path.join(projectRoot, entryFileOf(script)), 'utf8');
   const required = [...source.matchAll(/requireSetting\(config, '(\w+)'\)/g)].map((match) => match[1]!);
+  // temporalConnectionOptions(config) without an address requires what its default parameter requires.
+  if (/temporalConnectionOptions\(config\)/.test(source)) {
+    const builder = readFileSync(path.join(projectRoot, 'src/temporal/connection-options.ts'), 'utf8');
+    required.push(...[...builder.matchAll(/requireSetting\(settings, '(\w+)'\)/g)].map((match) => match[1]!));
+  }
   // src/db/migrate-cli.ts checks DATABASE_URL itself (its message shows an example) instead of calling requireSetting.
   return script === 'migrate' ? [...required, 'DATABASE_URL'] : required;
 }

@@ -35,7 +35,7 @@ async function setUp(receiver: TestReceiver, workerSettings: Record<string, stri
   const taskQueue = uniqueTaskQueue('shutdown');
   const databaseUrl = await isolatedTestDatabaseUrl('shutdown');
   const db = createDb(databaseUrl);
-  const worker = startWorkerProcess({
+  const worker = await startWorkerProcess({
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,

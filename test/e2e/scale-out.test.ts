@@ -45,8 +45,8 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
       WEBHOOK_TIMEOUT_MS: '10000',
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(ACTIVITY_SLOTS),
     });
-  const survivor = startWorker('survivor');
-  const doomed = startWorker('doomed');
+  const survivor = await startWorker('survivor');
+  const doomed = await startWorker('doomed');
   const sentBy = (worker: string) => (request: ReceivedRequest) => request.path.endsWith(`/${worker}`);
   const keyOf = (request: ReceivedRequest) => String(request.headers['idempotency-key']);
   const processes: WorkerProcess[] = [survivor, doomed];

@@ -62,7 +62,7 @@ test('a worker process and an API configured by the TLS settings deliver a greet
   const databaseUrl = await isolatedTestDatabaseUrl('mtls');
   const db = createDb(databaseUrl);
   const receiver = await startTestReceiver();
-  const worker = startWorkerProcess({
+  const worker = await startWorkerProcess({
     ...temporalSettings('greetings-worker'),
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { freePort } from './free-port';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -18,11 +19,18 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** The real worker entry point (`npm run worker`) as a child process, configured only through `settings`. */
-export function startWorkerProcess(settings: Record<string, string>): WorkerProcess {
+/**
+ * The real worker entry point (`npm run worker`) as a child process, configured only through `settings`; its two
+ * metrics ports are free ones unless given, so several processes run side by side.
+ */
+export async function startWorkerProcess(settings: Record<string, string>): Promise<WorkerProcess> {
+  const metricsPorts = {
+    METRICS_PORT: String(await freePort()),
+    TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...settings },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...metricsPorts, ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
