@@ -1,6 +1,6 @@
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { cliSearchAttributeFlag, greetingSearchAttributes } from './search-attributes';
+import { cliTypeName, greetingSearchAttributes } from './search-attributes';
 
 /** gRPC status codes (PERMISSION_DENIED, UNIMPLEMENTED) of a server that will not list search attributes for us. */
 const NOT_ALLOWED_TO_LIST = [7, 12];
@@ -33,10 +33,9 @@ export async function requireSearchAttributes(
   }
   const missing = greetingSearchAttributes.filter((key) => !registered.has(key.name));
   if (missing.length === 0) return;
-  const commands = missing.map((key) => {
-    const [name, type] = cliSearchAttributeFlag(key).split('=');
-    return `  temporal operator search-attribute create --namespace ${namespace} --name ${name} --type ${type}`;
-  });
+  const commands = missing.map(
+    (key) => `  temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${cliTypeName(key.type)}`,
+  );
   throw new MissingSearchAttributesError(
     `namespace ${namespace} lacks the search attributes ${missing.map((key) => key.name).join(', ')}; register them with:\n${commands.join('\n')}`,
   );

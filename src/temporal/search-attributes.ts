@@ -24,7 +24,12 @@ const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+/** `Keyword`, `Datetime`, ...: how the `temporal` CLI names a search attribute type. */
+export function cliTypeName(type: SearchAttributeType): string {
+  return CLI_TYPE_NAMES[type];
+}
+
 /** `GreetingUserId=Keyword`: the form `temporal server start-dev --search-attribute` takes. */
 export function cliSearchAttributeFlag(key: { name: string; type: SearchAttributeType }): string {
-  return `${key.name}=${CLI_TYPE_NAMES[key.type]}`;
+  return `${key.name}=${cliTypeName(key.type)}`;
 }
