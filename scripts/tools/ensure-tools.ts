@@ -4,8 +4,8 @@
  *   tsx scripts/tools/ensure-tools.ts --for-tests   also the time-skipping test server (`npm test` runs this)
  * Prints the resolved paths on stdout and progress on stderr; on failure says what is missing and exits 1.
  */
-import { ensureTemporalCli } from '../../src/tools/temporal-cli';
-import { ensureTimeSkippingTestServer } from '../../src/tools/test-server';
+import { ensureTemporalCli } from './temporal-cli';
+import { ensureTimeSkippingTestServer } from './test-server';
 
 const USAGE = 'usage: tsx scripts/tools/ensure-tools.ts [--for-tests]';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import type { RunningPostgres } from '../../src/db/embedded-postgres';
+import type { RunningPostgres } from '../../scripts/dev/embedded-postgres';
 import { migrate, PRISMA_MIGRATE_LOCK_KEY } from '../../src/db/migrate';
 import { freePort } from '../support/free-port';
 
@@ -698,7 +698,7 @@ startEmbeddedPostgres({ dataDir, port: Number(port), persistent: false }).then(
 /** A real Postgres of this test file's own, on a free port, with its data under `dir`. */
 async function startPostgres(dir: string): Promise<RunningPostgres> {
   const script = path.join(dir, 'start-postgres.ts');
-  const module = JSON.stringify(path.join(ROOT, 'src', 'db', 'embedded-postgres'));
+  const module = JSON.stringify(path.join(ROOT, 'scripts', 'dev', 'embedded-postgres'));
   await writeFile(script, POSTGRES_CHILD.replace('MODULE', module));
   const child = spawn(
     process.execPath,

@@ -10,7 +10,7 @@ import { sample, scrape } from '../support/metrics-text';
 import { ServiceProcess } from '../support/service-process';
 
 /** `npm start`: real embedded Postgres, real Temporal dev server, real time. */
-const START_ALL = 'src/dev/start-all.ts';
+const START_ALL = 'scripts/dev/start-all.ts';
 
 let dataDir: string;
 let running: ServiceProcess | undefined;

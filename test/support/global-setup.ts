@@ -2,10 +2,10 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { startEmbeddedPostgres } from '../../scripts/dev/embedded-postgres';
 import { migrate } from '../../src/db/migrate';
-import { ensureTemporalCli } from '../../src/tools/temporal-cli';
-import { ensureTimeSkippingTestServer } from '../../src/tools/test-server';
+import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
+import { ensureTimeSkippingTestServer } from '../../scripts/tools/test-server';
 import { freePort } from './free-port';
 
 /**

@@ -6,6 +6,9 @@ export const projectRoot = path.resolve(__dirname, '../..');
 interface PackageJson {
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  engines?: Record<string, string>;
 }
 
 export function readPackageJson(): PackageJson {
@@ -19,16 +22,32 @@ export function commandOf(script: string): string[] {
   return command.split(/\s+/);
 }
 
-/** The package.json script whose command is exactly these arguments, if any. */
+/**
+ * The package.json script these arguments run: its own command (`node --import tsx src/api/main.ts`), or the compiled
+ * form of its entry file that the image runs (`node dist/src/api/main.js`, what `npm run build` emits).
+ */
 export function scriptRunBy(args: string[]): string | undefined {
   const { scripts } = readPackageJson();
-  return Object.keys(scripts).find((script) => commandOf(script).join(' ') === args.join(' '));
+  const compiled = args.length === 2 && args[0] === 'node' ? /^dist\/(src\/.+)\.js$/.exec(args[1]!)?.[1] : undefined;
+  return Object.keys(scripts).find(
+    (script) =>
+      commandOf(script).join(' ') === args.join(' ') ||
+      (compiled !== undefined && entryFileOrNull(script) === `${compiled}.ts`),
+  );
 }
 
 /** The TypeScript file a package.json script starts (`node --import tsx src/api/main.ts` → `src/api/main.ts`). */
 export function entryFileOf(script: string): string {
-  const command = readPackageJson().scripts[script];
-  const file = command && /\b(src\/\S+\.ts)\b/.exec(command)?.[1];
+  const file = entryFileOrNull(script);
   if (!file) throw new Error(`package.json script ${JSON.stringify(script)} does not start a file under src/`);
   return file;
+}
+
+function entryFileOrNull(script: string): string | null {
+  return /\b(src\/\S+\.ts)\b/.exec(readPackageJson().scripts[script] ?? '')?.[1] ?? null;
+}
+
+/** What `npm run build` emits for a file under src/ (tsconfig.build.json: outDir dist, rootDir the project). */
+export function compiledFileOf(sourceFile: string): string {
+  return `dist/${sourceFile.replace(/\.ts$/, '.js')}`;
 }

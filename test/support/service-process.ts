@@ -1,7 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 
-/** One of the service's entry points (`src/dev/start-all.ts`, `src/worker/main.ts`) run as an operator runs it. */
+/**
+ * One of the service's entry points run as an operator runs it: a TypeScript file (`scripts/dev/start-all.ts`,
+ * `src/worker/main.ts`) through tsx, or a compiled one (`dist/src/api/main.js`) with node alone, as the image does.
+ */
 export class ServiceProcess {
   output = '';
   private readonly child: ChildProcessWithoutNullStreams;
@@ -9,7 +12,8 @@ export class ServiceProcess {
 
   constructor(script: string, env: NodeJS.ProcessEnv) {
     // Its own process group, so a "Ctrl-C" reaches every process of the run as it does in a terminal.
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const args = script.endsWith('.js') ? [script] : ['--import', 'tsx', script];
+    this.child = spawn(process.execPath, args, {
       cwd: path.resolve(__dirname, '../..'),
       env,
       detached: true,

@@ -19,16 +19,23 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/** How `npm run worker` starts the worker: its TypeScript entry file through tsx. */
+const WORKER_FROM_SOURCE = ['--import', 'tsx', 'src/worker/main.ts'];
+
 /**
  * The real worker entry point (`npm run worker`) as a child process, configured only through `settings`; its two
- * metrics ports are free ones unless given, so several processes run side by side.
+ * metrics ports are free ones unless given, so several processes run side by side. `nodeArgs` start another form of
+ * it (the compiled file the image runs).
  */
-export async function startWorkerProcess(settings: Record<string, string>): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  settings: Record<string, string>,
+  nodeArgs: string[] = WORKER_FROM_SOURCE,
+): Promise<WorkerProcess> {
   const metricsPorts = {
     METRICS_PORT: String(await freePort()),
     TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...metricsPorts, ...settings },
     stdio: ['ignore', 'pipe', 'pipe'],

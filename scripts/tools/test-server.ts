@@ -25,7 +25,7 @@ const ALTERNATIVE =
 
 // Only to fetch the server and its runtime dependencies from Maven Central.
 const POM_TEMPLATE = `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by src/tools/test-server.ts: fetches the time-skipping test server and its runtime dependencies. -->
+<!-- Written by scripts/tools/test-server.ts: fetches the time-skipping test server and its runtime dependencies. -->
 <project xmlns="http://maven.apache.org/POM/4.0.0"
          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
          xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
@@ -48,7 +48,7 @@ const POM_TEMPLATE = `<?xml version="1.0" encoding="UTF-8"?>
 // killed shell would leave java running). C1 only and the serial GC start the JVM in ~1.6 s, well inside the SDK's
 // 5 s connection window. Paths are relative to the wrapper, so a copy of the folder works anywhere.
 const WRAPPER_TEMPLATE = `#!/bin/sh
-# Written by src/tools/test-server.ts: Temporal time-skipping test server @TEST_SERVER_VERSION@. Usage: $0 <port>
+# Written by scripts/tools/test-server.ts: Temporal time-skipping test server @TEST_SERVER_VERSION@. Usage: $0 <port>
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd) || exit 1
 exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
 `;

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { cliSearchAttributeFlag, greetingSearchAttributes } from '../temporal/search-attributes';
+import { cliSearchAttributeFlag, greetingSearchAttributes } from '../../src/temporal/search-attributes';
 
 export interface DevServerOptions {
   cliPath: string;
