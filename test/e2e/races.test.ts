@@ -10,6 +10,7 @@ import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
+import { eventually } from '../support/real-time';
 import { gate, startTestReceiver } from '../support/test-receiver';
 
 let env: TestWorkflowEnvironment;
@@ -114,10 +115,18 @@ test('DELETE while the delivery is in flight: that one POST, nothing after, and 
       // The receiver is holding the first POST: the user is deleted meanwhile, then the receiver fails it.
       expect((await call(api.url, 'DELETE', `/users/${user.id}`)).status).toBe(204);
       hold.release();
-      await env.sleep('1 day');
+      // The run ends cancelled, so no attempt can ever follow. Waited for in real time, not with env.sleep: once the
+      // run has ended before the held attempt answers, the time-skipping test server never skips time again (the
+      // attempt's completion is refused as "Completed workflow" and its time lock is never released).
+      const run = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+      await eventually(async () => ((await run.describe()).status.name === 'RUNNING' ? undefined : true), 'the run to end');
+      const row = await eventually(
+        async () => (await deliveriesOf(db, user.id)).find((delivery) => delivery.status !== 'sending'),
+        'the attempt to record its answer',
+      );
 
+      expect((await run.describe()).status.name).toBe('CANCELLED');
       expect(receiver.requests).toHaveLength(1);
-      const [row] = await deliveriesOf(db, user.id);
       expect(row).toMatchObject({ status: 'cancelled', attempts: 1, responseStatus: 500 });
     },
   );
