@@ -107,9 +107,14 @@ export function createUserBodySchema(clock: Clock = Date.now) {
           message: `must not be in the future (it is ${today.date} in ${today.zone})`,
         });
       },
-      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is.
-      { when: ({ issues }) => !issues.some((issue) => issue.path?.[0] === 'birthday') },
+      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is, nor
+      // when the body is no object at all (`null`, an array, a string) and has no fields to read.
+      { when: ({ value, issues }) => isRecord(value) && !issues.some((issue) => issue.path?.[0] === 'birthday') },
     );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const userBodySchema = createUserBodySchema();
