@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import type { UserSchedule } from '../users/user-schedule';
-import { InvalidCursorError } from '../db/keyset-page';
 import type { Log } from '../logging/log';
 import type { MetricsExposition } from '../metrics/exposition';
 import type { HttpMetrics } from '../metrics/http-metrics';
 import { metricsRoutes } from '../metrics/metrics-routes';
 import type { UserService } from '../users/user-service';
+import { apiErrorFor } from './domain-errors';
 import { ApiError, errorResponse } from './errors';
 import { requestObserver } from './request-log';
 import { deliveryRoutes } from './routes/deliveries';
@@ -58,16 +57,10 @@ export function createApp(deps: AppDependencies): Hono {
 
   app.notFound((c) => errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)));
 
+  // Whatever a handler or a service throws ends here; apiErrorFor's one table says the answer.
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    if (error instanceof InvalidCursorError) {
-      return errorResponse(c, new ApiError(400, 'invalid_cursor', 'the cursor was not issued by this list for this query', [
-        { path: 'cursor', message: error.message },
-      ]));
-    }
-    if (error instanceof HTTPException && error.status < 500) {
-      return errorResponse(c, new ApiError(error.status, 'bad_request', error.message || 'bad request'));
-    }
+    const answer = apiErrorFor(error);
+    if (answer) return errorResponse(c, answer);
     deps.onUnexpectedError?.(error);
     return errorResponse(c, new ApiError(500, 'internal_error', 'something went wrong on our side'));
   });

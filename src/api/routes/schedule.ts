@@ -1,11 +1,5 @@
 import { Hono } from 'hono';
-import { WorkflowNotRunningError, WorkflowRejectedError } from '../../temporal/greeting-workflows';
-import {
-  DeliveryNotFoundError,
-  DeliveryNotRetryableError,
-  UserNotFoundError,
-  type UserSchedule,
-} from '../../users/user-schedule';
+import type { UserSchedule } from '../../users/user-schedule';
 import { ApiError } from '../errors';
 import type { NextDeliveryBody, RedriveAcceptedBody } from '../response-schemas';
 import { userIdSchema } from '../schemas';
@@ -17,7 +11,7 @@ export function scheduleRoutes(schedule: UserSchedule): Hono {
 
   routes.get('/:id/next-delivery', async (c) => {
     const id = parseUserId(c.req.param('id'));
-    const next = await mapped(() => schedule.nextDelivery(id));
+    const next = await schedule.nextDelivery(id);
     if (!next) {
       throw new ApiError(409, 'workflow_not_running', `the greeting workflow of user ${id} is not running; the reconciler will start it`);
     }
@@ -37,22 +31,9 @@ export function scheduleRoutes(schedule: UserSchedule): Hono {
     if (!deliveryId.success) {
       throw new ApiError(400, 'invalid_id', 'the delivery id is not a UUID', [{ path: 'deliveryId', message: 'expected a UUID' }]);
     }
-    const accepted = await mapped(() => schedule.redrive(id, deliveryId.data.toLowerCase()));
+    const accepted = await schedule.redrive(id, deliveryId.data.toLowerCase());
     return c.json({ ...accepted, status: 'accepted' } satisfies RedriveAcceptedBody, 202);
   });
 
   return routes;
-}
-
-async function mapped<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof UserNotFoundError) throw new ApiError(404, 'user_not_found', error.message);
-    if (error instanceof DeliveryNotFoundError) throw new ApiError(404, 'delivery_not_found', error.message);
-    if (error instanceof DeliveryNotRetryableError) throw new ApiError(409, 'delivery_not_retryable', error.message);
-    if (error instanceof WorkflowNotRunningError) throw new ApiError(409, 'workflow_not_running', error.message);
-    if (error instanceof WorkflowRejectedError) throw new ApiError(409, 'redrive_rejected', error.message);
-    throw error;
-  }
 }

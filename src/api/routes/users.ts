@@ -1,17 +1,19 @@
 import { Hono, type Context } from 'hono';
-import { EmailTakenError } from '../../db/users';
-import { ScheduleRejectedError, SchedulerUnavailableError, type UserService } from '../../users/user-service';
+import type { UserService } from '../../users/user-service';
 import { ApiError, validationError } from '../errors';
 import { foundUser, parseQuery, parseUserId } from '../inputs';
 import { listQuerySchema, userBodySchema } from '../schemas';
 
-/** CRUD on users. Each handler parses its input, calls the user service once and maps the result to a status. */
+/**
+ * CRUD on users. Each handler parses its input, calls the user service once and answers with a status; the service's
+ * errors become answers in the app's one error handler.
+ */
 export function userRoutes(users: UserService): Hono {
   const routes = new Hono();
 
   routes.post('/', async (c) => {
     const body = parseUserBody(await readJson(c));
-    const user = await scheduling(() => users.create(body));
+    const user = await users.create(body);
     return c.json(user, 201, { location: `/users/${user.id}` });
   });
 
@@ -28,7 +30,7 @@ export function userRoutes(users: UserService): Hono {
   routes.put('/:id', async (c) => {
     const id = parseUserId(c.req.param('id'));
     const body = parseUserBody(await readJson(c));
-    const { user, nextDelivery } = foundUser(await scheduling(() => users.update(id, body)), id);
+    const { user, nextDelivery } = foundUser(await users.update(id, body), id);
     return c.json({ ...user, nextDelivery });
   });
 
@@ -57,21 +59,4 @@ function parseUserBody(body: unknown) {
   const parsed = userBodySchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error, 'the user is not valid');
   return parsed.data;
-}
-
-async function scheduling<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SchedulerUnavailableError) {
-      throw new ApiError(503, 'scheduler_unavailable', error.message, [], { user: error.user });
-    }
-    if (error instanceof EmailTakenError) {
-      throw new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]);
-    }
-    if (error instanceof ScheduleRejectedError) {
-      throw new ApiError(422, 'schedule_rejected', `the user's workflow refused the change: ${error.message}`);
-    }
-    throw error;
-  }
 }
