@@ -34,7 +34,9 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
 export function apiErrorFor(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException && error.status < 500) {
-    return new ApiError(error.status, 'bad_request', error.message || 'bad request');
+    // Hono's own refusals; its media type check (a stricter one than ours, see json-body.ts) answers 415.
+    const code = error.status === 415 ? 'unsupported_media_type' : 'bad_request';
+    return new ApiError(error.status, code, error.message || 'bad request');
   }
   if (!(error instanceof Error) || !Object.hasOwn(DOMAIN_ERRORS, error.name)) return undefined;
   return DOMAIN_ERRORS[error.name]!(error as Error & Record<string, unknown>);

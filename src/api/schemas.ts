@@ -117,11 +117,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export const userBodySchema = createUserBodySchema();
+/** The body as the API validates and documents it (`UserBody` in the OpenAPI document). */
+export const userBodySchema = createUserBodySchema().meta({ id: 'UserBody' });
 
 export type UserBody = z.infer<typeof userBodySchema>;
 
-export const userIdSchema = z.uuid('not a valid user id (expected a UUID)');
+/** An id in a path: a UUID in any case, read in lower case as the database stores it. */
+const pathId = (description: string) =>
+  z
+    .uuid('expected a UUID')
+    .transform((id) => id.toLowerCase())
+    .meta({ description });
+
+/** `/users/{id}`. */
+export const userPathSchema = z.object({ id: pathId('The user id') });
+
+/** `/users/{id}/deliveries/{deliveryId}/...`. */
+export const deliveryPathSchema = userPathSchema.extend({
+  deliveryId: pathId('The `id` of an item of the delivery ledger'),
+});
 
 /** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
 function pageQuerySchema(limit: { max: number; default: number }) {

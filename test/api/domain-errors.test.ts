@@ -30,6 +30,7 @@ test.each([
   [new WorkflowNotRunningError('m'), 409, 'workflow_not_running'],
   [new WorkflowRejectedError('m'), 409, 'redrive_rejected'],
   [new InvalidCursorError('m'), 400, 'invalid_cursor'],
+  [new HTTPException(415), 415, 'unsupported_media_type'],
   [new HTTPException(400, { message: 'Malformed' }), 400, 'bad_request'],
 ])('%s answers %i %s', (error, status, code) => {
   expect(apiErrorFor(error)).toMatchObject({ status, code });
