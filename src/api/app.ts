@@ -1,20 +1,23 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import type { UserSchedule } from '../users/user-schedule';
-import { InvalidCursorError } from '../db/keyset-page';
+import type { BlankEnv } from 'hono/types';
 import type { Log } from '../logging/log';
 import type { MetricsExposition } from '../metrics/exposition';
 import type { HttpMetrics } from '../metrics/http-metrics';
-import { metricsRoutes } from '../metrics/metrics-routes';
+import type { UserSchedule } from '../users/user-schedule';
 import type { UserService } from '../users/user-service';
+import { mountAlias } from './aliases';
+import { apiErrorFor } from './domain-errors';
 import { ApiError, errorResponse } from './errors';
+import { openApiDocument } from './openapi-document';
 import { requestObserver } from './request-log';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { scheduleRoutes } from './routes/schedule';
 import { userRoutes } from './routes/users';
+import { validationHook } from './validation-hook';
 
 export interface AppDependencies {
   users: UserService;
@@ -32,8 +35,9 @@ export interface AppDependencies {
 /** A user body is a few hundred bytes; anything this large is a mistake or an attack. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export function createApp(deps: AppDependencies): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
+  // Mounted routes find this hook through their parent: a refused path, query or body answers our error body.
+  const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
 
   app.use('*', requestObserver({ log: deps.log, httpMetrics: deps.httpMetrics }));
   app.use(
@@ -45,29 +49,23 @@ export function createApp(deps: AppDependencies): Hono {
     }),
   );
 
-  app.route('/', healthRoutes(deps.readiness));
-  app.route('/', docsRoutes());
-  app.route('/', metricsRoutes(deps.metrics));
-  const users = new Hono().route('/', userRoutes(deps.users)).route('/', scheduleRoutes(deps.schedule));
-  const deliveries = deliveryRoutes(deps.users);
+  const users = new OpenAPIHono()
+    .route('/', userRoutes(deps.users))
+    .route('/', scheduleRoutes(deps.schedule))
+    .route('/', deliveryRoutes(deps.users));
   app.route('/users', users);
-  app.route('/users/:id/deliveries', deliveries);
   // The seed's singular paths, kept as aliases.
-  app.route('/user', users);
-  app.route('/user/:id/deliveries', deliveries);
+  mountAlias(app, users, { original: '/users', alias: '/user' });
+  app.route('/', healthRoutes(deps.readiness));
+  app.route('/', metricsRoutes(deps.metrics));
+  app.route('/', docsRoutes(() => openApiDocument(app)));
 
   app.notFound((c) => errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)));
 
+  // Whatever a handler, a validation hook or a service throws ends here; apiErrorFor's one table says the answer.
   app.onError((error, c) => {
-    if (error instanceof ApiError) return errorResponse(c, error);
-    if (error instanceof InvalidCursorError) {
-      return errorResponse(c, new ApiError(400, 'invalid_cursor', 'the cursor was not issued by this list for this query', [
-        { path: 'cursor', message: error.message },
-      ]));
-    }
-    if (error instanceof HTTPException && error.status < 500) {
-      return errorResponse(c, new ApiError(error.status, 'bad_request', error.message || 'bad request'));
-    }
+    const answer = apiErrorFor(error);
+    if (answer) return errorResponse(c, answer);
     deps.onUnexpectedError?.(error);
     return errorResponse(c, new ApiError(500, 'internal_error', 'something went wrong on our side'));
   });

@@ -36,3 +36,9 @@ export function errorResponse(c: Context, error: ApiError): Response {
     error.status,
   );
 }
+
+/** The user named in the path, or 404 when there is no live user with that id. */
+export function foundUser<T>(value: T | null | false, id: string): T {
+  if (value === null || value === false) throw new ApiError(404, 'user_not_found', `no user with id ${id}`);
+  return value;
+}

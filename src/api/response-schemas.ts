@@ -8,6 +8,7 @@ import { apiErrorCodes } from './error-codes';
 
 // What the API answers with, for the OpenAPI document. The service's own types are the truth here: each schema is
 // checked at compile time to be exactly the type the service returns (see `sameShape`), so neither changes alone.
+// Objects are strict: the document promises no field beyond those listed.
 
 /** Compiles only when the documented shape and the service's type accept exactly the same values. */
 type SameShape<Documented, Actual> = [Documented] extends [Actual] ? ([Actual] extends [Documented] ? true : never) : never;
@@ -17,7 +18,7 @@ const civilDate = z.iso.date().meta({ example: '1990-12-10' });
 const eventType = z.enum(EventType).meta({ description: 'The yearly event greeted' });
 
 export const userSchema = z
-  .object({
+  .strictObject({
     id: z.uuid(),
     firstName: z.string(),
     lastName: z.string(),
@@ -32,7 +33,7 @@ true satisfies SameShape<z.output<typeof userSchema>, User>;
 
 function pageOf<Item extends z.ZodType>(item: Item, id: string) {
   return z
-    .object({
+    .strictObject({
       items: z.array(item),
       nextCursor: z.string().nullable().meta({ description: 'Pass back as `cursor` for the next page; null on the last' }),
     })
@@ -43,7 +44,7 @@ export const userPageSchema = pageOf(userSchema, 'UserPage');
 true satisfies SameShape<z.output<typeof userPageSchema>, Page<User>>;
 
 export const deliverySchema = z
-  .object({
+  .strictObject({
     id: z.uuid(),
     eventType,
     occurrenceYear: z.int(),
@@ -70,7 +71,7 @@ export const deliveryPageSchema = pageOf(deliverySchema, 'DeliveryPage');
 
 /** The workflow's plan as PUT /users/:id answers it. */
 export const plannedDeliverySchema = z
-  .object({
+  .strictObject({
     eventType,
     timezone: z.string(),
     year: z.int().meta({ description: 'The occurrence year' }),
@@ -87,7 +88,7 @@ export const updatedUserSchema = userSchema
   .meta({ id: 'UpdatedUser' });
 
 export const nextDeliverySchema = z
-  .object({
+  .strictObject({
     eventType,
     occurrenceYear: z.int(),
     occurrenceDate: civilDate,
@@ -96,43 +97,43 @@ export const nextDeliverySchema = z
     localDateTime: z.string().meta({ description: 'The due moment in local ISO time with its offset' }),
   })
   .meta({ id: 'NextDelivery' });
-export type NextDeliveryBody = z.output<typeof nextDeliverySchema>;
 
 export const redriveAcceptedSchema = z
-  .object({ deliveryId: z.uuid(), occurrenceYear: z.int(), status: z.literal('accepted') })
+  .strictObject({ deliveryId: z.uuid(), occurrenceYear: z.int(), status: z.literal('accepted') })
   .meta({ id: 'RedriveAccepted' });
-export type RedriveAcceptedBody = z.output<typeof redriveAcceptedSchema>;
 
-export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const healthSchema = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
 
 export const readinessSchema = z
-  .object({
+  .strictObject({
     status: z.enum(['ready', 'unavailable']),
-    checks: z.record(
-      z.string().meta({ description: 'The dependency checked: postgres, temporal' }),
-      z.union([
-        z.object({ status: z.literal('up') }),
-        z.object({ status: z.literal('down'), error: z.string() }),
-      ]),
-    ),
+    checks: z
+      .record(
+        z.string(),
+        z.union([
+          z.strictObject({ status: z.literal('up') }),
+          z.strictObject({ status: z.literal('down'), error: z.string() }),
+        ]),
+      )
+      .meta({ description: 'One entry per dependency checked: postgres, temporal' }),
   })
   .meta({ id: 'Readiness' });
-export type ReadinessBody = z.output<typeof readinessSchema>;
 
 /** What went wrong, in every error body. */
 const apiErrorSchema = z
-  .object({
+  .strictObject({
     code: z.enum(apiErrorCodes).meta({ description: 'Stable and machine-readable' }),
     message: z.string().meta({ description: 'For people; may change' }),
     details: z
-      .array(z.object({ path: z.string(), message: z.string() }))
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
       .meta({ description: 'One entry per field at fault (`path` is dotted); empty when no field is' }),
   })
   .meta({ id: 'ApiError' });
 
-export const errorBodySchema = z.object({ error: apiErrorSchema }).meta({ id: 'Error' });
+export const errorBodySchema = z.strictObject({ error: apiErrorSchema }).meta({ id: 'Error' });
 
 /** A 503 after a write: the error and the saved user, whose workflow the reconciler completes. */
 export const savedButUnscheduledSchema = z
-  .object({ error: apiErrorSchema, user: userSchema.nullable() })
+  // A union, not .nullable(): the generator writes a nullable $ref as an allOf that still refuses null.
+  .strictObject({ error: apiErrorSchema, user: z.union([userSchema, z.null()]) })
   .meta({ id: 'SavedButUnscheduled' });

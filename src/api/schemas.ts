@@ -107,16 +107,35 @@ export function createUserBodySchema(clock: Clock = Date.now) {
           message: `must not be in the future (it is ${today.date} in ${today.zone})`,
         });
       },
-      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is.
-      { when: ({ issues }) => !issues.some((issue) => issue.path?.[0] === 'birthday') },
+      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is, nor
+      // when the body is no object at all (`null`, an array, a string) and has no fields to read.
+      { when: ({ value, issues }) => isRecord(value) && !issues.some((issue) => issue.path?.[0] === 'birthday') },
     );
 }
 
-export const userBodySchema = createUserBodySchema();
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The body as the API validates and documents it (`UserBody` in the OpenAPI document). */
+export const userBodySchema = createUserBodySchema().meta({ id: 'UserBody' });
 
 export type UserBody = z.infer<typeof userBodySchema>;
 
-export const userIdSchema = z.uuid('not a valid user id (expected a UUID)');
+/** An id in a path: a UUID in any case, read in lower case as the database stores it. */
+const pathId = (description: string) =>
+  z
+    .uuid('expected a UUID')
+    .transform((id) => id.toLowerCase())
+    .meta({ description });
+
+/** `/users/{id}`. */
+export const userPathSchema = z.object({ id: pathId('The user id') });
+
+/** `/users/{id}/deliveries/{deliveryId}/...`. */
+export const deliveryPathSchema = userPathSchema.extend({
+  deliveryId: pathId('The `id` of an item of the delivery ledger'),
+});
 
 /** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
 function pageQuerySchema(limit: { max: number; default: number }) {

@@ -228,6 +228,15 @@ describe('userBodySchema: errors name the field', () => {
     ]);
   });
 
+  test.each([
+    ['null', null],
+    ['an array', [ada]],
+    ['a string', 'Ada'],
+    ['a number', 3],
+  ])('a body that is %s is refused once, as not an object', (_label, body) => {
+    expect(problems(body)).toEqual([{ path: '', message: expect.stringContaining('expected object') }]);
+  });
+
   test('a missing field is named', () => {
     const { birthday: _birthday, ...withoutBirthday } = ada;
     expect(problems(withoutBirthday)).toEqual([{ path: 'birthday', message: expect.any(String) }]);

@@ -95,6 +95,32 @@ describe('POST /users', () => {
     expectErrorBody(await response.json(), 'unsupported_media_type');
   });
 
+  test('refuses a body without a content type with 415', async () => {
+    // Bytes, not a string: fetch would label a string text/plain.
+    const response = await fetch(`${api.url}/users`, { method: 'POST', body: new TextEncoder().encode(JSON.stringify(ada)) });
+    expect(response.status).toBe(415);
+    expectErrorBody(await response.json(), 'unsupported_media_type');
+  });
+
+  test.each([
+    ['null', 'null'],
+    ['an array', '[]'],
+    ['a string', '"x"'],
+    ['a number', '3'],
+  ])('refuses a JSON body that is %s, not an object, with 400 validation_failed', async (_label, text) => {
+    const { body: created } = await call(api.url, 'POST', '/users', ada);
+    for (const [method, path] of [
+      ['POST', '/users'],
+      ['PUT', `/users/${created.id}`],
+    ] as const) {
+      const response = await fetch(`${api.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: text });
+      expect({ method, status: response.status }).toEqual({ method, status: 400 });
+      const body: any = await response.json();
+      expectErrorBody(body, 'validation_failed');
+      expect(body.error.details).toEqual([{ path: '', message: expect.stringContaining('expected object') }]);
+    }
+  });
+
   test('refuses an oversized body with 413', async () => {
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',

@@ -1,4 +1,6 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { errorResponses, json } from '../error-responses';
+import { healthSchema, readinessSchema } from '../response-schemas';
 
 /** A dependency the service needs to do its work, checked by GET /ready. */
 export interface ReadinessCheck {
@@ -8,38 +10,59 @@ export interface ReadinessCheck {
 
 const CHECK_TIMEOUT_MS = 3_000;
 
-export function healthRoutes(checks: ReadinessCheck[]): Hono {
-  const routes = new Hono();
+const getHealth = createRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'getHealth',
+  summary: 'The process is up',
+  tags: ['Operations'],
+  responses: { 200: { description: 'Serving HTTP', ...json(healthSchema) }, ...errorResponses({}) },
+});
+
+const getReadiness = createRoute({
+  method: 'get',
+  path: '/ready',
+  operationId: 'getReadiness',
+  summary: 'Postgres and Temporal answer',
+  tags: ['Operations'],
+  responses: {
+    200: { description: 'Every dependency answered', ...json(readinessSchema) },
+    503: { description: 'A dependency did not answer; `checks` says which', ...json(readinessSchema) },
+    ...errorResponses({}),
+  },
+});
+
+export function healthRoutes(checks: ReadinessCheck[]): OpenAPIHono {
+  const routes = new OpenAPIHono();
 
   // The process is up and serving HTTP.
-  routes.get('/health', (c) => c.json({ status: 'ok' }));
+  routes.openapi(getHealth, (c) => c.json({ status: 'ok' as const }, 200));
 
   // Postgres and Temporal answer: the service can take and deliver work.
-  routes.get('/ready', async (c) => {
+  routes.openapi(getReadiness, async (c) => {
     const results = await Promise.all(checks.map(runCheck));
-    const ready = results.every((result) => result.ok);
-    const body = { status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results.map(toEntry)) };
-    return c.json(body, ready ? 200 : 503);
+    const checked = Object.fromEntries(results);
+    return results.every(([, result]) => result.status === 'up')
+      ? c.json({ status: 'ready' as const, checks: checked }, 200)
+      : c.json({ status: 'unavailable' as const, checks: checked }, 503);
   });
 
   return routes;
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+type CheckResult = { status: 'up' } | { status: 'down'; error: string };
+
+async function runCheck(check: ReadinessCheck): Promise<[name: string, result: CheckResult]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);
-    return { name: check.name, ok: true };
+    return [check.name, { status: 'up' }];
   } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    return [check.name, { status: 'down', error: error instanceof Error ? error.message : String(error) }];
   } finally {
     clearTimeout(timer);
   }
-}
-
-function toEntry(result: { name: string; ok: boolean; error?: string }) {
-  return [result.name, result.ok ? { status: 'up' } : { status: 'down', error: result.error }] as const;
 }

@@ -1,58 +1,69 @@
-import { Hono } from 'hono';
-import { WorkflowNotRunningError, WorkflowRejectedError } from '../../temporal/greeting-workflows';
-import {
-  DeliveryNotFoundError,
-  DeliveryNotRetryableError,
-  UserNotFoundError,
-  type UserSchedule,
-} from '../../users/user-schedule';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { UserSchedule } from '../../users/user-schedule';
+import { errorResponses, json } from '../error-responses';
 import { ApiError } from '../errors';
-import type { NextDeliveryBody, RedriveAcceptedBody } from '../response-schemas';
-import { userIdSchema } from '../schemas';
-import { parseUserId } from '../inputs';
+import { nextDeliverySchema, redriveAcceptedSchema } from '../response-schemas';
+import { deliveryPathSchema, userPathSchema } from '../schemas';
 
-/** What a user's workflow plans (`/users/:id/next-delivery`) and an operator's re-drive of a failed delivery. */
-export function scheduleRoutes(schedule: UserSchedule): Hono {
-  const routes = new Hono();
+// What a user's workflow plans, and an operator's re-drive of a failed delivery; mounted under /users.
 
-  routes.get('/:id/next-delivery', async (c) => {
-    const id = parseUserId(c.req.param('id'));
-    const next = await mapped(() => schedule.nextDelivery(id));
+const getNextDelivery = createRoute({
+  method: 'get',
+  path: '/{id}/next-delivery',
+  operationId: 'getNextDelivery',
+  summary: "The next delivery the user's workflow plans",
+  tags: ['Deliveries'],
+  request: { params: userPathSchema },
+  responses: {
+    200: { description: 'Read from the workflow', ...json(nextDeliverySchema) },
+    ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'], 409: ['workflow_not_running'] }),
+  },
+});
+
+const retryDelivery = createRoute({
+  method: 'post',
+  path: '/{id}/deliveries/{deliveryId}/retry',
+  operationId: 'retryDelivery',
+  summary: 'Send a failed or missed delivery again, with the same idempotency key',
+  tags: ['Deliveries'],
+  request: { params: deliveryPathSchema },
+  responses: {
+    202: { description: 'The workflow accepted the re-drive', ...json(redriveAcceptedSchema) },
+    ...errorResponses({
+      400: ['invalid_id'],
+      404: ['user_not_found', 'delivery_not_found'],
+      409: ['delivery_not_retryable', 'workflow_not_running', 'redrive_rejected'],
+    }),
+  },
+});
+
+export function scheduleRoutes(schedule: UserSchedule): OpenAPIHono {
+  const routes = new OpenAPIHono();
+
+  routes.openapi(getNextDelivery, async (c) => {
+    const { id } = c.req.valid('param');
+    const next = await schedule.nextDelivery(id);
     if (!next) {
       throw new ApiError(409, 'workflow_not_running', `the greeting workflow of user ${id} is not running; the reconciler will start it`);
     }
-    return c.json({
-      eventType: next.eventType,
-      occurrenceYear: next.year,
-      occurrenceDate: next.localDate,
-      timezone: next.timezone,
-      instant: next.instant,
-      localDateTime: next.localDateTime,
-    } satisfies NextDeliveryBody);
+    return c.json(
+      {
+        eventType: next.eventType,
+        occurrenceYear: next.year,
+        occurrenceDate: next.localDate,
+        timezone: next.timezone,
+        instant: next.instant,
+        localDateTime: next.localDateTime,
+      },
+      200,
+    );
   });
 
-  routes.post('/:id/deliveries/:deliveryId/retry', async (c) => {
-    const id = parseUserId(c.req.param('id'));
-    const deliveryId = userIdSchema.safeParse(c.req.param('deliveryId'));
-    if (!deliveryId.success) {
-      throw new ApiError(400, 'invalid_id', 'the delivery id is not a UUID', [{ path: 'deliveryId', message: 'expected a UUID' }]);
-    }
-    const accepted = await mapped(() => schedule.redrive(id, deliveryId.data.toLowerCase()));
-    return c.json({ ...accepted, status: 'accepted' } satisfies RedriveAcceptedBody, 202);
+  routes.openapi(retryDelivery, async (c) => {
+    const { id, deliveryId } = c.req.valid('param');
+    const accepted = await schedule.redrive(id, deliveryId);
+    return c.json({ ...accepted, status: 'accepted' as const }, 202);
   });
 
   return routes;
-}
-
-async function mapped<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof UserNotFoundError) throw new ApiError(404, 'user_not_found', error.message);
-    if (error instanceof DeliveryNotFoundError) throw new ApiError(404, 'delivery_not_found', error.message);
-    if (error instanceof DeliveryNotRetryableError) throw new ApiError(409, 'delivery_not_retryable', error.message);
-    if (error instanceof WorkflowNotRunningError) throw new ApiError(409, 'workflow_not_running', error.message);
-    if (error instanceof WorkflowRejectedError) throw new ApiError(409, 'redrive_rejected', error.message);
-    throw error;
-  }
 }

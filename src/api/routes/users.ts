@@ -1,77 +1,125 @@
-import { Hono, type Context } from 'hono';
-import { EmailTakenError } from '../../db/users';
-import { ScheduleRejectedError, SchedulerUnavailableError, type UserService } from '../../users/user-service';
-import { ApiError, validationError } from '../errors';
-import { foundUser, parseQuery, parseUserId } from '../inputs';
-import { listQuerySchema, userBodySchema } from '../schemas';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { UserService } from '../../users/user-service';
+import { BODY_ERRORS, errorResponses, json, savedButUnscheduled } from '../error-responses';
+import { foundUser } from '../errors';
+import { jsonBody } from '../json-body';
+import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
+import { listQuerySchema, userBodySchema, userPathSchema } from '../schemas';
 
-/** CRUD on users. Each handler parses its input, calls the user service once and maps the result to a status. */
-export function userRoutes(users: UserService): Hono {
-  const routes = new Hono();
+// CRUD on users, mounted under /users. Each handler takes its validated input, calls the user service once and
+// answers with a status; the service's errors become answers in the app's one error handler.
 
-  routes.post('/', async (c) => {
-    const body = parseUserBody(await readJson(c));
-    const user = await scheduling(() => users.create(body));
+const userBody = { required: true, ...json(userBodySchema) };
+
+const createUser = createRoute({
+  method: 'post',
+  path: '/',
+  operationId: 'createUser',
+  summary: 'Create a user and start their yearly greeting workflow',
+  tags: ['Users'],
+  middleware: [jsonBody] as const,
+  request: { body: userBody },
+  responses: {
+    201: {
+      description: 'The user as saved',
+      headers: z.object({ location: z.string().meta({ description: 'The path of the new user' }) }),
+      ...json(userSchema),
+    },
+    ...errorResponses({ 400: ['validation_failed', 'invalid_json'], 409: ['email_taken'], ...BODY_ERRORS }),
+    ...savedButUnscheduled,
+  },
+});
+
+const listUsers = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'listUsers',
+  summary: 'List live users, oldest first, a page at a time',
+  description:
+    'Each user who existed when paging began is listed once, whatever is created meanwhile. Unknown query ' +
+    'parameters are refused.',
+  tags: ['Users'],
+  request: { query: listQuerySchema },
+  responses: {
+    200: { description: 'A page of users', ...json(userPageSchema) },
+    ...errorResponses({ 400: ['validation_failed', 'invalid_cursor'] }),
+  },
+});
+
+const getUser = createRoute({
+  method: 'get',
+  path: '/{id}',
+  operationId: 'getUser',
+  summary: 'Read a user',
+  tags: ['Users'],
+  request: { params: userPathSchema },
+  responses: {
+    200: { description: 'The user', ...json(userSchema) },
+    ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
+  },
+});
+
+const updateUser = createRoute({
+  method: 'put',
+  path: '/{id}',
+  operationId: 'updateUser',
+  summary: "Replace a user's fields and move their workflow's schedule",
+  tags: ['Users'],
+  middleware: [jsonBody] as const,
+  request: { params: userPathSchema, body: userBody },
+  responses: {
+    200: { description: "The user as saved and the workflow's new plan", ...json(updatedUserSchema) },
+    ...errorResponses({
+      400: ['invalid_id', 'validation_failed', 'invalid_json'],
+      404: ['user_not_found'],
+      409: ['email_taken'],
+      422: ['schedule_rejected'],
+      ...BODY_ERRORS,
+    }),
+    ...savedButUnscheduled,
+  },
+});
+
+const deleteUser = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  operationId: 'deleteUser',
+  summary: 'Delete a user; nothing is ever sent to them afterwards',
+  tags: ['Users'],
+  request: { params: userPathSchema },
+  responses: {
+    204: { description: 'Deleted; the workflow is cancelled' },
+    ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
+  },
+});
+
+export function userRoutes(users: UserService): OpenAPIHono {
+  const routes = new OpenAPIHono();
+
+  routes.openapi(createUser, async (c) => {
+    const user = await users.create(c.req.valid('json'));
     return c.json(user, 201, { location: `/users/${user.id}` });
   });
 
-  routes.get('/', async (c) => {
-    const query = parseQuery(listQuerySchema, c.req.query());
-    return c.json(await users.list(query));
+  routes.openapi(listUsers, async (c) => c.json(await users.list(c.req.valid('query')), 200));
+
+  routes.openapi(getUser, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(foundUser(await users.get(id), id), 200);
   });
 
-  routes.get('/:id', async (c) => {
-    const id = parseUserId(c.req.param('id'));
-    return c.json(foundUser(await users.get(id), id));
+  routes.openapi(updateUser, async (c) => {
+    const { id } = c.req.valid('param');
+    const { user, nextDelivery } = foundUser(await users.update(id, c.req.valid('json')), id);
+    return c.json({ ...user, nextDelivery }, 200);
   });
 
-  routes.put('/:id', async (c) => {
-    const id = parseUserId(c.req.param('id'));
-    const body = parseUserBody(await readJson(c));
-    const { user, nextDelivery } = foundUser(await scheduling(() => users.update(id, body)), id);
-    return c.json({ ...user, nextDelivery });
-  });
-
-  routes.delete('/:id', async (c) => {
-    const id = parseUserId(c.req.param('id'));
+  routes.openapi(deleteUser, async (c) => {
+    const { id } = c.req.valid('param');
     foundUser(await users.delete(id), id);
     return c.body(null, 204);
   });
 
   return routes;
-}
-
-async function readJson(c: Context): Promise<unknown> {
-  const contentType = c.req.header('content-type') ?? '';
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with content-type application/json');
-  }
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
-  }
-}
-
-function parseUserBody(body: unknown) {
-  const parsed = userBodySchema.safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error, 'the user is not valid');
-  return parsed.data;
-}
-
-async function scheduling<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SchedulerUnavailableError) {
-      throw new ApiError(503, 'scheduler_unavailable', error.message, [], { user: error.user });
-    }
-    if (error instanceof EmailTakenError) {
-      throw new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]);
-    }
-    if (error instanceof ScheduleRejectedError) {
-      throw new ApiError(422, 'schedule_rejected', `the user's workflow refused the change: ${error.message}`);
-    }
-    throw error;
-  }
 }

@@ -1,0 +1,23 @@
+import { createMiddleware } from 'hono/factory';
+import { ApiError } from './errors';
+
+/** `application/json` and its `+json` kinds (`application/merge-patch+json`), with or without parameters. */
+const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+
+/**
+ * First in the `middleware` of a route that takes a JSON body: a body sent as another type (or with none) is 415, text
+ * that is not JSON is 400 `invalid_json`. The route's validators come next, on the text Hono keeps from here:
+ * @hono/zod-openapi's own media type check (stricter; what it refuses is 415 too) and the body schema. Without this,
+ * unparsable text would get Hono's bare 400, and a body without a content type would be judged as `{}`.
+ */
+export const jsonBody = createMiddleware(async (c, next) => {
+  if (!JSON_CONTENT_TYPE.test(c.req.header('content-type') ?? '')) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as JSON with content-type application/json');
+  }
+  try {
+    await c.req.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+  }
+  await next();
+});
