@@ -36,8 +36,15 @@ export interface Occurrence {
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
 
+/**
+ * A UTC offset as a time zone (`+01:00`, `-0530`, `+01`, also with the minus sign U+2212): Intl accepts these since
+ * ES2024 (Node 22 on), but they are not IANA names and carry none of a place's rules.
+ */
+const OFFSET_TIME_ZONE = /^[+\-\u2212]/;
+
+/** A time zone name the runtime's IANA data knows; offsets are refused whatever the runtime accepts. */
 export function isValidTimezone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  return !OFFSET_TIME_ZONE.test(name) && IANAZone.isValidZone(name);
 }
 
 export function isValidTimeOfDay(value: string): boolean {

@@ -1,4 +1,4 @@
-import { nextOccurrence, occurrenceInYear, type LeapDayPolicy } from '../../src/time/next-occurrence';
+import { isValidTimezone, nextOccurrence, occurrenceInYear, type LeapDayPolicy } from '../../src/time/next-occurrence';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -174,5 +174,16 @@ describe('nextOccurrence: bad input is refused', () => {
     expect(() => nextOccurrence({ date: '1990-01-01', timezone: 'UTC', deliveryTime: '9am', nowMs: 0 })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('isValidTimezone', () => {
+  test.each(['Europe/London', 'Asia/Kathmandu', 'America/Argentina/Buenos_Aires', 'Etc/GMT+1', 'UTC'])('accepts %s', (zone) => {
+    expect(isValidTimezone(zone)).toBe(true);
+  });
+
+  // Intl takes UTC offsets as time zones since ES2024 (Node 22 on); they are not IANA names and have no rules.
+  test.each(['+01:00', '-05:30', '+0100', '+01', '\u221201:00', 'Europe/Atlantis', ''])('refuses %j', (zone) => {
+    expect(isValidTimezone(zone)).toBe(false);
   });
 });
