@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { cliSearchAttributeFlag, greetingSearchAttributes } from '../temporal/search-attributes';
+import { cliSearchAttributeFlag } from '../temporal/search-attribute-cli';
+import { greetingSearchAttributes } from '../workflows/definitions';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -9,15 +9,16 @@ import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
 import type { LeapDayPolicy } from '../time/next-occurrence';
-import { eventTypeSearchAttribute, userIdSearchAttribute } from './search-attributes';
 import {
   changeScheduleUpdate,
+  eventTypeSearchAttribute,
   nextDeliveryQuery,
   redriveDeliveryUpdate,
-  yearlyGreetingWorkflow,
+  userIdSearchAttribute,
   type NextDelivery,
   type YearlyGreetingInput,
-} from '../workflows/yearly-greeting';
+} from '../workflows/definitions';
+import { yearlyGreetingWorkflow } from '../workflows/yearly-greeting';
 
 export interface GreetingWorkflowSettings {
   taskQueue: string;

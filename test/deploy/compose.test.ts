@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, SETTING_NAMES, type Config } from '../../src/config/config';
 import { requireSetting } from '../../src/config/require-setting';
-import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
+import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import {
   argumentsOf,
   dependenciesOf,

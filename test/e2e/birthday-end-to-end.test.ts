@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { nextDeliveryQuery } from '../../src/workflows/definitions';
 import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';

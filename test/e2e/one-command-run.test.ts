@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { nextDeliveryQuery } from '../../src/workflows/definitions';
 import { freePort } from '../support/free-port';
 import { sample, scrape } from '../support/metrics-text';
 import { ServiceProcess } from '../support/service-process';

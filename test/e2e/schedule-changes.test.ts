@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { changeScheduleUpdate, nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
+import { changeScheduleUpdate, nextDeliveryQuery } from '../../src/workflows/definitions';
 import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, localDate, zoneWithLocalHour } from '../support/fixtures';
 import { call } from '../support/service';
