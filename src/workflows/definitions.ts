@@ -57,8 +57,8 @@ export type RunStage = 'planning' | 'sleeping' | 'delivering' | 'failed' | 'user
 export const changeScheduleUpdate = defineUpdate<NextDelivery, [GreetingSchedule]>('changeSchedule');
 /** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */
 export const redriveDeliveryUpdate = defineUpdate<DeliveryOutcome, [RedriveRequest]>('redriveDelivery');
-/** The occurrence the workflow is waiting for (or delivering). */
-export const nextDeliveryQuery = defineQuery<NextDelivery>('nextDelivery');
+/** The occurrence the workflow is waiting for (or delivering); null while its first plan is being made. */
+export const nextDeliveryQuery = defineQuery<NextDelivery | null>('nextDelivery');
 
 /**
  * The `type` of every ApplicationFailure the workflow and its activities throw. Both sides match failures on it, never
@@ -71,6 +71,8 @@ export const FailureType = {
   WebhookUnavailable: 'WebhookUnavailable',
   /** Another attempt holds the ledger row of this occurrence: retried once it settles or its claim lapses. */
   DeliveryInFlight: 'DeliveryInFlight',
+  /** An Update's validator refused its argument; nothing changed. */
+  InvalidUpdate: 'InvalidUpdate',
   /** A schedule change found the user deleted; the run ends. */
   UserDeleted: 'UserDeleted',
   /** An operator's re-drive was refused again by the receiver; the ledger row is failed again. */

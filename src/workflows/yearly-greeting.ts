@@ -132,10 +132,8 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
     }
   };
 
-  setHandler(nextDeliveryQuery, () => {
-    if (!next) throw new Error('the first delivery is still being planned; ask again in a moment');
-    return view(next);
-  });
+  // Null until the first plan is made: a caller asks again in a moment.
+  setHandler(nextDeliveryQuery, () => (next ? view(next) : null));
   setHandler(
     changeScheduleUpdate,
     async (changed) => {
@@ -221,18 +219,23 @@ async function deliver(due: Occurrence, input: YearlyGreetingInput): Promise<Del
 /** Refuses a change this worker could not plan (e.g. a zone its time-zone data does not know) before it is accepted. */
 function validateSchedule(changed: GreetingSchedule): void {
   if (typeof changed?.date !== 'string' || !isValidCalendarDate(changed.date)) {
-    throw new Error(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
+    throw refusal(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
   }
   if (typeof changed.timezone !== 'string' || !isValidTimezone(changed.timezone)) {
-    throw new Error(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
+    throw refusal(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
   }
 }
 
 function validateRedrive(request: RedriveRequest): void {
   const year = request?.occurrenceYear;
   if (!Number.isInteger(year) || year < 1900 || year > 9999) {
-    throw new Error(`not an occurrence year: ${JSON.stringify(year)}`);
+    throw refusal(`not an occurrence year: ${JSON.stringify(year)}`);
   }
+}
+
+/** A validator's refusal, typed so that a caller tells it from a failure of the Update itself. */
+function refusal(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, FailureType.InvalidUpdate);
 }
 
 function failureReason(failure: ActivityFailure): string {

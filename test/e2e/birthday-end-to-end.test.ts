@@ -1,11 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { nextDeliveryQuery } from '../../src/workflows/definitions';
 import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
-import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
+import { createUserDueIn, nextDueMs, plannedDelivery, skipPast, withStack } from '../support/stack';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -186,8 +185,7 @@ test('PUT /users/:id moves the running timer to the new birthday and time zone',
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ id: user.id, birthday: moved.birthday, timezone: 'America/Los_Angeles' });
 
-    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
-    const next = await handle.query(nextDeliveryQuery);
+    const next = await plannedDelivery(env, user.id);
     expect(next.epochMs).toBeLessThan(before);
     expect(next.localDateTime).toMatch(/T09:00:00\.000-0[78]:00$/);
     expect(next.timezone).toBe('America/Los_Angeles');
