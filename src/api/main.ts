@@ -6,7 +6,7 @@ import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { connectClient } from '../temporal/connect';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { temporalConnection } from '../temporal/connection-options';
 import { startHttpServer } from './http-server';
 import { createServiceApp } from './service-app';
 
@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
   const log = componentLog(root, 'api');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const temporal = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
-  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
+  const temporal = await connectClient(temporalConnection(config));
+  await requireSearchAttributes(temporal.connection, temporal.options.namespace, (message) => log.warn(message));
   const app = createServiceApp({
     db,
     temporal,

@@ -9,7 +9,7 @@ import { createServiceApp } from '../api/service-app';
 import { componentLog } from '../logging/log';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { configuredTemporal, temporalConnection } from '../temporal/connection-options';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../worker/create-worker';
@@ -46,9 +46,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   const db = createDb(databaseUrl);
   stops.push(() => db.$disconnect());
 
-  let temporalAddress = config.TEMPORAL_ADDRESS;
+  const configured = configuredTemporal(config);
+  let devServerAddress: string | undefined;
   let webUi = 'your Temporal cluster\'s Web UI';
-  if (!temporalAddress) {
+  if (!configured.address) {
     const cliPath = await ensureTemporalCli({ explicitPath: config.TEMPORAL_CLI_PATH, log: (line) => log.info(line) });
     log.info(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`);
     const devServer = await startTemporalDevServer({
@@ -57,10 +58,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       logFile: path.join(dataDir, 'temporal-dev-server.log'),
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: configured.namespace,
     });
     stops.push(devServer.stop);
-    temporalAddress = devServer.address;
+    devServerAddress = devServer.address;
     webUi = devServer.uiUrl;
   }
 
@@ -75,12 +76,12 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl = receiver.url;
   }
 
-  const connectionOptions = temporalConnectionOptions(config, temporalAddress);
-  const workerConnection = await NativeConnection.connect(connectionOptions);
+  const temporalTarget = temporalConnection(config, devServerAddress);
+  const workerConnection = await NativeConnection.connect(temporalTarget.options);
   stops.push(() => workerConnection.close());
   const worker = await createGreetingWorker({
     connection: workerConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
+    namespace: temporalTarget.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
     webhookUrl,
@@ -96,9 +97,9 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     await workerDone;
   });
 
-  const temporal = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
+  const temporal = await connectClient(temporalTarget);
   stops.push(() => temporal.connection.close());
-  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
+  await requireSearchAttributes(temporal.connection, temporalTarget.namespace, (message) => log.warn(message));
   const reconciler = startReconcilerForWorker(config, db, temporal, componentLog(root, 'reconcile'));
   stops.push(reconciler.stop);
   const app = createServiceApp({
@@ -121,7 +122,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       'yearly-greetings is running',
       `  API            ${api.url}   (GET /health, /ready, /metrics, /users)`,
       `  Temporal UI    ${webUi}`,
-      `  Temporal       ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+      `  Temporal       ${temporalTarget.options.address}  namespace ${temporalTarget.namespace}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Webhook        ${webhookUrl}`,
       `  Delivery time  ${config.DELIVERY_TIME} in each user's time zone`,
       '',

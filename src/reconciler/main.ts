@@ -4,7 +4,7 @@ import { createDb } from '../db/client';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { connectClient } from '../temporal/connect';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { temporalConnection } from '../temporal/connection-options';
 import { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { reconcile } from './reconcile';
 
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = componentLog(createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' }), 'reconcile');
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const client = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
+  const client = await connectClient(temporalConnection(config));
   try {
     const workflows = new GreetingWorkflows(client, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

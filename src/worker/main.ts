@@ -7,7 +7,7 @@ import { metricsExposition } from '../metrics/exposition';
 import { startMetricsServer } from '../metrics/metrics-server';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { connectClient } from '../temporal/connect';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { temporalConnection } from '../temporal/connection-options';
 import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { createGreetingWorker, workerTuningFrom } from './create-worker';
 import { setUpWorkerObservability } from './observability';
@@ -32,15 +32,15 @@ async function main(): Promise<void> {
   );
   log.info(`metrics on ${metricsServer.url}/metrics`);
   const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const connectionOptions = temporalConnectionOptions(config);
-  const connection = await NativeConnection.connect(connectionOptions);
-  const client = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
-  await requireSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
+  const temporal = temporalConnection(config);
+  const connection = await NativeConnection.connect(temporal.options);
+  const client = await connectClient(temporal);
+  await requireSearchAttributes(client.connection, temporal.namespace, (message) => log.warn(message));
   const reconciler = startReconcilerForWorker(config, db, client, componentLog(root, 'reconcile'));
   try {
     const worker = await createGreetingWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: temporal.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db,
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
