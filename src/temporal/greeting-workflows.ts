@@ -143,6 +143,11 @@ export class GreetingWorkflows {
     }
   }
 
+  /** Resolves once Temporal answers within the call timeout (the API's readiness check). */
+  async checkReachable(): Promise<void> {
+    await this.withDeadline(() => this.client.connection.workflowService.getSystemInfo({}));
+  }
+
   /**
    * startUpdate does not throw when the validator refuses: it answers with a handle that already holds the refusal.
    * Its result is read under a deadline already past, so a refusal is thrown at once, without a call to Temporal,

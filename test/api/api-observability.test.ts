@@ -8,7 +8,7 @@ import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
 import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
 import { sample, scrape } from '../support/metrics-text';
-import { call } from '../support/service';
+import { apiWorkflows, call } from '../support/service';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -21,9 +21,7 @@ beforeAll(async () => {
   captured = captureLog('debug');
   const app = createServiceApp({
     db,
-    temporal: env.client,
-    taskQueue: uniqueTaskQueue('api-observability'),
-    deliveryTime: '09:00',
+    workflows: apiWorkflows(env.client, uniqueTaskQueue('api-observability')),
     log: componentLog(captured.root, 'api'),
     metrics: createServiceMetrics(),
   });

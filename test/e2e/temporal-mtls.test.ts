@@ -15,7 +15,7 @@ import { temporalConnection } from '../../src/temporal/connection-options';
 import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
-import { call, silentLog } from '../support/service';
+import { apiWorkflows, call, silentLog } from '../support/service';
 import { startTestReceiver } from '../support/test-receiver';
 import { createTestPki, type TestPki } from '../support/test-certificates';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
@@ -93,7 +93,7 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
     await waitUntilPolling(env.client, taskQueue, worker);
     const { person, deliveryTime } = dueSoon(4);
     client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
-    const app = createServiceApp({ db, temporal: client, taskQueue, deliveryTime, log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({ db, workflows: apiWorkflows(client, taskQueue, deliveryTime), log: silentLog, metrics: createServiceMetrics() });
     const api = await startHttpServer(app, '127.0.0.1', 0);
     try {
       const created = await call(api.url, 'POST', '/users', person);
