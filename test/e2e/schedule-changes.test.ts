@@ -4,30 +4,15 @@ import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { changeScheduleUpdate, FailureType, nextDeliveryQuery } from '../../src/workflows/definitions';
-import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, localDate, zoneWithLocalHour } from '../support/fixtures';
 import { call } from '../support/service';
 import { createUserDueIn, nextDueMs, plannedDelivery, skipPast, withStack, type Stack } from '../support/stack';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-// A server per test, as in the other time-skipping files: sleeping workflows of one test must not wake in the next.
-beforeEach(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 const HOUR_MS = 3_600_000;
 

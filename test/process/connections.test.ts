@@ -1,17 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { openConnections } from '../../src/process/connections';
-import { startTimeSkippingServer } from '../support/environment';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+useTimeSkippingServer({}, (started) => ({ env } = started));
 
 test('opens Postgres, a Temporal client in the configured namespace and on request a worker connection, and closes them', async () => {
   const warnings: string[] = [];

@@ -9,22 +9,15 @@ import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { nextOccurrence } from '../../src/time/next-occurrence';
 import { nextDeliveryQuery, type DeliveryOutcome } from '../../src/workflows/definitions';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 // GreetingWorkflows tells the workflow's answers apart by failure type and by value, never by message text.
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.$disconnect();
-});
+useTimeSkippingServer({}, (started) => ({ env, db } = started));
 
 const workflowsOn = (taskQueue: string) => new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 10_000 });
 
