@@ -10,7 +10,7 @@ import { createApp } from './app';
 
 export interface ServiceAppOptions {
   db: Db;
-  /** The users' workflows, each call bounded by TEMPORAL_CALL_TIMEOUT_MS (the readiness check's bound too). */
+  /** The users' workflows, each call to Temporal bounded by TEMPORAL_CALL_TIMEOUT_MS (readiness too). */
   workflows: GreetingWorkflows;
   log: Log;
   metrics: ServiceMetrics;
