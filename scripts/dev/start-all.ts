@@ -1,16 +1,13 @@
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config/config';
-import { createDb } from '../../src/db/client';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { startHttpServer } from '../../src/api/http-server';
-import { createServiceApp } from '../../src/api/service-app';
+import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { startReconcilerForWorker } from '../../src/reconciler/start-for-worker';
-import { connectClient } from '../../src/temporal/connect';
-import { temporalConnectionOptions } from '../../src/temporal/connection-options';
-import { requireSearchAttributes } from '../../src/temporal/search-attribute-registration';
+import { openConnections } from '../../src/process/connections';
+import { configuredTemporal } from '../../src/temporal/connection-options';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
@@ -23,8 +20,8 @@ type Stop = () => Promise<void>;
 
 /**
  * `npm start`: the whole service on one machine. Postgres (embedded unless DATABASE_URL), the Temporal dev server
- * with its Web UI (unless TEMPORAL_ADDRESS), a local webhook receiver (unless WEBHOOK_URL), the worker and the API.
- * Ctrl-C stops everything in reverse order; data stays in DATA_DIR.
+ * with its Web UI (unless an address is configured), a local webhook receiver (unless WEBHOOK_URL), the worker and
+ * the API. Ctrl-C stops everything in reverse order; data stays in DATA_DIR.
  */
 async function startAll(config: Config, observability: WorkerObservability, stops: Stop[]): Promise<void> {
   const { root, metrics } = observability;
@@ -43,12 +40,11 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   }
   const { applied } = await migrate(databaseUrl, { log: (line) => log.info(line) });
   log.info(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
-  const db = createDb(databaseUrl);
-  stops.push(() => db.$disconnect());
 
-  let temporalAddress = config.TEMPORAL_ADDRESS;
+  const configured = configuredTemporal(config);
+  let devServerAddress: string | undefined;
   let webUi = 'your Temporal cluster\'s Web UI';
-  if (!temporalAddress) {
+  if (!configured.address) {
     const cliPath = await ensureTemporalCli({ explicitPath: config.TEMPORAL_CLI_PATH, log: (line) => log.info(line) });
     log.info(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`);
     const devServer = await startTemporalDevServer({
@@ -57,10 +53,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       logFile: path.join(dataDir, 'temporal-dev-server.log'),
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
-      namespace: config.TEMPORAL_NAMESPACE,
+      namespace: configured.namespace,
     });
     stops.push(devServer.stop);
-    temporalAddress = devServer.address;
+    devServerAddress = devServer.address;
     webUi = devServer.uiUrl;
   }
 
@@ -75,14 +71,13 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl = receiver.url;
   }
 
-  const connectionOptions = temporalConnectionOptions(config, temporalAddress);
-  const workerConnection = await NativeConnection.connect(connectionOptions);
-  stops.push(() => workerConnection.close());
+  const connections = await openConnections(config, { databaseUrl, devServerAddress, warn: (message) => log.warn(message) });
+  stops.push(connections.close);
   const worker = await createGreetingWorker({
-    connection: workerConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
+    connection: await connections.connectWorker(),
+    namespace: connections.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db,
+    db: connections.db,
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
@@ -96,17 +91,11 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     await workerDone;
   });
 
-  const temporal = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
-  stops.push(() => temporal.connection.close());
-  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
-  const reconciler = startReconcilerForWorker(config, db, temporal, componentLog(root, 'reconcile'));
+  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'));
   stops.push(reconciler.stop);
   const app = createServiceApp({
-    db,
-    temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deliveryTime: config.DELIVERY_TIME,
-    leapDayPolicy: config.LEAP_DAY_POLICY,
+    db: connections.db,
+    workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
     log: componentLog(root, 'api'),
     // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
     metrics,
@@ -121,7 +110,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       'yearly-greetings is running',
       `  API            ${api.url}   (GET /health, /ready, /metrics, /users)`,
       `  Temporal UI    ${webUi}`,
-      `  Temporal       ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+      `  Temporal       ${configured.address ?? devServerAddress}  namespace ${connections.namespace}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Webhook        ${webhookUrl}`,
       `  Delivery time  ${config.DELIVERY_TIME} in each user's time zone`,
       '',

@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { cliSearchAttributeFlag, greetingSearchAttributes } from '../../src/temporal/search-attributes';
+import { cliSearchAttributeFlag } from '../../src/temporal/search-attribute-cli';
+import { greetingSearchAttributes } from '../../src/workflows/definitions';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -11,6 +11,7 @@ import {
 } from '../db/ledger';
 import { greetingMessage, type EventType } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
+import { FailureType, type DeliveryOutcome } from '../workflows/definitions';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { withAttemptLifetime } from './attempt-lifetime';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
@@ -43,22 +44,9 @@ export interface RedeliverGreetingInput extends OccurrenceKey {
   runId: string;
 }
 
-export type DeliveryOutcome =
-  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number; latenessMs: number }
-  | { outcome: 'already-delivered'; deliveryId: string }
-  | { outcome: 'user-deleted'; deliveryId: string | null }
-  | { outcome: 'missed'; deliveryId: string; latenessMs: number }
-  | { outcome: 'closed'; deliveryId: string; status: string }
-  | { outcome: 'not-found'; deliveryId: null };
-
 export interface RecordFailureInput extends OccurrenceKey {
   reason: string;
 }
-
-/** Failure types the workflow's retry policy knows by name. */
-export const WEBHOOK_REJECTED = 'WebhookRejected';
-export const WEBHOOK_UNAVAILABLE = 'WebhookUnavailable';
-export const DELIVERY_IN_FLIGHT = 'DeliveryInFlight';
 
 type AttemptRequest = Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>;
 
@@ -98,7 +86,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         return settle({ outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status }, report);
       case 'in-flight':
         reportDelivery(deps, { ...report, outcome: 'in-flight', deliveryId: claim.deliveryId });
-        throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, DELIVERY_IN_FLIGHT);
+        throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, FailureType.DeliveryInFlight);
     }
 
     const stopTimer = deps.metrics.webhookDuration.startTimer();
@@ -147,14 +135,14 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
       await markFailed(deps.db, request, { responseStatus, error: summary });
       reportDelivery(deps, { ...answered, outcome: 'rejected', error: summary });
-      throw ApplicationFailure.nonRetryable(summary, WEBHOOK_REJECTED);
+      throw ApplicationFailure.nonRetryable(summary, FailureType.WebhookRejected);
     }
     await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
     reportDelivery(deps, { ...answered, outcome: 'unavailable', error: summary });
     const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
     throw ApplicationFailure.create({
       message: summary,
-      type: WEBHOOK_UNAVAILABLE,
+      type: FailureType.WebhookUnavailable,
       // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff.
       nextRetryDelay: retryAfterMs ?? undefined,
     });

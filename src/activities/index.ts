@@ -2,7 +2,6 @@ export { createDeliveryActivities } from './deliver-greeting';
 export type {
   DeliveryActivities,
   DeliverGreetingInput,
-  DeliveryOutcome,
   RecordFailureInput,
   RedeliverGreetingInput,
 } from './deliver-greeting';

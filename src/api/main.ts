@@ -1,29 +1,20 @@
 import { loadConfig } from '../config/config';
-import { requireSetting } from '../config/require-setting';
-import { createDb } from '../db/client';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
-import { connectClient } from '../temporal/connect';
-import { requireSearchAttributes } from '../temporal/search-attribute-registration';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { openConnections } from '../process/connections';
 import { startHttpServer } from './http-server';
-import { createServiceApp } from './service-app';
+import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
   const log = componentLog(root, 'api');
-  const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const temporal = await connectClient(temporalConnectionOptions(config), config.TEMPORAL_NAMESPACE);
-  await requireSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
+  const connections = await openConnections(config, { warn: (message) => log.warn(message) });
   const app = createServiceApp({
-    db,
-    temporal,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    deliveryTime: config.DELIVERY_TIME,
-    leapDayPolicy: config.LEAP_DAY_POLICY,
+    db: connections.db,
+    workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
   });
@@ -31,8 +22,7 @@ async function main(): Promise<void> {
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);
   const stop = async () => {
     await server.close();
-    await temporal.connection.close();
-    await db.$disconnect();
+    await connections.close();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

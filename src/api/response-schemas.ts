@@ -3,7 +3,7 @@ import type { DeliveryView } from '../db/deliveries';
 import type { Page } from '../db/keyset-page';
 import type { User } from '../db/users';
 import { DeliveryStatus, EventType } from '../generated/prisma/enums';
-import type { NextDelivery } from '../workflows/yearly-greeting';
+import type { NextDelivery } from '../workflows/definitions';
 import { apiErrorCodes } from './error-codes';
 
 // What the API answers with, for the OpenAPI document. The service's own types are the truth here: each schema is

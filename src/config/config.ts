@@ -26,12 +26,23 @@ const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Port of the embedded Postgres (only when DATABASE_URL is unset). */
   EMBEDDED_POSTGRES_PORT: port.default(54329),
-  /** host:port of a Temporal frontend; unset means `npm start` runs the Temporal dev server. */
+  /**
+   * host:port of a Temporal frontend; unset means the profile's (TEMPORAL_CONFIG_FILE), and without one `npm start`
+   * runs the Temporal dev server.
+   */
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'expected host:port')
     .optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Unset means the profile's, else `default` (src/temporal/connection-options.ts decides). */
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
+  /**
+   * A TOML file of Temporal client profiles, the format the `temporal` CLI and the SDKs share; the TEMPORAL_* settings
+   * here override what its profile says.
+   */
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  /** The profile of TEMPORAL_CONFIG_FILE to use; `default` when unset. */
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('yearly-greetings'),
   /** API key (Temporal Cloud); sent as a bearer token, and implies TLS unless TEMPORAL_TLS=off. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
@@ -97,7 +108,7 @@ const configSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /** After SIGTERM/SIGINT, how long in-flight activities may run before the worker cuts them short. */
   WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
-}).superRefine(checkTemporalTls, { when: () => true });
+}).superRefine(checkTemporalSettings, { when: () => true });
 
 const TLS_ONLY_SETTINGS = [
   'TEMPORAL_TLS_CLIENT_CERT_PATH',
@@ -110,7 +121,7 @@ const TLS_ONLY_SETTINGS = [
  * Settings that only make sense together. Runs even when other settings are bad (`when`), so every problem is named
  * at once; it looks at presence only, which holds whatever else failed.
  */
-function checkTemporalTls(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
+function checkTemporalSettings(env: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const given = (name: string) => env[name] !== undefined;
   const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
   if (given('TEMPORAL_TLS_CLIENT_CERT_PATH') !== given('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
@@ -121,12 +132,16 @@ function checkTemporalTls(env: Record<string, unknown>, ctx: z.RefinementCtx): v
   if (env.TEMPORAL_TLS === false && tlsSettings.length > 0) {
     problem('TEMPORAL_TLS', `is off, but ${tlsSettings.join(', ')} need TLS`);
   }
+  // A profile may hold the address; whether it does is known once the file is read (src/temporal/connection-options.ts).
   const connectionSettings = [...tlsSettings, 'TEMPORAL_API_KEY', 'TEMPORAL_TLS'].filter(given);
-  if (!given('TEMPORAL_ADDRESS') && connectionSettings.length > 0) {
+  if (!given('TEMPORAL_ADDRESS') && !given('TEMPORAL_CONFIG_FILE') && connectionSettings.length > 0) {
     problem(
       'TEMPORAL_ADDRESS',
       `must be set with ${connectionSettings.join(', ')} (the dev server npm start runs speaks plain gRPC)`,
     );
+  }
+  if (given('TEMPORAL_PROFILE') && !given('TEMPORAL_CONFIG_FILE')) {
+    problem('TEMPORAL_CONFIG_FILE', 'must name the TOML file that holds TEMPORAL_PROFILE');
   }
 }
 

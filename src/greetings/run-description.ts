@@ -1,14 +1,11 @@
-import type { DeliveryOutcome } from '../activities';
 import type { Occurrence } from '../time/next-occurrence';
+import type { RunStage } from '../workflows/definitions';
 import type { EventType } from './message';
 
 /**
  * What the Temporal Web UI shows for a greeting run: one-line summaries and Markdown details. Pure and free of
  * personal data (user ids, dates and zones only), so workflow code can use it and anyone with UI access may read it.
  */
-
-/** What a run is doing right now, or how its delivery ended. */
-export type RunStage = 'planning' | 'sleeping' | 'delivering' | 'failed' | 'user-deleted' | DeliveryOutcome['outcome'];
 
 /** The workflow's fixed summary, given when it is started: whose run it is. */
 export function runSummary(eventType: EventType, userId: string): string {

@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { liveUserIds, listLiveUsers, markWorkflowSynced, usersAwaitingSync } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
+import type { ProcessConnections } from '../process/connections';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 
 export interface ReconcilerDependencies {
@@ -13,6 +15,24 @@ export interface ReconcilerDependencies {
   /** Changes younger than this are left to the API call that is still making them. */
   graceMs: number;
   now?: () => Date;
+}
+
+/** How long one call to Temporal may take during a pass; what fails is tried again at the next pass. */
+const CALL_TIMEOUT_MS = 10_000;
+
+/** The reconciler's dependencies, from what the process opened. */
+export function reconcilerDependencies(
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+  connections: Pick<ProcessConnections, 'db' | 'temporal' | 'greetingWorkflows'>,
+  options: Pick<ReconcilerDependencies, 'log' | 'graceMs'>,
+): ReconcilerDependencies {
+  return {
+    db: connections.db,
+    client: connections.temporal,
+    workflows: connections.greetingWorkflows(CALL_TIMEOUT_MS),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...options,
+  };
 }
 
 export interface ReconcileReport {

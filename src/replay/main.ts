@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { connectClient } from '../temporal/connect';
-import { temporalConnectionOptions } from '../temporal/connection-options';
+import { temporalConnection } from '../temporal/connection-options';
 import { HistoryInputError, parseHistoryJson, recordedWorkflowId } from './history-json';
 import { parseReplayArgs, REPLAY_USAGE, UsageError, type ReplayArgs } from './replay-args';
 import { replayHistories, SERVICE_WORKFLOWS, type NamedHistory, type WorkflowCode } from './replay-histories';
@@ -70,16 +70,22 @@ async function readHistoryFile(file: string): Promise<NamedHistory> {
   return { label: file, workflowId: recordedWorkflowId(history) ?? path.basename(file, '.json'), history };
 }
 
-/** Flags first; otherwise the service's settings, and without TEMPORAL_ADDRESS the dev server `npm start` runs. */
+/** Flags first; otherwise the service's settings, and without an address the dev server `npm start` runs. */
 async function connect(args: ReplayArgs) {
   const config = loadConfig();
-  const address = args.address ?? config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
-  const namespace = args.namespace ?? config.TEMPORAL_NAMESPACE;
+  // The flags stand in for the settings they name, so they also win over a TEMPORAL_CONFIG_FILE profile.
+  const settings = {
+    ...config,
+    TEMPORAL_ADDRESS: args.address ?? config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: args.namespace ?? config.TEMPORAL_NAMESPACE,
+  };
+  // The service's TLS / API key settings apply here too, so a secured cluster is replayed from directly.
+  const temporal = temporalConnection(settings, `127.0.0.1:${config.TEMPORAL_DEV_PORT}`);
   try {
-    // The service's TLS / API key settings apply here too, so a secured cluster is replayed from directly.
-    return await connectClient(temporalConnectionOptions(config, address), namespace);
+    return await connectClient(temporal);
   } catch (error) {
-    throw new HistoryInputError(`cannot reach Temporal at ${address}: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HistoryInputError(`cannot reach Temporal at ${temporal.options.address}: ${reason}`);
   }
 }
 

@@ -1,23 +1,27 @@
 import {
+  ApplicationFailure,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type Client,
+  type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import type { User } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
 import type { LeapDayPolicy } from '../time/next-occurrence';
-import { eventTypeSearchAttribute, userIdSearchAttribute } from './search-attributes';
 import {
   changeScheduleUpdate,
+  eventTypeSearchAttribute,
+  FailureType,
   nextDeliveryQuery,
   redriveDeliveryUpdate,
-  yearlyGreetingWorkflow,
+  userIdSearchAttribute,
   type NextDelivery,
   type YearlyGreetingInput,
-} from '../workflows/yearly-greeting';
+} from '../workflows/definitions';
+import { yearlyGreetingWorkflow } from '../workflows/yearly-greeting';
 
 export interface GreetingWorkflowSettings {
   taskQueue: string;
@@ -35,6 +39,11 @@ export class WorkflowRejectedError extends Error {
 /** The user's workflow is not running (it will be started by the reconciler). */
 export class WorkflowNotRunningError extends Error {
   override name = 'WorkflowNotRunningError';
+}
+
+/** The user's workflow found the user deleted (a DELETE raced this call) and ends; nothing was changed. */
+export class UserDeletedError extends Error {
+  override name = 'UserDeletedError';
 }
 
 const EVENT: EventType = 'birthday';
@@ -76,38 +85,43 @@ export class GreetingWorkflows {
     try {
       return await this.withDeadline(update);
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw rejected(error);
+      if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateFailure(error);
     }
     await this.start(user);
     try {
       return await this.withDeadline(update);
     } catch (error) {
-      throw rejected(error);
+      throw fromUpdateFailure(error);
     }
   }
 
   /**
    * The occurrence the user's workflow waits for; null when it is not running. Right after the start the first plan
-   * may not be made yet: asked again for a moment before giving up.
+   * may not be made yet (the query answers null): asked again for a moment before giving up.
    */
   async nextDelivery(userId: string): Promise<NextDelivery | null> {
     const deadline = Date.now() + this.settings.callTimeoutMs;
     for (;;) {
+      let planned: NextDelivery | null;
       try {
-        return await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
+        planned = await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return null;
-        const stillPlanning = error instanceof Error && /still being planned/.test(String(error.cause ?? error.message));
-        if (!stillPlanning || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw error;
       }
+      if (planned) return planned;
+      if (Date.now() > deadline) {
+        throw new Error(`the workflow of user ${userId} has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
   /** Asks the workflow to send a failed or missed occurrence again; returns once the workflow has accepted. */
   async redrive(userId: string, occurrenceYear: number): Promise<void> {
+    let update: WorkflowUpdateHandle<unknown>;
     try {
-      await this.withDeadline(() =>
+      update = await this.withDeadline(() =>
         this.handle(userId).startUpdate(redriveDeliveryUpdate, {
           args: [{ occurrenceYear }],
           waitForStage: WorkflowUpdateStage.ACCEPTED,
@@ -115,8 +129,9 @@ export class GreetingWorkflows {
       );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new WorkflowNotRunningError(`the workflow of user ${userId} is not running`);
-      throw rejected(error);
+      throw fromUpdateFailure(error);
     }
+    await this.throwIfRefused(update);
   }
 
   /** Cancels the user's workflow; one that is already gone is fine. */
@@ -125,6 +140,25 @@ export class GreetingWorkflows {
       await this.withDeadline(() => this.handle(userId).cancel());
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  /** Resolves once Temporal answers within the call timeout (the API's readiness check). */
+  async checkReachable(): Promise<void> {
+    await this.withDeadline(() => this.client.connection.workflowService.getSystemInfo({}));
+  }
+
+  /**
+   * startUpdate does not throw when the validator refuses: it answers with a handle that already holds the refusal.
+   * Its result is read under a deadline already past, so a refusal is thrown at once, without a call to Temporal,
+   * while the result of an accepted Update still running is not waited for (the one poll for it fails at once).
+   */
+  private async throwIfRefused(update: WorkflowUpdateHandle<unknown>): Promise<void> {
+    try {
+      await this.client.connection.withDeadline(Date.now(), () => update.result());
+    } catch (error) {
+      const failure = fromUpdateFailure(error);
+      if (failure instanceof WorkflowRejectedError) throw failure;
     }
   }
 
@@ -147,11 +181,19 @@ export class GreetingWorkflows {
   }
 }
 
-/** A validator's refusal becomes a WorkflowRejectedError; anything else (Temporal unreachable) passes unchanged. */
-function rejected(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError) {
-    const cause = error.cause instanceof Error ? error.cause.message : error.message;
-    return new WorkflowRejectedError(cause, { cause: error });
+/**
+ * An Update's failure, told apart by its ApplicationFailure type: a validator's refusal becomes a
+ * WorkflowRejectedError, a deleted user a UserDeletedError; anything else (Temporal unreachable, a failure type this
+ * code does not know) passes unchanged.
+ */
+function fromUpdateFailure(error: unknown): unknown {
+  if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) return error;
+  switch (error.cause.type) {
+    case FailureType.InvalidUpdate:
+      return new WorkflowRejectedError(error.cause.message, { cause: error });
+    case FailureType.UserDeleted:
+      return new UserDeletedError(error.cause.message, { cause: error });
+    default:
+      return error;
   }
-  return error;
 }

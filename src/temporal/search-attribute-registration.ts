@@ -1,6 +1,7 @@
 import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { cliTypeName, greetingSearchAttributes } from './search-attributes';
+import { greetingSearchAttributes } from '../workflows/definitions';
+import { cliTypeName } from './search-attribute-cli';
 
 /** gRPC status codes (PERMISSION_DENIED, UNIMPLEMENTED) of a server that will not list search attributes for us. */
 const NOT_ALLOWED_TO_LIST = [7, 12];

@@ -2,7 +2,7 @@ import type { Db } from '../db/client';
 import { CLOSED_STATUSES } from '../db/ledger';
 import { findLiveUser } from '../db/users';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
-import type { NextDelivery } from '../workflows/yearly-greeting';
+import type { NextDelivery } from '../workflows/definitions';
 
 export class UserNotFoundError extends Error {
   override name = 'UserNotFoundError';

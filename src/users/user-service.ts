@@ -14,7 +14,7 @@ import {
   type UserListQuery,
 } from '../db/users';
 import { WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
-import type { NextDelivery } from '../workflows/yearly-greeting';
+import type { NextDelivery } from '../workflows/definitions';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {

@@ -1,14 +1,10 @@
-import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
-import { createDb } from '../db/client';
 import { componentLog } from '../logging/log';
 import { metricsExposition } from '../metrics/exposition';
 import { startMetricsServer } from '../metrics/metrics-server';
+import { openConnections } from '../process/connections';
 import { startReconcilerForWorker } from '../reconciler/start-for-worker';
-import { connectClient } from '../temporal/connect';
-import { temporalConnectionOptions } from '../temporal/connection-options';
-import { requireSearchAttributes } from '../temporal/search-attribute-registration';
 import { createGreetingWorker, workerTuningFrom } from './create-worker';
 import { setUpWorkerObservability } from './observability';
 
@@ -31,18 +27,14 @@ async function main(): Promise<void> {
     config.METRICS_PORT,
   );
   log.info(`metrics on ${metricsServer.url}/metrics`);
-  const db = createDb(requireSetting(config, 'DATABASE_URL'));
-  const connectionOptions = temporalConnectionOptions(config);
-  const connection = await NativeConnection.connect(connectionOptions);
-  const client = await connectClient(connectionOptions, config.TEMPORAL_NAMESPACE);
-  await requireSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, (message) => log.warn(message));
-  const reconciler = startReconcilerForWorker(config, db, client, componentLog(root, 'reconcile'));
+  const connections = await openConnections(config, { warn: (message) => log.warn(message) });
+  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'));
   try {
     const worker = await createGreetingWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      connection: await connections.connectWorker(),
+      namespace: connections.namespace,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      db,
+      db: connections.db,
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
@@ -55,9 +47,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await reconciler.stop();
-    await client.connection.close();
-    await connection.close();
-    await db.$disconnect();
+    await connections.close();
     await metricsServer.close();
   }
 }

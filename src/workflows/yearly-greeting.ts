@@ -5,8 +5,6 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -16,47 +14,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { DeliveryOutcome } from '../activities';
-import type { EventType } from '../greetings/message';
-import { deliverySummary, runDetails, sleepSummary, type RunStage } from '../greetings/run-description';
-import { eventTypeSearchAttribute, nextDeliverySearchAttribute, userIdSearchAttribute } from '../temporal/search-attributes';
-import { isValidCalendarDate, isValidTimezone, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
-
-/** What decides when the greeting is due. Names are not here: the delivery reads them fresh from Postgres. */
-export interface GreetingSchedule {
-  /** `YYYY-MM-DD`; only month and day matter. */
-  date: string;
-  /** IANA zone name. */
-  timezone: string;
-}
-
-export interface YearlyGreetingInput {
-  userId: string;
-  eventType: EventType;
-  schedule: GreetingSchedule;
-  /** Local time of day the greeting is due, `HH:mm` or `HH:mm:ss`. */
-  deliveryTime: string;
-  /** Where a Feb 29 date falls in other years; Feb 28 when unset. */
-  leapDayPolicy?: LeapDayPolicy;
-  /** The first occurrence year this run may deliver; the year after the last delivery, after continue-as-new. */
-  fromYear?: number;
-}
-
-export interface NextDelivery extends Occurrence {
-  eventType: EventType;
-  timezone: string;
-}
-
-export interface RedriveRequest {
-  occurrenceYear: number;
-}
-
-/** Change the date or time zone: the sleeping timer moves, and the answer is the new next delivery. */
-export const changeScheduleUpdate = defineUpdate<NextDelivery, [GreetingSchedule]>('changeSchedule');
-/** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */
-export const redriveDeliveryUpdate = defineUpdate<DeliveryOutcome, [RedriveRequest]>('redriveDelivery');
-/** The occurrence the workflow is waiting for (or delivering). */
-export const nextDeliveryQuery = defineQuery<NextDelivery>('nextDelivery');
+import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
+import { isValidCalendarDate, isValidTimezone, type Occurrence } from '../time/next-occurrence';
+import {
+  changeScheduleUpdate,
+  eventTypeSearchAttribute,
+  FailureType,
+  nextDeliveryQuery,
+  nextDeliverySearchAttribute,
+  redriveDeliveryUpdate,
+  userIdSearchAttribute,
+  type DeliveryOutcome,
+  type GreetingSchedule,
+  type NextDelivery,
+  type RedriveRequest,
+  type RunStage,
+  type YearlyGreetingInput,
+} from './definitions';
 
 const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
   startToCloseTimeout: '10 seconds',
@@ -73,7 +47,7 @@ const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.Delive
     initialInterval: '10 seconds',
     backoffCoefficient: 2,
     maximumInterval: '1 hour',
-    nonRetryableErrorTypes: ['WebhookRejected'],
+    nonRetryableErrorTypes: [FailureType.WebhookRejected],
   },
 });
 
@@ -158,16 +132,14 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
     }
   };
 
-  setHandler(nextDeliveryQuery, () => {
-    if (!next) throw new Error('the first delivery is still being planned; ask again in a moment');
-    return view(next);
-  });
+  // Null until the first plan is made: a caller asks again in a moment.
+  setHandler(nextDeliveryQuery, () => (next ? view(next) : null));
   setHandler(
     changeScheduleUpdate,
     async (changed) => {
       schedule = changed;
       await replan(changed);
-      if (userDeleted) throw ApplicationFailure.nonRetryable(`user ${userId} is deleted`, 'UserDeleted');
+      if (userDeleted) throw ApplicationFailure.nonRetryable(`user ${userId} is deleted`, FailureType.UserDeleted);
       await condition(() => next !== undefined && plansInProgress === 0);
       return view(next!);
     },
@@ -185,7 +157,7 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         await recordDeliveryFailure({ ...key, reason: failureReason(error) });
-        throw ApplicationFailure.nonRetryable(`re-drive of ${occurrenceYear} failed: ${failureReason(error)}`, 'RedriveFailed');
+        throw ApplicationFailure.nonRetryable(`re-drive of ${occurrenceYear} failed: ${failureReason(error)}`, FailureType.RedriveFailed);
       }
     },
     { validator: validateRedrive },
@@ -247,18 +219,23 @@ async function deliver(due: Occurrence, input: YearlyGreetingInput): Promise<Del
 /** Refuses a change this worker could not plan (e.g. a zone its time-zone data does not know) before it is accepted. */
 function validateSchedule(changed: GreetingSchedule): void {
   if (typeof changed?.date !== 'string' || !isValidCalendarDate(changed.date)) {
-    throw new Error(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
+    throw refusal(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
   }
   if (typeof changed.timezone !== 'string' || !isValidTimezone(changed.timezone)) {
-    throw new Error(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
+    throw refusal(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
   }
 }
 
 function validateRedrive(request: RedriveRequest): void {
   const year = request?.occurrenceYear;
   if (!Number.isInteger(year) || year < 1900 || year > 9999) {
-    throw new Error(`not an occurrence year: ${JSON.stringify(year)}`);
+    throw refusal(`not an occurrence year: ${JSON.stringify(year)}`);
   }
+}
+
+/** A validator's refusal, typed so that a caller tells it from a failure of the Update itself. */
+function refusal(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, FailureType.InvalidUpdate);
 }
 
 function failureReason(failure: ActivityFailure): string {

@@ -6,24 +6,23 @@ import type { Db } from '../../src/db/client';
 import { componentLog } from '../../src/logging/log';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { uniqueTaskQueue } from '../support/environment';
 import { sample, scrape } from '../support/metrics-text';
-import { call } from '../support/service';
+import { apiWorkflows, call } from '../support/service';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 let captured: CapturedLog;
 let api: RunningHttpServer;
 
+useTimeSkippingServer({}, (started) => ({ env, db } = started));
+
 beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
   captured = captureLog('debug');
   const app = createServiceApp({
     db,
-    temporal: env.client,
-    taskQueue: uniqueTaskQueue('api-observability'),
-    deliveryTime: '09:00',
+    workflows: apiWorkflows(env.client, uniqueTaskQueue('api-observability')),
     log: componentLog(captured.root, 'api'),
     metrics: createServiceMetrics(),
   });
@@ -32,8 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
 });
 
 const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };

@@ -4,7 +4,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createServiceApp } from '../../src/api/service-app';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
-import { apiForThisFile, call, silentLog } from '../support/service';
+import { apiForThisFile, apiWorkflows, call, silentLog } from '../support/service';
 
 // The document is checked against what the running API really does: its routes, its verdicts on bodies and the
 // bodies it answers with. Schemas are taken from the served document, so a $ref that points nowhere fails too.
@@ -67,9 +67,7 @@ describe('/openapi.json', () => {
   test('documents every route the app serves, and no route it does not', () => {
     const app = createServiceApp({
       db: api.db,
-      temporal: api.env.client,
-      taskQueue: 'routes-only',
-      deliveryTime: '09:00',
+      workflows: apiWorkflows(api.env.client, 'routes-only'),
       log: silentLog,
       metrics: createServiceMetrics(),
     });

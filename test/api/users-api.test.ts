@@ -3,7 +3,7 @@ import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
-import { allPages, apiForThisFile, call, letterName, silentLog, type ListPage } from '../support/service';
+import { allPages, apiForThisFile, apiWorkflows, call, letterName, silentLog, type ListPage } from '../support/service';
 
 const api = apiForThisFile('api');
 
@@ -135,9 +135,7 @@ describe('POST /users', () => {
     const unreachable = await startTimeSkippingServer();
     const app = createServiceApp({
       db: api.db,
-      temporal: unreachable.client,
-      taskQueue: 'nowhere',
-      deliveryTime: '09:00',
+      workflows: apiWorkflows(unreachable.client, 'nowhere'),
       log: silentLog,
       metrics: createServiceMetrics(),
     });
@@ -335,7 +333,7 @@ describe('health and readiness', () => {
 
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const app = createServiceApp({ db: unreachableDb, temporal: api.env.client, taskQueue: 'x', deliveryTime: '09:00', log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({ db: unreachableDb, workflows: apiWorkflows(api.env.client, 'x'), log: silentLog, metrics: createServiceMetrics() });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { postgres: { status: 'down' }, temporal: { status: 'up' } } });

@@ -8,12 +8,13 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DELIVERY_TIME: '09:00',
       LEAP_DAY_POLICY: 'feb28',
-      TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'yearly-greetings',
       TEMPORAL_UI_PORT: 8233,
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+    // Unset: the profile's namespace, else `default` (test/temporal/connection-options.test.ts).
+    expect(config.TEMPORAL_NAMESPACE).toBeUndefined();
     expect(config.WEBHOOK_URL).toBeUndefined();
   });
 
@@ -32,8 +33,8 @@ describe('loadConfig', () => {
       TEMPORAL_ADDRESS: 'temporal:7233',
       WEBHOOK_URL: 'https://hooks.example.com/birthday',
       DELIVERY_TIME: '07:30',
-      TEMPORAL_NAMESPACE: 'default',
     });
+    expect(config.TEMPORAL_NAMESPACE).toBeUndefined();
   });
 
   it('names every bad setting in one error', () => {
@@ -141,6 +142,16 @@ describe('loadConfig', () => {
 
     test('connection settings without TEMPORAL_ADDRESS are refused: the dev server npm start runs is plain', () => {
       expect(() => loadConfig({ TEMPORAL_API_KEY: 'key' })).toThrow(/TEMPORAL_ADDRESS: must be set with TEMPORAL_API_KEY/);
+    });
+
+    test('with TEMPORAL_CONFIG_FILE the address may come from its profile; TEMPORAL_PROFILE needs the file', () => {
+      expect(loadConfig({ TEMPORAL_CONFIG_FILE: '/etc/temporal.toml', TEMPORAL_API_KEY: 'key' })).toMatchObject({
+        TEMPORAL_CONFIG_FILE: '/etc/temporal.toml',
+        TEMPORAL_API_KEY: 'key',
+      });
+      expect(() => loadConfig({ TEMPORAL_PROFILE: 'prod' })).toThrow(
+        /TEMPORAL_CONFIG_FILE: must name the TOML file that holds TEMPORAL_PROFILE/,
+      );
     });
 
     test('a TLS problem is reported together with other bad settings', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
+import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { argumentsOf, environmentOf, loadComposeFile } from '../support/compose-file';
 import { startDevServer } from '../support/environment';
 import { projectRoot } from '../support/package-scripts';

@@ -1,32 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
-import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
-import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
+import { createUserDueIn, nextDueMs, plannedDelivery, skipPast, withStack } from '../support/stack';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-// A server per test: workflows a test leaves sleeping would otherwise wake up on a queue nobody polls when the next
-// test skips time, and the test server does not skip time past pending work.
-beforeEach(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 test('POST /users, then on the birthday the real activity writes the ledger and the receiver gets exactly one POST', async () => {
   await withStack(env, db, {}, async ({ api, receiver }) => {
@@ -186,8 +169,7 @@ test('PUT /users/:id moves the running timer to the new birthday and time zone',
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ id: user.id, birthday: moved.birthday, timezone: 'America/Los_Angeles' });
 
-    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
-    const next = await handle.query(nextDeliveryQuery);
+    const next = await plannedDelivery(env, user.id);
     expect(next.epochMs).toBeLessThan(before);
     expect(next.localDateTime).toMatch(/T09:00:00\.000-0[78]:00$/);
     expect(next.timezone).toBe('America/Los_Angeles');

@@ -7,10 +7,10 @@ import { metricsExposition } from '../../src/metrics/exposition';
 import { startMetricsServer } from '../../src/metrics/metrics-server';
 import { createServiceMetrics, type ServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
-import { startTimeSkippingServer, testDb } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { sample, scrape } from '../support/metrics-text';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -19,8 +19,9 @@ let metrics: ServiceMetrics;
 let metricsServer: RunningHttpServer;
 
 // A server, a log and a registry per test, so each test sees only its own deliveries.
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
+
 beforeEach(async () => {
-  env = await startTimeSkippingServer();
   captured = captureLog('info');
   metrics = createServiceMetrics();
   metricsServer = await startMetricsServer(metricsExposition(metrics.registry), '127.0.0.1', 0);
@@ -28,15 +29,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await metricsServer?.close();
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
 });
 
 const observers = () => ({ log: componentLog(captured.root, 'delivery'), metrics: metrics.delivery });

@@ -10,8 +10,8 @@ import { createDb, type Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
-import type { NextDelivery } from '../../src/workflows/yearly-greeting';
+import { greetingSearchAttributes } from '../../src/workflows/definitions';
+import type { NextDelivery } from '../../src/workflows/definitions';
 import {
   createTestWorker,
   isolatedTestDatabaseUrl,
@@ -157,7 +157,7 @@ function forUser(userId: string): Record<string, string> {
 }
 
 test('the runbook documents every query, Update and signal the workflow defines, by name', () => {
-  const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/yearly-greeting.ts'), 'utf8');
+  const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/definitions.ts'), 'utf8');
   const label = ([, kind, name]: RegExpMatchArray) => `${kind} ${name}`;
   const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)<.*?>\('([^']+)'\)/g)].map(label);
   expect(defined).toEqual(expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']));

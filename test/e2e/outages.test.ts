@@ -12,7 +12,7 @@ import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } fro
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { dueSoon, eventually, sleep } from '../support/real-time';
-import { call, silentLog, startApi } from '../support/service';
+import { apiWorkflows, call, silentLog, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Real time on the real dev server: outages are a matter of wall-clock seconds here, not skipped time.
@@ -139,7 +139,7 @@ describe('the reconciler', () => {
   test('Temporal down at POST: 503, and once Temporal is back the user gets exactly one workflow', async () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const app = createServiceApp({ db: setup.db, temporal: deadTemporal, taskQueue: setup.taskQueue, deliveryTime: '09:00', log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({ db: setup.db, workflows: apiWorkflows(deadTemporal, setup.taskQueue), log: silentLog, metrics: createServiceMetrics() });
     const deadApi = await startHttpServer(app, '127.0.0.1', 0);
     try {
       await setup.startWorker();

@@ -5,32 +5,19 @@ import { createDeliveryActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
-import { createTestWorker, startTimeSkippingServer, testDb } from '../support/environment';
+import { createTestWorker } from '../support/environment';
 import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
 import { eventually } from '../support/real-time';
 import { gate, startTestReceiver } from '../support/test-receiver';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeEach(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 test('two concurrent POSTs with the same email: one 201, one 409, one live user and one workflow', async () => {
   await withStack(env, db, {}, async ({ api }) => {

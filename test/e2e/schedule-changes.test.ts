@@ -3,31 +3,16 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { changeScheduleUpdate, nextDeliveryQuery } from '../../src/workflows/yearly-greeting';
-import { startTimeSkippingServer, testDb } from '../support/environment';
+import { changeScheduleUpdate, FailureType, nextDeliveryQuery } from '../../src/workflows/definitions';
 import { deliveriesOf, localDate, zoneWithLocalHour } from '../support/fixtures';
 import { call } from '../support/service';
-import { createUserDueIn, nextDueMs, skipPast, withStack, type Stack } from '../support/stack';
+import { createUserDueIn, nextDueMs, plannedDelivery, skipPast, withStack, type Stack } from '../support/stack';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-// A server per test, as in the other time-skipping files: sleeping workflows of one test must not wake in the next.
-beforeEach(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 const HOUR_MS = 3_600_000;
 
@@ -67,7 +52,7 @@ describe('created on the birthday itself', () => {
     await withStack(env, db, {}, async ({ api, receiver }) => {
       const person = await bornTodayWhereItIs(12);
       const created = await call(api.url, 'POST', '/users', person);
-      const next = await env.client.workflow.getHandle(workflowIdFor(created.body.id, 'birthday')).query(nextDeliveryQuery);
+      const next = await plannedDelivery(env, created.body.id);
 
       const nowMs = await env.currentTimeMs();
       expect(next.year).toBe(DateTime.fromMillis(nowMs, { zone: person.timezone }).year + 1);
@@ -126,9 +111,7 @@ describe('a schedule change reaches the sleeping workflow through an Update', ()
       const userId = created.body.id as string;
       const nowMs = await env.currentTimeMs();
       const thisYear = DateTime.fromMillis(nowMs, { zone: person.timezone }).year;
-      expect((await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).query(nextDeliveryQuery)).year).toBe(
-        thisYear + 1,
-      );
+      expect((await plannedDelivery(env, userId)).year).toBe(thisYear + 1);
 
       // Today in a zone where it is 05:00: 09:00 there is still ahead, the same day and year.
       const timezone = zoneWithLocalHour(nowMs, 5);
@@ -152,9 +135,10 @@ describe('a schedule change reaches the sleeping workflow through an Update', ()
         { date: '1990-02-30', timezone: 'UTC' },
         { date: '1990-03-01', timezone: 'Mars/Olympus' },
       ]) {
-        await expect(handle.executeUpdate(changeScheduleUpdate, { args: [schedule] })).rejects.toBeInstanceOf(
-          WorkflowUpdateFailedError,
-        );
+        const refused = handle.executeUpdate(changeScheduleUpdate, { args: [schedule] });
+        await expect(refused).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+        // Typed, so the API tells a refusal from a failure of the change itself (a deleted user).
+        await expect(refused).rejects.toMatchObject({ cause: { type: FailureType.InvalidUpdate } });
       }
       expect(await handle.query(nextDeliveryQuery)).toEqual(before);
       // A rejected update leaves no trace in the history.

@@ -1,5 +1,5 @@
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -11,11 +11,11 @@ import { createServiceApp } from '../../src/api/service-app';
 import { loadConfig } from '../../src/config/config';
 import { createDb } from '../../src/db/client';
 import { connectClient } from '../../src/temporal/connect';
-import { temporalConnectionOptions } from '../../src/temporal/connection-options';
+import { temporalConnection } from '../../src/temporal/connection-options';
 import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
-import { call, silentLog } from '../support/service';
+import { apiWorkflows, call, silentLog } from '../support/service';
 import { startTestReceiver } from '../support/test-receiver';
 import { createTestPki, type TestPki } from '../support/test-certificates';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
@@ -57,13 +57,33 @@ function temporalSettings(clientName?: string): Record<string, string> {
   };
 }
 
-test('a worker process and an API configured by the TLS settings deliver a greeting through an mTLS front', async () => {
+/** The same as a profile of a TOML file, the form `temporal config` and the SDKs share. */
+async function temporalProfileFile(clientName: string): Promise<string> {
+  const client = pki.clients[clientName]!;
+  const file = path.join(dir, `${clientName}.toml`);
+  await writeFile(
+    file,
+    [
+      '[profile.mtls]',
+      `address = "${proxy.address}"`,
+      '[profile.mtls.tls]',
+      `server_ca_cert_path = "${pki.ca.cert}"`,
+      `server_name = "${SERVER_NAME}"`,
+      `client_cert_path = "${client.cert}"`,
+      `client_key_path = "${client.key}"`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+test('a worker process configured by a TOML profile and an API by the TLS settings deliver a greeting through an mTLS front', async () => {
   const taskQueue = uniqueTaskQueue('mtls');
   const databaseUrl = await isolatedTestDatabaseUrl('mtls');
   const db = createDb(databaseUrl);
   const receiver = await startTestReceiver();
   const worker = await startWorkerProcess({
-    ...temporalSettings('greetings-worker'),
+    TEMPORAL_CONFIG_FILE: await temporalProfileFile('greetings-worker'),
+    TEMPORAL_PROFILE: 'mtls',
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
     WEBHOOK_URL: receiver.url,
@@ -72,8 +92,8 @@ test('a worker process and an API configured by the TLS settings deliver a greet
   try {
     await waitUntilPolling(env.client, taskQueue, worker);
     const { person, deliveryTime } = dueSoon(4);
-    client = await connectClient(temporalConnectionOptions(loadConfig(temporalSettings('greetings-api'))), 'default');
-    const app = createServiceApp({ db, temporal: client, taskQueue, deliveryTime, log: silentLog, metrics: createServiceMetrics() });
+    client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
+    const app = createServiceApp({ db, workflows: apiWorkflows(client, taskQueue, deliveryTime), log: silentLog, metrics: createServiceMetrics() });
     const api = await startHttpServer(app, '127.0.0.1', 0);
     try {
       const created = await call(api.url, 'POST', '/users', person);
@@ -101,7 +121,7 @@ test('a worker process and an API configured by the TLS settings deliver a greet
 });
 
 test('without the client certificate, neither a client nor a worker connection gets through', async () => {
-  const options = temporalConnectionOptions(loadConfig(temporalSettings()));
+  const { options } = temporalConnection(loadConfig(temporalSettings()));
   expect(options.tls).toMatchObject({ serverNameOverride: SERVER_NAME });
   const refusalsBefore = proxy.refusals.length;
   const acceptedBefore = proxy.acceptedClients.length;

@@ -8,7 +8,7 @@ import {
   eventTypeSearchAttribute,
   nextDeliverySearchAttribute,
   userIdSearchAttribute,
-} from '../../src/temporal/search-attributes';
+} from '../../src/workflows/definitions';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { startDevServer, testDb } from '../support/environment';
 import { localDate } from '../support/fixtures';

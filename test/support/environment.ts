@@ -6,7 +6,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { migrate } from '../../src/db/migrate';
 import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
-import { greetingSearchAttributes } from '../../src/temporal/search-attributes';
+import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 import { silentLog } from './silent-log';
 

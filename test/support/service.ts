@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
-import { createServiceApp } from '../../src/api/service-app';
+import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import type { Worker } from '@temporalio/worker';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
@@ -20,6 +22,11 @@ export function letterName(prefix: string, index: number): string {
 
 export { silentLog } from './silent-log';
 
+/** The users' workflows as the API drives them, through `client` on `taskQueue`. */
+export function apiWorkflows(client: Client, taskQueue: string, deliveryTime = '09:00'): GreetingWorkflows {
+  return new GreetingWorkflows(client, { taskQueue, deliveryTime, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
+}
+
 /** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
 export function startApi(
   env: TestWorkflowEnvironment,
@@ -27,9 +34,7 @@ export function startApi(
 ): Promise<RunningHttpServer> {
   const app = createServiceApp({
     db: options.db,
-    temporal: env.client,
-    taskQueue: options.taskQueue,
-    deliveryTime: options.deliveryTime ?? '09:00',
+    workflows: apiWorkflows(env.client, options.taskQueue, options.deliveryTime),
     log: silentLog,
     metrics: createServiceMetrics(),
   });

@@ -4,6 +4,7 @@ import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import type { RunningHttpServer } from '../../src/api/http-server';
 import type { Db } from '../../src/db/client';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import type { NextDelivery } from '../../src/workflows/definitions';
 import { createTestWorker, uniqueTaskQueue } from './environment';
 import { personWithBirthdayIn } from './fixtures';
 import { call, startApi } from './service';
@@ -63,12 +64,17 @@ export async function createUserDueIn(
   return created.body as { id: string; firstName: string; lastName: string; birthday: string; timezone: string };
 }
 
-/** The due instant the user's workflow plans, asked of the workflow itself. */
-export async function nextDueMs(env: TestWorkflowEnvironment, userId: string): Promise<number> {
+/** The occurrence the user's workflow plans, asked of the workflow itself (once its first plan is made). */
+export async function plannedDelivery(env: TestWorkflowEnvironment, userId: string): Promise<NextDelivery> {
   const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', deliveryTime: '09:00', callTimeoutMs: 10_000 });
   const next = await workflows.nextDelivery(userId);
   if (!next) throw new Error(`the workflow of user ${userId} is not running`);
-  return next.epochMs;
+  return next;
+}
+
+/** The due instant the user's workflow plans, asked of the workflow itself. */
+export async function nextDueMs(env: TestWorkflowEnvironment, userId: string): Promise<number> {
+  return (await plannedDelivery(env, userId)).epochMs;
 }
 
 /** Skips the server's time to one second past `dueMs`. */

@@ -4,22 +4,15 @@ import { temporal } from '@temporalio/proto';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { nextDueMs } from '../support/stack';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.$disconnect();
-});
+useTimeSkippingServer({}, (started) => ({ env, db } = started));
 
 const EventType = temporal.api.enums.v1.EventType;
 

@@ -3,30 +3,15 @@ import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { nextOccurrence, occurrenceInYear } from '../../src/time/next-occurrence';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { startTestReceiver } from '../support/test-receiver';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-// A server per test: workflows a test leaves sleeping would otherwise wake up on a queue nobody polls when the next
-// test skips time, and the test server does not skip time past pending work.
-beforeEach(async () => {
-  env = await startTimeSkippingServer();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 /**
  * Runs one user's workflow on the time-skipping server through three birthdays and returns what the receiver got
