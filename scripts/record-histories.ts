@@ -22,7 +22,7 @@ import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { dueSoon, eventually } from '../test/support/real-time';
 import { call } from '../test/support/service';
-import { createUserDueIn, nextDueMs, skipPast, withStack, type Stack } from '../test/support/stack';
+import { createUserDueIn, nextDueMs, skipPast, withStack } from '../test/support/stack';
 
 type HistoryEvent = NonNullable<History['events']>[number];
 
@@ -66,7 +66,7 @@ interface Recorder {
   db: Db;
   server: Recorded['server'];
   /** Exports one run with `temporal workflow show --output json` into the set's folder as `file` (one of CASES). */
-  save(file: string, workflowId: string, runId: string): Promise<void>;
+  save: (file: string, workflowId: string, runId: string) => Promise<void>;
 }
 
 async function main(): Promise<void> {

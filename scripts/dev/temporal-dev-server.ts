@@ -21,7 +21,7 @@ export interface DevServerOptions {
 export interface RunningDevServer {
   address: string;
   uiUrl: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** Runs `temporal server start-dev` (server, Web UI, SQLite persistence) and waits until it answers. */
@@ -52,7 +52,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     await waitUntilServing(child, address, options.namespace, options.startTimeoutMs ?? 60_000);
   } catch (error) {
     await stopProcess(child);
-    throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`);
+    throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`, { cause: error });
   }
   return {
     address,

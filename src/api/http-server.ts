@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 
 export interface RunningHttpServer {
   url: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Serves a Hono app; resolves once the port is bound, rejects if it cannot be. */

@@ -6,5 +6,5 @@ export function requireSetting<C, K extends keyof C & string>(config: C, name: K
   if (value === undefined || value === null) {
     throw new ConfigError(`${name} must be set when this process runs on its own (npm start sets it for you)`);
   }
-  return value as NonNullable<C[K]>;
+  return value;
 }

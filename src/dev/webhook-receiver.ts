@@ -12,7 +12,7 @@ export interface ReceivedDelivery {
 export interface LocalReceiver {
   url: string;
   deliveries: ReceivedDelivery[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

@@ -2,10 +2,11 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 import type { Logger as PinoLogger } from 'pino';
 
 /**
- * How the service logs: a message, then structured fields. It is the Temporal SDK's logger interface, so the same
- * adapter serves the service's components and the SDK's Runtime (worker, core, workflow and activity logs).
+ * How the service logs: a message, then structured fields. It is the Temporal SDK's logger interface (with nothing
+ * returned, where the SDK says `any`), so the same adapter serves the service's components and the SDK's Runtime
+ * (worker, core, workflow and activity logs).
  */
-export type Log = TemporalLogger;
+export type Log = { [Method in keyof TemporalLogger]: (...args: Parameters<TemporalLogger[Method]>) => void };
 
 const PINO_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 

@@ -19,12 +19,12 @@ export interface ProcessConnections {
   /** A worker's connection to the same Temporal; closed with the rest. */
   connectWorker(): Promise<NativeConnection>;
   /** Closes everything opened here, the last opened first. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export interface OpenOptions {
   /** Receives the start-up check's warning when the server does not let us list its search attributes. */
-  warn(message: string): void;
+  warn: (message: string) => void;
   /** The Postgres `npm start` runs, when DATABASE_URL is unset. */
   databaseUrl?: string;
   /** The dev server `npm start` runs, when no Temporal address is configured. */

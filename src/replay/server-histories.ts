@@ -36,7 +36,7 @@ async function fetchRunHistory(client: Client, workflowId: string, runId: string
   try {
     return await client.workflow.getHandle(workflowId, runId).fetchHistory();
   } catch (error) {
-    if (!isGrpcServiceError(error) || error.code !== GRPC_NOT_FOUND) throw error;
+    if (!isGrpcServiceError(error) || Number(error.code) !== GRPC_NOT_FOUND) throw error;
     if (asked) throw notFound(client, workflowId, runId);
     return undefined;
   }

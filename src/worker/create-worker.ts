@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDeliveryActivities, createPlanningActivities } from '../activities';
 import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';

@@ -244,7 +244,7 @@ describe('GET /users', () => {
     ['an empty zone', ''],
     ['a UTC offset', '+01:00'],
   ])('?timezone= refuses %s with 400 validation_failed naming timezone', async (_label, zone) => {
-    const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: zone })}`);
+    const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: zone }).toString()}`);
     expect(status).toBe(400);
     expectErrorBody(body, 'validation_failed');
     expect(body.error.details).toContainEqual({ path: 'timezone', message: expect.any(String) });
@@ -254,7 +254,7 @@ describe('GET /users', () => {
     await createUsers(2, { timezone: 'Europe/Paris' });
     await createUsers(2, { timezone: 'Asia/Kathmandu' });
     const first = async (query: Record<string, string>): Promise<string> =>
-      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query })}`)).body.nextCursor;
+      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query }).toString()}`)).body.nextCursor;
     const parisCursor = await first({ timezone: 'Europe/Paris' });
     const unfilteredCursor = await first({});
 
@@ -264,11 +264,11 @@ describe('GET /users', () => {
       { timezone: 'Europe/Paris', cursor: unfilteredCursor },
     ];
     for (const query of otherFilters) {
-      const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams(query)}`);
+      const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams(query).toString()}`);
       expect(status).toBe(400);
       expectErrorBody(body, 'invalid_cursor');
     }
-    const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor })}`);
+    const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor }).toString()}`);
     expect(same.status).toBe(200);
   });
 

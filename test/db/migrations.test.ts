@@ -544,7 +544,8 @@ function expectedDefault(field: DmmfField, table: string, column: string, enums:
     const enumValue = enums.get(field.type)!.values.find((v) => v.name === value)!;
     return enumValue.dbName ?? enumValue.name;
   }
-  return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`${table}.${column}: a default of type ${typeof value} is not covered by this test yet`);
 }
 
 /** Literals lose quotes and cast (`'pending'::delivery_status` → `pending`); `now()` reads as Prisma writes it. */

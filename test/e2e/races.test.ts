@@ -142,14 +142,14 @@ test('the same delivery activity run twice at once: one POST, the other attempt 
       runId: 'test',
     };
 
-    const first = new MockActivityEnvironment().run(activities.deliverGreeting, input);
+    const first = new MockActivityEnvironment().run(() => activities.deliverGreeting(input));
     await receiver.waitForRequests(1);
-    const second = new MockActivityEnvironment().run(activities.deliverGreeting, input);
+    const second = new MockActivityEnvironment().run(() => activities.deliverGreeting(input));
     await expect(second).rejects.toMatchObject({ type: 'DeliveryInFlight' });
     hold.release();
     await expect(first).resolves.toMatchObject({ outcome: 'delivered' });
     // A third attempt after the first finished finds the delivery done.
-    await expect(new MockActivityEnvironment().run(activities.deliverGreeting, input)).resolves.toMatchObject({
+    await expect(new MockActivityEnvironment().run(() => activities.deliverGreeting(input))).resolves.toMatchObject({
       outcome: 'already-delivered',
     });
 

@@ -39,7 +39,7 @@ function handleOf(userId: string, runId?: string): WorkflowHandle {
 
 /** The run's current details, as the Web UI asks for them (the built-in metadata query). */
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
-  const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? '';
 }
 

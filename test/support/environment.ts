@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import { createDb, type Db } from '../../src/db/client';

@@ -30,11 +30,11 @@ export interface ReceiverOptions {
 /** A webhook receiver on loopback that records every POST and answers as the test says. */
 export async function startTestReceiver(options: ReceiverOptions = {}): Promise<TestReceiver> {
   const requests: ReceivedRequest[] = [];
-  const clock = options.clock ?? (async () => Date.now());
+  const clock = options.clock ?? (() => Promise.resolve(Date.now()));
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
+    const answer = async () => {
       const requestNumber = requests.length + 1;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       requests.push({ path: req.url ?? '', headers: req.headers, body, receivedAtMs: await clock() });
@@ -44,7 +44,8 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
         ...options.headersFor?.(requestNumber),
       });
       res.end(JSON.stringify({ ok: true }));
-    });
+    };
+    req.on('end', () => void answer());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

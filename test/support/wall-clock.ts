@@ -36,7 +36,7 @@ const EN_US_DATE_TIME = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 export function wallMsAt(zone: string, instantMs: number): number {
   // `format` and a pattern are several times faster than `formatToParts`, and the property tests call this a lot.
   const text = formatterFor(zone).format(instantMs);
-  const [month, day, year, hour, minute, second] = EN_US_DATE_TIME.exec(text)!.slice(1).map(Number) as number[];
+  const [month, day, year, hour, minute, second] = EN_US_DATE_TIME.exec(text)!.slice(1).map<number>(Number);
   const millisecond = ((instantMs % SECOND_MS) + SECOND_MS) % SECOND_MS;
   // Date.UTC reads years 0-99 as 1900-1999; the tests only use years after 1900.
   return Date.UTC(year!, month! - 1, day, hour, minute, second, millisecond);
