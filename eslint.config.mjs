@@ -31,7 +31,21 @@ const IO_PACKAGES = [
 ];
 
 /** Project folders outside the sandbox; workflow code may only take their types (`import type`). */
-const NON_WORKFLOW_FOLDERS = ['activities', 'api', 'config', 'db', 'dev', 'generated', 'logging', 'metrics', 'reconciler', 'replay', 'temporal', 'users', 'worker'];
+const NON_WORKFLOW_FOLDERS = [
+  'activities',
+  'api',
+  'config',
+  'db',
+  'dev',
+  'generated',
+  'logging',
+  'metrics',
+  'reconciler',
+  'replay',
+  'temporal',
+  'users',
+  'worker',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'src/generated/**', '.tools/**', '.data/**'] },
@@ -39,7 +53,10 @@ export default tseslint.config(
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.cjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.cjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })] },
@@ -61,10 +78,16 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.map((name) => ({ name, message: 'workflow code runs in the sandbox: no Node built-ins' })),
+          paths: builtinModules.map((name) => ({
+            name,
+            message: 'workflow code runs in the sandbox: no Node built-ins',
+          })),
           patterns: [
             { group: ['node:*'], message: 'workflow code runs in the sandbox: no Node built-ins' },
-            { group: IO_PACKAGES, message: 'workflow code is deterministic: no I/O libraries or Temporal client/worker code' },
+            {
+              group: IO_PACKAGES,
+              message: 'workflow code is deterministic: no I/O libraries or Temporal client/worker code',
+            },
             {
               group: NON_WORKFLOW_FOLDERS.flatMap((folder) => [`../${folder}`, `../${folder}/*`, `../../${folder}/*`]),
               allowTypeImports: true,
@@ -90,7 +113,10 @@ export default tseslint.config(
   },
   {
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   prettier,

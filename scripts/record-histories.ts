@@ -37,7 +37,8 @@ const DUE_IN_SECONDS = 15;
 
 /** What each recorded run did, for the set's README. */
 const CASES: Record<string, string> = {
-  'delivered-year-run1.json': 'a birthday delivered at its due time (the receiver answers 200); the run continues as new',
+  'delivered-year-run1.json':
+    'a birthday delivered at its due time (the receiver answers 200); the run continues as new',
   'delivered-year-run2.json': "the run it continued into: next year's birthday planned, asleep on its timer",
   'profile-change.json':
     'a sleeping run given a later date, then another zone, by two `PUT /users/:id`: two `changeSchedule` Updates, ' +
@@ -188,7 +189,8 @@ async function recordThreeYears({ env, db, save }: Recorder): Promise<void> {
       await receiver.waitForRequests(year);
       runIds.push(await runAfter(env, handle.workflowId, runIds[runIds.length - 1]!));
     }
-    for (const [index, runId] of runIds.entries()) await save(`three-years-run${index + 1}.json`, handle.workflowId, runId);
+    for (const [index, runId] of runIds.entries())
+      await save(`three-years-run${index + 1}.json`, handle.workflowId, runId);
   });
 }
 
@@ -212,7 +214,18 @@ const run = promisify(execFile);
 /** The real CLI's export, byte for byte: this is the format operators hand to `npm run replay -- --file`. */
 async function showHistoryJson(address: string, workflowId: string, runId: string): Promise<string> {
   const cli = await ensureTemporalCli();
-  const args = ['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId, '--output', 'json', '--address', address];
+  const args = [
+    'workflow',
+    'show',
+    '--workflow-id',
+    workflowId,
+    '--run-id',
+    runId,
+    '--output',
+    'json',
+    '--address',
+    address,
+  ];
   const { stdout } = await run(cli, args, { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
@@ -222,26 +235,45 @@ async function runAfter(env: TestWorkflowEnvironment, workflowId: string, runId:
   return eventually(async () => {
     const { runId: current } = await env.client.workflow.getHandle(workflowId).describe();
     if (current === runId) return undefined;
-    return (await historyHas(env, workflowId, current, (event) => !!event.timerStartedEventAttributes)) ? current : undefined;
+    return (await historyHas(env, workflowId, current, (event) => !!event.timerStartedEventAttributes))
+      ? current
+      : undefined;
   }, `the run after ${runId} to plan its occurrence`);
 }
 
 /** Whether the run's history holds an event that `matches`. */
-async function historyHas(env: TestWorkflowEnvironment, workflowId: string, runId: string, matches: (event: HistoryEvent) => boolean) {
+async function historyHas(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  runId: string,
+  matches: (event: HistoryEvent) => boolean,
+) {
   const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
   return (history.events ?? []).some(matches);
 }
 
 async function createUser(apiUrl: string, person: Record<string, string>) {
   const created = await call(apiUrl, 'POST', '/users', person);
-  if (created.status !== 201) throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
   return created.body as { id: string };
 }
 
-async function putUser(apiUrl: string, user: Awaited<ReturnType<typeof createUserDueIn>>, changes: Record<string, string>) {
+async function putUser(
+  apiUrl: string,
+  user: Awaited<ReturnType<typeof createUserDueIn>>,
+  changes: Record<string, string>,
+) {
   const { firstName, lastName, birthday, timezone } = user;
-  const updated = await call(apiUrl, 'PUT', `/users/${user.id}`, { firstName, lastName, birthday, timezone, ...changes });
-  if (updated.status !== 200) throw new Error(`PUT /users/${user.id} answered ${updated.status}: ${JSON.stringify(updated.body)}`);
+  const updated = await call(apiUrl, 'PUT', `/users/${user.id}`, {
+    firstName,
+    lastName,
+    birthday,
+    timezone,
+    ...changes,
+  });
+  if (updated.status !== 200)
+    throw new Error(`PUT /users/${user.id} answered ${updated.status}: ${JSON.stringify(updated.body)}`);
 }
 
 function readme(recorded: Recorded[]): string {

@@ -43,7 +43,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
 
   const configured = configuredTemporal(config);
   let devServerAddress: string | undefined;
-  let webUi = 'your Temporal cluster\'s Web UI';
+  let webUi = "your Temporal cluster's Web UI";
   if (!configured.address) {
     const cliPath = await ensureTemporalCli({ explicitPath: config.TEMPORAL_CLI_PATH, log: (line) => log.info(line) });
     log.info(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT}`);
@@ -71,7 +71,11 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl = receiver.url;
   }
 
-  const connections = await openConnections(config, { databaseUrl, devServerAddress, warn: (message) => log.warn(message) });
+  const connections = await openConnections(config, {
+    databaseUrl,
+    devServerAddress,
+    warn: (message) => log.warn(message),
+  });
   stops.push(connections.close);
   const worker = await createGreetingWorker({
     connection: await connections.connectWorker(),

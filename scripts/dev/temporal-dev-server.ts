@@ -31,14 +31,21 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const args = [
     'server',
     'start-dev',
-    '--db-filename', options.dbFile,
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--log-level', 'warn',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--log-level',
+    'warn',
     // WAL with synchronous=NORMAL keeps committed data across a process crash and is far faster than the default.
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=NORMAL',
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
     ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
     // Registered on every start (an existing registration is kept), so the Web UI can filter on them.
     ...greetingSearchAttributes.flatMap((key) => ['--search-attribute', cliSearchAttributeFlag(key)]),
@@ -52,7 +59,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     await waitUntilServing(child, address, options.namespace, options.startTimeoutMs ?? 60_000);
   } catch (error) {
     await stopProcess(child);
-    throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`, { cause: error });
+    throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`, {
+      cause: error,
+    });
   }
   return {
     address,

@@ -86,7 +86,10 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         return settle({ outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status }, report);
       case 'in-flight':
         reportDelivery(deps, { ...report, outcome: 'in-flight', deliveryId: claim.deliveryId });
-        throw ApplicationFailure.retryable(`another attempt is sending delivery ${claim.deliveryId}`, FailureType.DeliveryInFlight);
+        throw ApplicationFailure.retryable(
+          `another attempt is sending delivery ${claim.deliveryId}`,
+          FailureType.DeliveryInFlight,
+        );
     }
 
     const stopTimer = deps.metrics.webhookDuration.startTimer();

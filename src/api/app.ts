@@ -58,9 +58,14 @@ export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
   mountAlias(app, users, { original: '/users', alias: '/user' });
   app.route('/', healthRoutes(deps.readiness));
   app.route('/', metricsRoutes(deps.metrics));
-  app.route('/', docsRoutes(() => openApiDocument(app)));
+  app.route(
+    '/',
+    docsRoutes(() => openApiDocument(app)),
+  );
 
-  app.notFound((c) => errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
 
   // Whatever a handler, a validation hook or a service throws ends here; apiErrorFor's one table says the answer.
   app.onError((error, c) => {

@@ -12,11 +12,12 @@ export const API_ERROR_CODES = {
   delivery_not_retryable: 'only `failed` or `missed` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
   redrive_rejected: 'the workflow refused the re-drive',
-  schedule_rejected: "the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed",
+  schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',
   route_not_found: 'no such route',
   payload_too_large: 'the body is over 16 KiB',
   unsupported_media_type: 'the body is not sent as `application/json`',
-  scheduler_unavailable: 'Temporal did not answer; the change is saved (the body\'s `user`) and the reconciler completes it',
+  scheduler_unavailable:
+    "Temporal did not answer; the change is saved (the body's `user`) and the reconciler completes it",
   internal_error: 'a bug: the body never carries a stack trace',
 } as const;
 

@@ -11,9 +11,15 @@ import { apiErrorCodes } from './error-codes';
 // Objects are strict: the document promises no field beyond those listed.
 
 /** Compiles only when the documented shape and the service's type accept exactly the same values. */
-type SameShape<Documented, Actual> = [Documented] extends [Actual] ? ([Actual] extends [Documented] ? true : never) : never;
+type SameShape<Documented, Actual> = [Documented] extends [Actual]
+  ? [Actual] extends [Documented]
+    ? true
+    : never
+  : never;
 
-const instant = z.iso.datetime().meta({ description: 'An instant in UTC, ISO 8601', example: '2026-12-10T09:00:00.000Z' });
+const instant = z.iso
+  .datetime()
+  .meta({ description: 'An instant in UTC, ISO 8601', example: '2026-12-10T09:00:00.000Z' });
 const civilDate = z.iso.date().meta({ example: '1990-12-10' });
 const eventType = z.enum(EventType).meta({ description: 'The yearly event greeted' });
 
@@ -35,7 +41,10 @@ function pageOf<Item extends z.ZodType>(item: Item, id: string) {
   return z
     .strictObject({
       items: z.array(item),
-      nextCursor: z.string().nullable().meta({ description: 'Pass back as `cursor` for the next page; null on the last' }),
+      nextCursor: z
+        .string()
+        .nullable()
+        .meta({ description: 'Pass back as `cursor` for the next page; null on the last' }),
     })
     .meta({ id });
 }
@@ -83,9 +92,7 @@ export const plannedDeliverySchema = z
   .meta({ id: 'PlannedDelivery' });
 true satisfies SameShape<z.output<typeof plannedDeliverySchema>, NextDelivery>;
 
-export const updatedUserSchema = userSchema
-  .extend({ nextDelivery: plannedDeliverySchema })
-  .meta({ id: 'UpdatedUser' });
+export const updatedUserSchema = userSchema.extend({ nextDelivery: plannedDeliverySchema }).meta({ id: 'UpdatedUser' });
 
 export const nextDeliverySchema = z
   .strictObject({

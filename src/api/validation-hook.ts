@@ -12,5 +12,8 @@ export const validationHook: Hook<unknown, Env, string, void> = (result) => {
   if (result.target === 'param') {
     throw new ApiError(400, 'invalid_id', 'an id in the path is not a UUID', validationError(result.error).details);
   }
-  throw validationError(result.error, result.target === 'query' ? 'the query string is not valid' : 'the body is not valid');
+  throw validationError(
+    result.error,
+    result.target === 'query' ? 'the query string is not valid' : 'the body is not valid',
+  );
 };

@@ -17,98 +17,98 @@ const duration = z
   });
 
 /** Every setting of the service, read once from the environment. Nothing else reads `process.env`. */
-const configSchema = z.object({
-  /** Port of the REST API. */
-  PORT: port.default(3000),
-  /** Address the API and the local receiver listen on. */
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** Postgres to use; unset means the embedded Postgres started by `npm start`. */
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  /** Port of the embedded Postgres (only when DATABASE_URL is unset). */
-  EMBEDDED_POSTGRES_PORT: port.default(54329),
-  /**
-   * host:port of a Temporal frontend; unset means the profile's (TEMPORAL_CONFIG_FILE), and without one `npm start`
-   * runs the Temporal dev server.
-   */
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
-    .optional(),
-  /** Unset means the profile's, else `default` (src/temporal/connection-options.ts decides). */
-  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
-  /**
-   * A TOML file of Temporal client profiles, the format the `temporal` CLI and the SDKs share; the TEMPORAL_* settings
-   * here override what its profile says.
-   */
-  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
-  /** The profile of TEMPORAL_CONFIG_FILE to use; `default` when unset. */
-  TEMPORAL_PROFILE: z.string().min(1).optional(),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('yearly-greetings'),
-  /** API key (Temporal Cloud); sent as a bearer token, and implies TLS unless TEMPORAL_TLS=off. */
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-  /** TLS to the frontend; unset means on when any TLS setting or the API key is given, off otherwise. */
-  TEMPORAL_TLS: z
-    .enum(['on', 'off', 'true', 'false', '1', '0'], 'expected on or off')
-    .transform((value) => ['on', 'true', '1'].includes(value))
-    .optional(),
-  /** PEM client certificate and key for mTLS; one without the other is an error. */
-  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
-  /** PEM CA that signed the server's certificate, when the system's roots do not trust it. */
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
-  /** Name to check the server's certificate against (and SNI), when it differs from TEMPORAL_ADDRESS's host. */
-  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
-  /** Ports of the dev server (only when TEMPORAL_ADDRESS is unset). */
-  TEMPORAL_DEV_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  /** A `temporal` CLI binary to use instead of one on PATH or one the project builds. */
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  /** Where deliveries are POSTed; unset means the local receiver started by `npm start`. */
-  WEBHOOK_URL: optionalUrl,
-  /** Port of the local receiver (only when WEBHOOK_URL is unset). */
-  WEBHOOK_RECEIVER_PORT: port.default(3001),
-  /** How long one webhook call may take before it counts as a timeout and is retried. */
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  /** How late a delivery may start (after an outage) and still be sent; later ones are recorded as missed. */
-  MAX_DELIVERY_LATENESS: z
-    .union([z.literal('none').transform(() => null), duration])
-    .default(24 * 3_600_000),
-  /** How often the worker's reconciler looks for users and workflows out of step. */
-  RECONCILE_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(60_000),
-  /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */
-  RECONCILE_FULL_SWEEP_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(3_600_000),
-  /** Local time of day messages are due, `HH:mm` (seconds allowed: `HH:mm:ss`). */
-  DELIVERY_TIME: z
-    .string()
-    .refine(isValidTimeOfDay, 'expected a time of day HH:mm (00:00 to 23:59), optionally :ss')
-    .default('09:00'),
-  /** The day Feb 29 birthdays are greeted in years without one. */
-  LEAP_DAY_POLICY: z.enum(LEAP_DAY_POLICIES).default('feb28'),
-  /** Folder for the one-command run's data (embedded Postgres, dev server database). */
-  DATA_DIR: z.string().min(1).default('.data'),
-  /** Lowest level that is logged. */
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  /** `json` (one object a line) or `pretty` (for people); unset: json, except pretty for `npm start`. */
-  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
-  /** Port of the worker process's `/metrics` (`npm run worker`); the API serves its own on PORT. */
-  METRICS_PORT: port.default(9464),
-  /**
-   * host:port the Temporal SDK's own Prometheus exporter binds; each process's `/metrics` reads it from there.
-   * Unset: 127.0.0.1:9465 for `npm run worker`, a free port for `npm start`.
-   */
-  TEMPORAL_SDK_METRICS_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
-    .optional(),
-  /** Activity attempts (deliveries) one worker runs at once. */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
-  /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.min(2).default(40),
-  /** Sticky cache: workflows a worker keeps in memory between tasks; unset means the SDK's default from heap size. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  /** After SIGTERM/SIGINT, how long in-flight activities may run before the worker cuts them short. */
-  WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
-}).superRefine(checkTemporalSettings, { when: () => true });
+const configSchema = z
+  .object({
+    /** Port of the REST API. */
+    PORT: port.default(3000),
+    /** Address the API and the local receiver listen on. */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Postgres to use; unset means the embedded Postgres started by `npm start`. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Port of the embedded Postgres (only when DATABASE_URL is unset). */
+    EMBEDDED_POSTGRES_PORT: port.default(54329),
+    /**
+     * host:port of a Temporal frontend; unset means the profile's (TEMPORAL_CONFIG_FILE), and without one `npm start`
+     * runs the Temporal dev server.
+     */
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+      .optional(),
+    /** Unset means the profile's, else `default` (src/temporal/connection-options.ts decides). */
+    TEMPORAL_NAMESPACE: z.string().min(1).optional(),
+    /**
+     * A TOML file of Temporal client profiles, the format the `temporal` CLI and the SDKs share; the TEMPORAL_* settings
+     * here override what its profile says.
+     */
+    TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+    /** The profile of TEMPORAL_CONFIG_FILE to use; `default` when unset. */
+    TEMPORAL_PROFILE: z.string().min(1).optional(),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('yearly-greetings'),
+    /** API key (Temporal Cloud); sent as a bearer token, and implies TLS unless TEMPORAL_TLS=off. */
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    /** TLS to the frontend; unset means on when any TLS setting or the API key is given, off otherwise. */
+    TEMPORAL_TLS: z
+      .enum(['on', 'off', 'true', 'false', '1', '0'], 'expected on or off')
+      .transform((value) => ['on', 'true', '1'].includes(value))
+      .optional(),
+    /** PEM client certificate and key for mTLS; one without the other is an error. */
+    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+    /** PEM CA that signed the server's certificate, when the system's roots do not trust it. */
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+    /** Name to check the server's certificate against (and SNI), when it differs from TEMPORAL_ADDRESS's host. */
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    /** Ports of the dev server (only when TEMPORAL_ADDRESS is unset). */
+    TEMPORAL_DEV_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    /** A `temporal` CLI binary to use instead of one on PATH or one the project builds. */
+    TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    /** Where deliveries are POSTed; unset means the local receiver started by `npm start`. */
+    WEBHOOK_URL: optionalUrl,
+    /** Port of the local receiver (only when WEBHOOK_URL is unset). */
+    WEBHOOK_RECEIVER_PORT: port.default(3001),
+    /** How long one webhook call may take before it counts as a timeout and is retried. */
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** How late a delivery may start (after an outage) and still be sent; later ones are recorded as missed. */
+    MAX_DELIVERY_LATENESS: z.union([z.literal('none').transform(() => null), duration]).default(24 * 3_600_000),
+    /** How often the worker's reconciler looks for users and workflows out of step. */
+    RECONCILE_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(60_000),
+    /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */
+    RECONCILE_FULL_SWEEP_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(3_600_000),
+    /** Local time of day messages are due, `HH:mm` (seconds allowed: `HH:mm:ss`). */
+    DELIVERY_TIME: z
+      .string()
+      .refine(isValidTimeOfDay, 'expected a time of day HH:mm (00:00 to 23:59), optionally :ss')
+      .default('09:00'),
+    /** The day Feb 29 birthdays are greeted in years without one. */
+    LEAP_DAY_POLICY: z.enum(LEAP_DAY_POLICIES).default('feb28'),
+    /** Folder for the one-command run's data (embedded Postgres, dev server database). */
+    DATA_DIR: z.string().min(1).default('.data'),
+    /** Lowest level that is logged. */
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** `json` (one object a line) or `pretty` (for people); unset: json, except pretty for `npm start`. */
+    LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+    /** Port of the worker process's `/metrics` (`npm run worker`); the API serves its own on PORT. */
+    METRICS_PORT: port.default(9464),
+    /**
+     * host:port the Temporal SDK's own Prometheus exporter binds; each process's `/metrics` reads it from there.
+     * Unset: 127.0.0.1:9465 for `npm run worker`, a free port for `npm start`.
+     */
+    TEMPORAL_SDK_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+      .optional(),
+    /** Activity attempts (deliveries) one worker runs at once. */
+    WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
+    /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.min(2).default(40),
+    /** Sticky cache: workflows a worker keeps in memory between tasks; unset means the SDK's default from heap size. */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    /** After SIGTERM/SIGINT, how long in-flight activities may run before the worker cuts them short. */
+    WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
+  })
+  .superRefine(checkTemporalSettings, { when: () => true });
 
 const TLS_ONLY_SETTINGS = [
   'TEMPORAL_TLS_CLIENT_CERT_PATH',
@@ -125,7 +125,9 @@ function checkTemporalSettings(env: Record<string, unknown>, ctx: z.RefinementCt
   const given = (name: string) => env[name] !== undefined;
   const problem = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
   if (given('TEMPORAL_TLS_CLIENT_CERT_PATH') !== given('TEMPORAL_TLS_CLIENT_KEY_PATH')) {
-    const missing = given('TEMPORAL_TLS_CLIENT_CERT_PATH') ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    const missing = given('TEMPORAL_TLS_CLIENT_CERT_PATH')
+      ? 'TEMPORAL_TLS_CLIENT_KEY_PATH'
+      : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
     problem(missing, 'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
   }
   const tlsSettings = TLS_ONLY_SETTINGS.filter(given);

@@ -98,7 +98,11 @@ export async function usersAwaitingSync(db: Db, olderThan: Date, limit: number):
     orderBy: [{ workflowSyncRequestedAt: 'asc' }, { id: 'asc' }],
     take: limit,
   });
-  return rows.map((row) => ({ user: toUser(row), deleted: row.deletedAt !== null, requestedAt: row.workflowSyncRequestedAt! }));
+  return rows.map((row) => ({
+    user: toUser(row),
+    deleted: row.deletedAt !== null,
+    requestedAt: row.workflowSyncRequestedAt!,
+  }));
 }
 
 /** Of these ids, the ones that are live users. */

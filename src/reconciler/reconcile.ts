@@ -11,7 +11,10 @@ export interface ReconcilerDependencies {
   client: Client;
   workflows: GreetingWorkflows;
   taskQueue: string;
-  log: { info(message: string, fields?: Record<string, unknown>): void; warn(message: string, fields?: Record<string, unknown>): void };
+  log: {
+    info(message: string, fields?: Record<string, unknown>): void;
+    warn(message: string, fields?: Record<string, unknown>): void;
+  };
   /** Changes younger than this are left to the API call that is still making them. */
   graceMs: number;
   now?: () => Date;
@@ -55,7 +58,10 @@ const WORKFLOW_TYPE = 'yearlyGreetingWorkflow';
  * workflow, for what no flag records (a workflow terminated by hand, a lost flag). Every step is idempotent, so two
  * reconcilers at once do no harm.
  */
-export async function reconcile(deps: ReconcilerDependencies, options: { fullSweep: boolean }): Promise<ReconcileReport> {
+export async function reconcile(
+  deps: ReconcilerDependencies,
+  options: { fullSweep: boolean },
+): Promise<ReconcileReport> {
   const report: ReconcileReport = { synced: 0, cancelled: 0, started: 0, failed: 0 };
   await syncFlaggedUsers(deps, report);
   if (options.fullSweep) {
@@ -104,7 +110,11 @@ async function runningWorkflowUserIds(deps: ReconcilerDependencies): Promise<Set
 }
 
 /** Running workflows whose user is deleted or unknown are cancelled. */
-async function cancelOrphanWorkflows(deps: ReconcilerDependencies, running: Set<string>, report: ReconcileReport): Promise<void> {
+async function cancelOrphanWorkflows(
+  deps: ReconcilerDependencies,
+  running: Set<string>,
+  report: ReconcileReport,
+): Promise<void> {
   const ids = [...running];
   for (let start = 0; start < ids.length; start += BATCH) {
     const batch = ids.slice(start, start + BATCH);
@@ -126,7 +136,11 @@ async function cancelOrphanWorkflows(deps: ReconcilerDependencies, running: Set<
  * Live users without a running workflow get one. Visibility lags a little, so a workflow just started may be missing
  * from the list: starting it again with USE_EXISTING finds it and never makes a second.
  */
-async function startMissingWorkflows(deps: ReconcilerDependencies, running: Set<string>, report: ReconcileReport): Promise<void> {
+async function startMissingWorkflows(
+  deps: ReconcilerDependencies,
+  running: Set<string>,
+  report: ReconcileReport,
+): Promise<void> {
   let cursor: string | null = null;
   do {
     const page = await listLiveUsers(deps.db, { limit: BATCH, cursor: cursor ?? undefined });

@@ -7,7 +7,10 @@ export interface ReconcilerLoopOptions {
 }
 
 /** Runs the reconciler every `intervalMs` until stopped; a pass that throws is logged and the next one tries again. */
-export function startReconcilerLoop(deps: ReconcilerDependencies, options: ReconcilerLoopOptions): { stop: () => Promise<void> } {
+export function startReconcilerLoop(
+  deps: ReconcilerDependencies,
+  options: ReconcilerLoopOptions,
+): { stop: () => Promise<void> } {
   let pass = 0;
   let stopped = false;
   let current: Promise<void> = Promise.resolve();

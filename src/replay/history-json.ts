@@ -36,7 +36,9 @@ export function parseHistoryJson(text: string, source: string): History {
   try {
     return historyFromJSON(parsed);
   } catch (error) {
-    throw new HistoryInputError(`${source}: not a valid history: ${error instanceof Error ? error.message : String(error)}`);
+    throw new HistoryInputError(
+      `${source}: not a valid history: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

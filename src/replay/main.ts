@@ -32,7 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
   // Every file is read and the server reached before the (slow) bundling starts, so bad input fails fast.
   const fromFiles = await Promise.all(args.files.map(readHistoryFile));
   const client = args.workflowId ? await connect(args) : undefined;
-  const code: WorkflowCode = args.workflowsPath ? { workflowsPath: path.resolve(args.workflowsPath) } : SERVICE_WORKFLOWS;
+  const code: WorkflowCode = args.workflowsPath
+    ? { workflowsPath: path.resolve(args.workflowsPath) }
+    : SERVICE_WORKFLOWS;
 
   let replayed = 0;
   let failed = 0;

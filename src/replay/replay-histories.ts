@@ -40,7 +40,8 @@ export async function* replayHistories(
   for await (const result of Worker.runReplayHistories({ ...code, replayName: 'yearly-greetings-replay' }, feed())) {
     const label = labels.shift() ?? result.workflowId;
     if (!result.error) yield { label, outcome: 'ok' };
-    else if (result.error instanceof DeterminismViolationError) yield { label, outcome: 'nondeterministic', reason: result.error.message };
+    else if (result.error instanceof DeterminismViolationError)
+      yield { label, outcome: 'nondeterministic', reason: result.error.message };
     else yield { label, outcome: 'failed', reason: result.error.message };
   }
 }

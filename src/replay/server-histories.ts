@@ -9,7 +9,11 @@ const GRPC_NOT_FOUND = 5;
  * continue-as-new chain (found through the start event's link to the run it continues), newest first, until the first
  * run or one the server no longer keeps (retention).
  */
-export async function* historiesFromServer(client: Client, workflowId: string, runId?: string): AsyncGenerator<NamedHistory> {
+export async function* historiesFromServer(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): AsyncGenerator<NamedHistory> {
   let nextRunId: string | undefined = runId ?? (await currentRunId(client, workflowId));
   let asked = true;
   while (nextRunId) {

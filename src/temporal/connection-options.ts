@@ -56,7 +56,8 @@ export function configuredTemporal(settings: TemporalSettings): { address?: stri
 export function temporalConnection(settings: TemporalSettings, devServerAddress?: string): TemporalConnection {
   const profile = loadProfile(settings);
   const namespace = profile.namespace ?? DEFAULT_NAMESPACE;
-  if (profile.address) return { namespace, options: connectionOptions(withFilesRead(profile, settings), profile.address) };
+  if (profile.address)
+    return { namespace, options: connectionOptions(withFilesRead(profile, settings), profile.address) };
   if (devServerAddress === undefined) {
     throw new ConfigError(
       'TEMPORAL_ADDRESS (or an address in the TEMPORAL_CONFIG_FILE profile) must be set when this process runs on its own (npm start sets it for you)',
@@ -97,7 +98,9 @@ function sdkEnvironment(settings: TemporalSettings): Record<string, string> {
     TEMPORAL_TLS_SERVER_CA_CERT_PATH: settings.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
     TEMPORAL_TLS_SERVER_NAME: settings.TEMPORAL_TLS_SERVER_NAME,
   };
-  return Object.fromEntries(Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** The profile with every TLS file it names read, each failure naming where the path came from. */
@@ -105,7 +108,9 @@ function withFilesRead(profile: ClientConfigProfile, settings: TemporalSettings)
   const tls = profile.tls;
   if (!tls) return profile;
   if ((tls.clientCert === undefined) !== (tls.clientKey === undefined)) {
-    throw new ConfigError(`the profile of ${settings.TEMPORAL_CONFIG_FILE} has a TLS client certificate or key without the other`);
+    throw new ConfigError(
+      `the profile of ${settings.TEMPORAL_CONFIG_FILE} has a TLS client certificate or key without the other`,
+    );
   }
   // A path from the environment overrides the profile's, so a set setting is where the path came from.
   const origin = (setting: keyof TemporalSettings, tomlKey: string) =>

@@ -111,7 +111,9 @@ export class GreetingWorkflows {
       }
       if (planned) return planned;
       if (Date.now() > deadline) {
-        throw new Error(`the workflow of user ${userId} has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
+        throw new Error(
+          `the workflow of user ${userId} has not planned its first delivery within ${this.settings.callTimeoutMs} ms`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -128,7 +130,8 @@ export class GreetingWorkflows {
         }),
       );
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new WorkflowNotRunningError(`the workflow of user ${userId} is not running`);
+      if (error instanceof WorkflowNotFoundError)
+        throw new WorkflowNotRunningError(`the workflow of user ${userId} is not running`);
       throw fromUpdateFailure(error);
     }
     await this.throwIfRefused(update);

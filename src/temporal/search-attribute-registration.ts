@@ -27,7 +27,9 @@ export async function requireSearchAttributes(
     registered = new Set(Object.keys(answer.customAttributes ?? {}));
   } catch (error) {
     if (isGrpcServiceError(error) && NOT_ALLOWED_TO_LIST.includes(error.code)) {
-      warn(`could not list the search attributes of namespace ${namespace} (${error.details}); assuming they are registered`);
+      warn(
+        `could not list the search attributes of namespace ${namespace} (${error.details}); assuming they are registered`,
+      );
       return;
     }
     throw error;
@@ -35,7 +37,8 @@ export async function requireSearchAttributes(
   const missing = greetingSearchAttributes.filter((key) => !registered.has(key.name));
   if (missing.length === 0) return;
   const commands = missing.map(
-    (key) => `  temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${cliTypeName(key.type)}`,
+    (key) =>
+      `  temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${cliTypeName(key.type)}`,
   );
   throw new MissingSearchAttributesError(
     `namespace ${namespace} lacks the search attributes ${missing.map((key) => key.name).join(', ')}; register them with:\n${commands.join('\n')}`,
@@ -46,7 +49,10 @@ export async function requireSearchAttributes(
  * Registers every greeting search attribute with the namespace (a self-hosted cluster with operator rights, or the
  * time-skipping test server; the dev server gets them as start flags instead).
  */
-export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
+export async function registerSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+): Promise<void> {
   const types = temporal.api.enums.v1.IndexedValueType;
   const searchAttributes = Object.fromEntries(
     greetingSearchAttributes.map((key) => [key.name, types[`INDEXED_VALUE_TYPE_${key.type}`]]),

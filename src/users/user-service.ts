@@ -115,7 +115,10 @@ export class UserService {
       await this.workflows.stop(id);
       await markWorkflowSynced(this.db, id, requestedAt);
     } catch (error) {
-      this.log.warn('could not cancel the greeting workflow; the reconciler will', { userId: id, error: String(error) });
+      this.log.warn('could not cancel the greeting workflow; the reconciler will', {
+        userId: id,
+        error: String(error),
+      });
     }
     return true;
   }

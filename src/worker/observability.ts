@@ -28,5 +28,9 @@ export function setUpWorkerObservability(
     metricsAddress: options.sdkMetricsAddress,
     shutdownSignals: options.shutdownSignals,
   });
-  return { root, metrics: createServiceMetrics({ processMetrics: true }), sdkMetricsAddress: options.sdkMetricsAddress };
+  return {
+    root,
+    metrics: createServiceMetrics({ processMetrics: true }),
+    sdkMetricsAddress: options.sdkMetricsAddress,
+  };
 }

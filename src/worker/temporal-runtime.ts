@@ -49,6 +49,7 @@ function withBundlerReportAtDebug(log: Log): Log {
   return {
     ...log,
     // With core logs forwarded, the SDK hands every record to `log` (after sorting them by time).
-    log: (level, message, meta) => log.log(level === 'INFO' && isBundlerReport(message, meta) ? 'DEBUG' : level, message, meta),
+    log: (level, message, meta) =>
+      log.log(level === 'INFO' && isBundlerReport(message, meta) ? 'DEBUG' : level, message, meta),
   };
 }

@@ -89,7 +89,10 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 export const userIdSearchAttribute = defineSearchAttributeKey('GreetingUserId', SearchAttributeType.KEYWORD);
 export const eventTypeSearchAttribute = defineSearchAttributeKey('GreetingEventType', SearchAttributeType.KEYWORD);
 /** The UTC instant of the occurrence the run is waiting for; moves on a schedule change and each year. */
-export const nextDeliverySearchAttribute = defineSearchAttributeKey('GreetingNextDeliveryAt', SearchAttributeType.DATETIME);
+export const nextDeliverySearchAttribute = defineSearchAttributeKey(
+  'GreetingNextDeliveryAt',
+  SearchAttributeType.DATETIME,
+);
 
 /** Every key above, for registering them with a namespace. */
 export const greetingSearchAttributes = [userIdSearchAttribute, eventTypeSearchAttribute, nextDeliverySearchAttribute];

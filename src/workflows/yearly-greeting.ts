@@ -151,13 +151,17 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
       const { workflowId, runId } = workflowInfo();
       const key = { userId, eventType, occurrenceYear };
       try {
-        return await redeliverGreeting.executeWithOptions({ summary: deliverySummary(eventType, occurrenceYear, true) }, [
-          { ...key, workflowId, runId },
-        ]);
+        return await redeliverGreeting.executeWithOptions(
+          { summary: deliverySummary(eventType, occurrenceYear, true) },
+          [{ ...key, workflowId, runId }],
+        );
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         await recordDeliveryFailure({ ...key, reason: failureReason(error) });
-        throw ApplicationFailure.nonRetryable(`re-drive of ${occurrenceYear} failed: ${failureReason(error)}`, FailureType.RedriveFailed);
+        throw ApplicationFailure.nonRetryable(
+          `re-drive of ${occurrenceYear} failed: ${failureReason(error)}`,
+          FailureType.RedriveFailed,
+        );
       }
     },
     { validator: validateRedrive },

@@ -53,7 +53,9 @@ test('GET /metrics shows request durations by method, route pattern and status, 
   expect(count('GET', '/users/:id', '404')).toBe(1);
   expect(count('GET', '/users/:id/deliveries', '200')).toBe(1);
   expect(count('GET', 'unmatched', '404')).toBe(1);
-  expect(sample(text, 'http_request_duration_seconds_sum', { method: 'GET', route: '/users/:id', status: '200' })).toBeGreaterThan(0);
+  expect(
+    sample(text, 'http_request_duration_seconds_sum', { method: 'GET', route: '/users/:id', status: '200' }),
+  ).toBeGreaterThan(0);
   expect(text).not.toContain(id);
   expect(text).not.toContain('/no/such/route');
 });
@@ -67,7 +69,12 @@ test('each request is logged once with method, route pattern, status and duratio
 
   const lines = captured.records().filter((record) => record.msg === 'request');
   const posts = lines.filter((record) => record.method === 'POST' && record.status === 201);
-  expect(posts.at(-1)).toMatchObject({ level: 'info', component: 'api', route: '/users', durationMs: expect.any(Number) });
+  expect(posts.at(-1)).toMatchObject({
+    level: 'info',
+    component: 'api',
+    route: '/users',
+    durationMs: expect.any(Number),
+  });
   expect(lines.filter((record) => record.method === 'DELETE')).toEqual([
     expect.objectContaining({ level: 'info', route: '/users/:id', status: 204, durationMs: expect.any(Number) }),
   ]);

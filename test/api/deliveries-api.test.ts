@@ -32,7 +32,8 @@ function ledgerRow(year: number, status: DeliveryStatus, overrides: Partial<Ledg
     status,
     attempts: attempted ? 2 : 0,
     responseStatus: status === 'delivered' ? 200 : status === 'failed' ? 410 : null,
-    lastError: status === 'failed' ? 'receiver answered 410' : status === 'cancelled' ? 'user deleted before delivery' : null,
+    lastError:
+      status === 'failed' ? 'receiver answered 410' : status === 'cancelled' ? 'user deleted before delivery' : null,
     firstAttemptAt: attempted ? due : null,
     lastAttemptAt: attempted ? `${year}-12-10T09:00:05.000Z` : null,
     deliveredAt: status === 'delivered' ? `${year}-12-10T09:00:06.000Z` : null,
@@ -162,7 +163,11 @@ describe('GET /users/:id/deliveries', () => {
 
   test('a row written between two pages shifts nothing: the next page starts after the last row seen', async () => {
     const userId = await createUser();
-    await insertLedger(userId, [ledgerRow(2022, 'delivered'), ledgerRow(2023, 'delivered'), ledgerRow(2024, 'delivered')]);
+    await insertLedger(userId, [
+      ledgerRow(2022, 'delivered'),
+      ledgerRow(2023, 'delivered'),
+      ledgerRow(2024, 'delivered'),
+    ]);
 
     const first = await call(api.url, 'GET', `/users/${userId}/deliveries?limit=2`);
     await insertLedger(userId, [ledgerRow(2025, 'pending')]);
@@ -174,14 +179,19 @@ describe('GET /users/:id/deliveries', () => {
 
   test('20 rows a page by default; an empty ledger is an empty page', async () => {
     const userId = await createUser();
-    await insertLedger(userId, Array.from({ length: 23 }, (_, index) => ledgerRow(2000 + index, 'delivered')));
+    await insertLedger(
+      userId,
+      Array.from({ length: 23 }, (_, index) => ledgerRow(2000 + index, 'delivered')),
+    );
 
     const first = await call(api.url, 'GET', `/users/${userId}/deliveries`);
     const second = await call(api.url, 'GET', `/users/${userId}/deliveries?cursor=${first.body.nextCursor}`);
 
     expect(first.body.items).toHaveLength(20);
     expect(first.body.items[0].occurrenceYear).toBe(2022);
-    expect(second.body.items.map((item: { occurrenceYear: number }) => item.occurrenceYear)).toEqual([2002, 2001, 2000]);
+    expect(second.body.items.map((item: { occurrenceYear: number }) => item.occurrenceYear)).toEqual([
+      2002, 2001, 2000,
+    ]);
     expect(second.body.nextCursor).toBeNull();
     expect(await call(api.url, 'GET', `/users/${await createUser()}/deliveries`)).toEqual({
       status: 200,

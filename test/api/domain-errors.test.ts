@@ -38,12 +38,18 @@ test.each([
 
 test('an error is known by its name, whichever copy of its class threw it', () => {
   const fromAnotherCopy = Object.assign(new Error('no user with id x'), { name: 'UserNotFoundError' });
-  expect(apiErrorFor(fromAnotherCopy)).toMatchObject({ status: 404, code: 'user_not_found', message: 'no user with id x' });
+  expect(apiErrorFor(fromAnotherCopy)).toMatchObject({
+    status: 404,
+    code: 'user_not_found',
+    message: 'no user with id x',
+  });
 });
 
 test('the saved user of a 503 and the field of a taken email go into the answer', () => {
   expect(apiErrorFor(new SchedulerUnavailableError('m', user))?.extra).toEqual({ user });
-  expect(apiErrorFor(new EmailTakenError('m'))?.details).toEqual([{ path: 'email', message: 'already used by another user' }]);
+  expect(apiErrorFor(new EmailTakenError('m'))?.details).toEqual([
+    { path: 'email', message: 'already used by another user' },
+  ]);
 });
 
 test.each([

@@ -40,7 +40,16 @@ function schemaAt(...segments: string[]): ValidateFunction {
 function documentedResponse(method: string, path: string, status: number): ValidateFunction {
   const responses = document.paths[path]?.[method.toLowerCase()]?.responses;
   expect(Object.keys(responses ?? {})).toContain(String(status));
-  return schemaAt('paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema');
+  return schemaAt(
+    'paths',
+    path,
+    method.toLowerCase(),
+    'responses',
+    String(status),
+    'content',
+    'application/json',
+    'schema',
+  );
 }
 
 function expectMatches(validator: ValidateFunction, body: unknown): void {
@@ -96,7 +105,11 @@ describe('/openapi.json', () => {
     expect(examples.length).toBeGreaterThan(20);
     for (const { at, schema, example } of examples) {
       const validator = schemaAt(...schema);
-      expect({ at, valid: validator(example), errors: validator.errors ?? null }).toEqual({ at, valid: true, errors: null });
+      expect({ at, valid: validator(example), errors: validator.errors ?? null }).toEqual({
+        at,
+        valid: true,
+        errors: null,
+      });
     }
   });
 
@@ -107,7 +120,6 @@ describe('/openapi.json', () => {
       responses: document.paths['/users/{id}'].put.responses,
     });
   });
-
 });
 
 /**
@@ -117,7 +129,13 @@ describe('/openapi.json', () => {
 function examplesIn(node: unknown, at: string[] = []): { at: string; schema: string[]; example: unknown }[] {
   if (typeof node !== 'object' || node === null) return [];
   const here = Object.hasOwn(node, 'example')
-    ? [{ at: at.join('/'), schema: Object.hasOwn(node, 'schema') ? [...at, 'schema'] : at, example: (node as any).example }]
+    ? [
+        {
+          at: at.join('/'),
+          schema: Object.hasOwn(node, 'schema') ? [...at, 'schema'] : at,
+          example: (node as any).example,
+        },
+      ]
     : [];
   const below = Object.entries(node)
     .filter(([key]) => key !== 'example')
@@ -240,13 +258,22 @@ describe('real answers match their documented schema', () => {
   test('refused bodies answer with the documented error body', async () => {
     const cases = [
       { body: '{"firstName":', type: 'application/json', status: 400, code: 'invalid_json' },
-      { body: JSON.stringify({ ...ada, birthday: '2999-01-01' }), type: 'application/json', status: 400, code: 'validation_failed' },
+      {
+        body: JSON.stringify({ ...ada, birthday: '2999-01-01' }),
+        type: 'application/json',
+        status: 400,
+        code: 'validation_failed',
+      },
       { body: JSON.stringify(ada), type: 'text/plain', status: 415, code: 'unsupported_media_type' },
       { body: 'x'.repeat(17 * 1024), type: 'application/json', status: 413, code: 'payload_too_large' },
       { body: 'null', type: 'application/json', status: 400, code: 'validation_failed' },
     ];
     for (const sent of cases) {
-      const response = await fetch(`${api.url}/users`, { method: 'POST', headers: { 'content-type': sent.type }, body: sent.body });
+      const response = await fetch(`${api.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': sent.type },
+        body: sent.body,
+      });
       const body: any = await response.json();
       expect({ status: response.status, code: body.error?.code }).toEqual({ status: sent.status, code: sent.code });
       expectAsDocumented('POST', '/users', sent.status, body);
@@ -262,7 +289,13 @@ describe('real answers match their documented schema', () => {
 
   test('a response that breaks the schema is caught: the check is not vacuous', () => {
     const validator = documentedResponse('GET', '/users/{id}', 200);
-    const user = { id: userId, ...ada, email: null, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+    const user = {
+      id: userId,
+      ...ada,
+      email: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
     expect(validator(user)).toBe(true);
     expect(validator({ ...user, birthday: '10/12/1990' })).toBe(false);
     expect(validator({ ...user, extra: 1 })).toBe(false);

@@ -97,7 +97,10 @@ describe('POST /users', () => {
 
   test('refuses a body without a content type with 415', async () => {
     // Bytes, not a string: fetch would label a string text/plain.
-    const response = await fetch(`${api.url}/users`, { method: 'POST', body: new TextEncoder().encode(JSON.stringify(ada)) });
+    const response = await fetch(`${api.url}/users`, {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify(ada)),
+    });
     expect(response.status).toBe(415);
     expectErrorBody(await response.json(), 'unsupported_media_type');
   });
@@ -113,7 +116,11 @@ describe('POST /users', () => {
       ['POST', '/users'],
       ['PUT', `/users/${created.id}`],
     ] as const) {
-      const response = await fetch(`${api.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: text });
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: text,
+      });
       expect({ method, status: response.status }).toEqual({ method, status: 400 });
       const body: any = await response.json();
       expectErrorBody(body, 'validation_failed');
@@ -161,7 +168,7 @@ describe('POST /users', () => {
 describe('GET, PUT and DELETE /users/:id', () => {
   test('GET returns the user; an unknown id is 404; a malformed id is 400', async () => {
     const created = await call(api.url, 'POST', '/users', ada);
-    expect((await call(api.url, 'GET', `/users/${created.body.id}`))).toEqual({ status: 200, body: created.body });
+    expect(await call(api.url, 'GET', `/users/${created.body.id}`)).toEqual({ status: 200, body: created.body });
 
     const unknown = await call(api.url, 'GET', '/users/00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
@@ -192,12 +199,17 @@ describe('GET, PUT and DELETE /users/:id', () => {
 });
 
 describe('GET /users', () => {
-  const idsOf = (pages: ListPage[]): string[] => pages.flatMap((page) => page.items.map((user: { id: string }) => user.id));
+  const idsOf = (pages: ListPage[]): string[] =>
+    pages.flatMap((page) => page.items.map((user: { id: string }) => user.id));
 
   async function createUsers(count: number, fields: Partial<typeof ada> = {}): Promise<string[]> {
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
-      const { status, body } = await call(api.url, 'POST', '/users', { ...ada, firstName: letterName('Page', index), ...fields });
+      const { status, body } = await call(api.url, 'POST', '/users', {
+        ...ada,
+        firstName: letterName('Page', index),
+        ...fields,
+      });
       expect(status).toBe(201);
       ids.push(body.id);
     }
@@ -254,7 +266,8 @@ describe('GET /users', () => {
     await createUsers(2, { timezone: 'Europe/Paris' });
     await createUsers(2, { timezone: 'Asia/Kathmandu' });
     const first = async (query: Record<string, string>): Promise<string> =>
-      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query }).toString()}`)).body.nextCursor;
+      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query }).toString()}`)).body
+        .nextCursor;
     const parisCursor = await first({ timezone: 'Europe/Paris' });
     const unfilteredCursor = await first({});
 
@@ -268,12 +281,18 @@ describe('GET /users', () => {
       expect(status).toBe(400);
       expectErrorBody(body, 'invalid_cursor');
     }
-    const same = await call(api.url, 'GET', `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor }).toString()}`);
+    const same = await call(
+      api.url,
+      'GET',
+      `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor }).toString()}`,
+    );
     expect(same.status).toBe(200);
   });
 
   test('paging while users keep being created lists every earlier user exactly once and nobody twice', async () => {
-    await Promise.all(Array.from({ length: 6 }, (_, index) => createUsers(1, { firstName: letterName('Before', index) })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, index) => createUsers(1, { firstName: letterName('Before', index) })),
+    );
     // More users with one creation instant than fit in a page: a page boundary falls among them, so only the id
     // decides which of them come next.
     const instant = new Date();
@@ -287,7 +306,9 @@ describe('GET /users', () => {
         updatedAt: instant,
       })),
     });
-    const before = new Set((await api.db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id));
+    const before = new Set(
+      (await api.db.user.findMany({ where: { deletedAt: null }, select: { id: true } })).map((u) => u.id),
+    );
 
     const createdMeanwhile: string[] = [];
     let creating = true;
@@ -333,10 +354,18 @@ describe('health and readiness', () => {
 
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const app = createServiceApp({ db: unreachableDb, workflows: apiWorkflows(api.env.client, 'x'), log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({
+      db: unreachableDb,
+      workflows: apiWorkflows(api.env.client, 'x'),
+      log: silentLog,
+      metrics: createServiceMetrics(),
+    });
     const response = await app.request('/ready');
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'unavailable', checks: { postgres: { status: 'down' }, temporal: { status: 'up' } } });
+    expect(await response.json()).toMatchObject({
+      status: 'unavailable',
+      checks: { postgres: { status: 'down' }, temporal: { status: 'up' } },
+    });
     await unreachableDb.$disconnect();
   });
 

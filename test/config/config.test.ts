@@ -54,7 +54,14 @@ describe('loadConfig', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const name of ['PORT', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'WEBHOOK_URL', 'DELIVERY_TIME', 'LEAP_DAY_POLICY']) {
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'TEMPORAL_ADDRESS',
+      'WEBHOOK_URL',
+      'DELIVERY_TIME',
+      'LEAP_DAY_POLICY',
+    ]) {
       expect(message).toContain(`${name}:`);
     }
   });
@@ -102,14 +109,26 @@ describe('loadConfig', () => {
 
     test('takes a level, a format, a port and an exporter address from the environment', () => {
       expect(
-        loadConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', METRICS_PORT: '9100', TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101' }),
-      ).toMatchObject({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty', METRICS_PORT: 9100, TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101' });
+        loadConfig({
+          LOG_LEVEL: 'debug',
+          LOG_FORMAT: 'pretty',
+          METRICS_PORT: '9100',
+          TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101',
+        }),
+      ).toMatchObject({
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'pretty',
+        METRICS_PORT: 9100,
+        TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9101',
+      });
     });
 
     test('refuses an unknown level or format and an address without a port', () => {
       expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL/);
       expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT/);
-      expect(() => loadConfig({ TEMPORAL_SDK_METRICS_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_SDK_METRICS_ADDRESS: expected host:port/);
+      expect(() => loadConfig({ TEMPORAL_SDK_METRICS_ADDRESS: 'localhost' })).toThrow(
+        /TEMPORAL_SDK_METRICS_ADDRESS: expected host:port/,
+      );
     });
   });
 
@@ -117,15 +136,25 @@ describe('loadConfig', () => {
     const address = { TEMPORAL_ADDRESS: 'greetings.a1b2c.tmprl.cloud:7233' };
 
     test('TEMPORAL_TLS reads on/off and true/false/1/0, and refuses anything else', () => {
-      for (const on of ['on', 'true', '1']) expect(loadConfig({ ...address, TEMPORAL_TLS: on }).TEMPORAL_TLS).toBe(true);
-      for (const off of ['off', 'false', '0']) expect(loadConfig({ ...address, TEMPORAL_TLS: off }).TEMPORAL_TLS).toBe(false);
+      for (const on of ['on', 'true', '1'])
+        expect(loadConfig({ ...address, TEMPORAL_TLS: on }).TEMPORAL_TLS).toBe(true);
+      for (const off of ['off', 'false', '0'])
+        expect(loadConfig({ ...address, TEMPORAL_TLS: off }).TEMPORAL_TLS).toBe(false);
       expect(loadConfig({}).TEMPORAL_TLS).toBeUndefined();
       expect(() => loadConfig({ ...address, TEMPORAL_TLS: 'yes' })).toThrow(/TEMPORAL_TLS: expected on or off/);
     });
 
     test.each([
-      ['a certificate without its key', { TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/temporal/client.pem' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
-      ['a key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/temporal/client.key' }, 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
+      [
+        'a certificate without its key',
+        { TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/temporal/client.pem' },
+        'TEMPORAL_TLS_CLIENT_KEY_PATH',
+      ],
+      [
+        'a key without its certificate',
+        { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/temporal/client.key' },
+        'TEMPORAL_TLS_CLIENT_CERT_PATH',
+      ],
     ])('%s is refused, naming both settings', (_, settings, missing) => {
       expect(() => loadConfig({ ...address, ...settings })).toThrow(
         new RegExp(`${missing}: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together`),
@@ -134,14 +163,21 @@ describe('loadConfig', () => {
 
     test('TLS turned off while TLS files or a server name are given is refused', () => {
       expect(() =>
-        loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem', TEMPORAL_TLS_SERVER_NAME: 'x' }),
+        loadConfig({
+          ...address,
+          TEMPORAL_TLS: 'off',
+          TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem',
+          TEMPORAL_TLS_SERVER_NAME: 'x',
+        }),
       ).toThrow(/TEMPORAL_TLS: is off, but TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME need TLS/);
       // An API key over plain gRPC is allowed on purpose (a local proxy may terminate TLS).
       expect(loadConfig({ ...address, TEMPORAL_TLS: 'off', TEMPORAL_API_KEY: 'key' }).TEMPORAL_API_KEY).toBe('key');
     });
 
     test('connection settings without TEMPORAL_ADDRESS are refused: the dev server npm start runs is plain', () => {
-      expect(() => loadConfig({ TEMPORAL_API_KEY: 'key' })).toThrow(/TEMPORAL_ADDRESS: must be set with TEMPORAL_API_KEY/);
+      expect(() => loadConfig({ TEMPORAL_API_KEY: 'key' })).toThrow(
+        /TEMPORAL_ADDRESS: must be set with TEMPORAL_API_KEY/,
+      );
     });
 
     test('with TEMPORAL_CONFIG_FILE the address may come from its profile; TEMPORAL_PROFILE needs the file', () => {
@@ -162,7 +198,7 @@ describe('loadConfig', () => {
   });
 
   describe('worker tuning', () => {
-    test('defaults: 100 activities, 40 workflow tasks, the SDK\'s sticky cache size, a 30 s shutdown grace time', () => {
+    test("defaults: 100 activities, 40 workflow tasks, the SDK's sticky cache size, a 30 s shutdown grace time", () => {
       const config = loadConfig({});
       expect(config).toMatchObject({
         WORKER_MAX_CONCURRENT_ACTIVITIES: 100,

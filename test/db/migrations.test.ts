@@ -166,10 +166,7 @@ describe('migrate', () => {
       'waiting for another migration run to finish',
       'waiting for another migration run to finish',
     ]);
-    expect(results.map((result) => result.applied).sort((a, b) => b.length - a.length)).toEqual([
-      migrationNames,
-      [],
-    ]);
+    expect(results.map((result) => result.applied).sort((a, b) => b.length - a.length)).toEqual([migrationNames, []]);
     expect((await migrationRows(url)).map((row) => row.migration_name)).toEqual(migrationNames);
   });
 

@@ -63,7 +63,9 @@ test('the compiled migration runner applies every migration once', async () => {
   expect(again.code).toBe(0);
   const db = createDb(databaseUrl);
   try {
-    const applied = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL`;
+    const applied = await db.$queryRaw<
+      { n: bigint }[]
+    >`SELECT count(*) AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL`;
     expect(Number(applied[0]!.n)).toBe(migrations.length);
   } finally {
     await db.$disconnect();
@@ -95,6 +97,10 @@ test('the compiled API and worker serve a user end to end', async () => {
   // Planned by the compiled worker's local activity, read back through the compiled API.
   const next = await call(url, 'GET', `/users/${id}/next-delivery`);
   expect(next.status).toBe(200);
-  expect(next.body).toMatchObject({ eventType: 'birthday', timezone: 'America/New_York', occurrenceDate: expect.stringMatching(/-12-09$/) });
+  expect(next.body).toMatchObject({
+    eventType: 'birthday',
+    timezone: 'America/New_York',
+    occurrenceDate: expect.stringMatching(/-12-09$/),
+  });
   expect((await call(url, 'GET', '/openapi.json')).status).toBe(200);
 });

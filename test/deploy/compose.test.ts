@@ -50,7 +50,8 @@ function appConfigOf(name: string): Config {
 /** The settings an entry point refuses to run without: its `requireSetting(config, 'NAME')` calls. */
 function requiredSettingsOf(script: string): string[] {
   const source = readFileSync(path.join(projectRoot, entryFileOf(script)), 'utf8');
-  const requiredIn = (text: string) => [...text.matchAll(/requireSetting\(config, '(\w+)'\)/g)].map((match) => match[1]!);
+  const requiredIn = (text: string) =>
+    [...text.matchAll(/requireSetting\(config, '(\w+)'\)/g)].map((match) => match[1]!);
   const required = requiredIn(source);
   // openConnections(config, ...) requires what it requires itself (the database; the Temporal address is checked below).
   if (/openConnections\(config\b/.test(source)) {

@@ -49,7 +49,9 @@ const build = stages.find((stage) => stage.name === 'build');
 const packageJson = readPackageJson();
 
 function indexOf(stage: Stage, keyword: string, pattern: RegExp): number {
-  return stage.instructions.findIndex((instruction) => instruction.keyword === keyword && pattern.test(instruction.args));
+  return stage.instructions.findIndex(
+    (instruction) => instruction.keyword === keyword && pattern.test(instruction.args),
+  );
 }
 
 /** `COPY [--chown=...] [--from=stage] <source>... <destination>` → the sources, with the stage they come from. */
@@ -119,7 +121,13 @@ test('the build stage installs every dependency, then compiles the TypeScript wi
   // postinstall generates the Prisma client: its script, the schema and the Prisma config must be there already.
   const postinstallFiles = packageJson.scripts.postinstall?.match(/[\w./-]+\.(?:cjs|js|ts)/g) ?? [];
   expect(postinstallFiles.length).toBeGreaterThan(0);
-  for (const file of [...postinstallFiles, 'package.json', 'package-lock.json', 'prisma/schema.prisma', 'prisma.config.ts']) {
+  for (const file of [
+    ...postinstallFiles,
+    'package.json',
+    'package-lock.json',
+    'prisma/schema.prisma',
+    'prisma.config.ts',
+  ]) {
     expect({ file, copiedBeforeInstall: isCopied(build!, file, install) }).toEqual({ file, copiedBeforeInstall: true });
   }
   const buildConfig = /-p\s+(\S+)/.exec(packageJson.scripts.build ?? '')?.[1];
@@ -171,7 +179,9 @@ test('starts the compiled API by default, with node and no TypeScript loader', (
 });
 
 test('every container runs the compiled entry file of its package.json script, which the build compiles', () => {
-  const buildConfig = JSON.parse(readFileSync(path.join(projectRoot, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+  const buildConfig = JSON.parse(readFileSync(path.join(projectRoot, 'tsconfig.build.json'), 'utf8')) as {
+    include: string[];
+  };
   const scripts = containerCommands().map((command) => {
     const script = scriptRunBy(command);
     expect({ command, script }).toEqual({ command, script: expect.any(String) });

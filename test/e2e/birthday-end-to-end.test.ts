@@ -93,7 +93,9 @@ test('the receiver fails for longer than the retry window: recorded as failed wi
     expect(row!.lastError).toMatch(/HTTP 502/);
     expect(await nextDueMs(env, user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
     // The gaps between attempts grow.
-    const gaps = receiver.requests.slice(1).map((request, index) => request.receivedAtMs - receiver.requests[index]!.receivedAtMs);
+    const gaps = receiver.requests
+      .slice(1)
+      .map((request, index) => request.receivedAtMs - receiver.requests[index]!.receivedAtMs);
     expect(gaps[gaps.length - 1]!).toBeGreaterThan(gaps[0]! * 10);
   });
 });
@@ -165,7 +167,11 @@ test('PUT /users/:id moves the running timer to the new birthday and time zone',
     const now = await env.currentTimeMs();
     const moved = personWithBirthdayIn(3, now, 'America/Los_Angeles');
 
-    const updated = await call(api.url, 'PUT', `/users/${user.id}`, { ...moved, firstName: 'Grace', lastName: 'Hopper' });
+    const updated = await call(api.url, 'PUT', `/users/${user.id}`, {
+      ...moved,
+      firstName: 'Grace',
+      lastName: 'Hopper',
+    });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ id: user.id, birthday: moved.birthday, timezone: 'America/Los_Angeles' });
 

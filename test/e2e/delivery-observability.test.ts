@@ -63,33 +63,47 @@ test('a delivery through the real worker logs one JSON line with workflow id, ru
     const text = await scrape(`${metricsServer.url}/metrics`);
     expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
     expect(sample(text, 'greetings_delivery_lateness_seconds_count', { event_type: 'birthday' })).toBe(1);
-    expect(sample(text, 'greetings_delivery_lateness_seconds_sum', { event_type: 'birthday' })).toBe(Number(row!.latenessMs!) / 1000);
+    expect(sample(text, 'greetings_delivery_lateness_seconds_sum', { event_type: 'birthday' })).toBe(
+      Number(row!.latenessMs!) / 1000,
+    );
     expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '2xx' })).toBe(1);
   });
 });
 
 test('a receiver that rejects with 400: an error line with the status, counted as rejected and then failed, no lateness', async () => {
-  await withStack(env, db, { receiver: { statusFor: () => 400 }, observers: observers() }, async ({ api, receiver }) => {
-    const user = await createUserDueIn(env, api, 2);
-    await skipPast(env, await nextDueMs(env, user.id));
-    await receiver.waitForRequests(1);
+  await withStack(
+    env,
+    db,
+    { receiver: { statusFor: () => 400 }, observers: observers() },
+    async ({ api, receiver }) => {
+      const user = await createUserDueIn(env, api, 2);
+      await skipPast(env, await nextDueMs(env, user.id));
+      await receiver.waitForRequests(1);
 
-    const rejected = await captured.waitFor((record) => record.outcome === 'rejected');
-    const failed = await captured.waitFor((record) => record.outcome === 'failed');
-    expect(rejected).toMatchObject({
-      level: 'error',
-      workflowId: workflowIdFor(user.id, 'birthday'),
-      userId: user.id,
-      statusCode: 400,
-      error: expect.stringContaining('HTTP 400'),
-    });
-    expect(failed).toMatchObject({ level: 'error', userId: user.id, runId: rejected.runId, error: expect.stringContaining('HTTP 400') });
+      const rejected = await captured.waitFor((record) => record.outcome === 'rejected');
+      const failed = await captured.waitFor((record) => record.outcome === 'failed');
+      expect(rejected).toMatchObject({
+        level: 'error',
+        workflowId: workflowIdFor(user.id, 'birthday'),
+        userId: user.id,
+        statusCode: 400,
+        error: expect.stringContaining('HTTP 400'),
+      });
+      expect(failed).toMatchObject({
+        level: 'error',
+        userId: user.id,
+        runId: rejected.runId,
+        error: expect.stringContaining('HTTP 400'),
+      });
 
-    const text = await scrape(`${metricsServer.url}/metrics`);
-    expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'rejected' })).toBe(1);
-    expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'failed' })).toBe(1);
-    expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBeUndefined();
-    expect(sample(text, 'greetings_delivery_lateness_seconds_count', { event_type: 'birthday' })).toBeUndefined();
-    expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '4xx' })).toBe(1);
-  });
+      const text = await scrape(`${metricsServer.url}/metrics`);
+      expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'rejected' })).toBe(1);
+      expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'failed' })).toBe(1);
+      expect(
+        sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' }),
+      ).toBeUndefined();
+      expect(sample(text, 'greetings_delivery_lateness_seconds_count', { event_type: 'birthday' })).toBeUndefined();
+      expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '4xx' })).toBe(1);
+    },
+  );
 });

@@ -110,7 +110,11 @@ test('past the grace time the POST is cut short and recorded for a retry, the pr
     expect(cut!.lastError).toContain('the worker shut down before the receiver answered');
 
     // Another worker on the queue takes the retry (after the activity's backoff) and delivers with the same key.
-    const successor = await createTestWorker(env, { db: setup.db, taskQueue: setup.taskQueue, webhookUrl: receiver.url });
+    const successor = await createTestWorker(env, {
+      db: setup.db,
+      taskQueue: setup.taskQueue,
+      webhookUrl: receiver.url,
+    });
     await successor.runUntil(async () => {
       await receiver.waitForRequests(2, 60_000);
       await eventually(async () => {

@@ -56,7 +56,12 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   const created = await fetch(`${api}/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ firstName: 'Ada', lastName: 'Lovelace', birthday: `1990-${due.toFormat('MM-dd')}`, timezone: 'UTC' }),
+    body: JSON.stringify({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      birthday: `1990-${due.toFormat('MM-dd')}`,
+      timezone: 'UTC',
+    }),
   });
   expect(created.status).toBe(201);
   const user = (await created.json()) as { id: string };
@@ -69,7 +74,9 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   // One process, one /metrics on the API port: the delivery, the API's requests and the Temporal SDK's own metrics.
   const metrics = await scrape(`${api}/metrics`);
   expect(sample(metrics, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
-  expect(sample(metrics, 'http_request_duration_seconds_count', { method: 'POST', route: '/users', status: '201' })).toBe(1);
+  expect(
+    sample(metrics, 'http_request_duration_seconds_count', { method: 'POST', route: '/users', status: '201' }),
+  ).toBe(1);
   expect(metrics).toMatch(/^temporal_worker_start/m);
   // Logs are for a person here: pretty, not JSON lines.
   expect(running.output).toMatch(/INFO: \[delivery\] greeting delivered/);

@@ -81,7 +81,10 @@ beforeAll(async () => {
   delivered = { userId: toDeliver!, firstRunId, year };
   failed = await Promise.all(
     toRefuse.map(async (userId) => {
-      const row = await eventually(async () => (await rowsOf(userId)).find((item) => item.status === 'failed'), 'a failed ledger row');
+      const row = await eventually(
+        async () => (await rowsOf(userId)).find((item) => item.status === 'failed'),
+        'a failed ledger row',
+      );
       return { userId, deliveryId: row.id, year: row.occurrenceYear };
     }),
   );
@@ -101,7 +104,8 @@ afterAll(async () => {
 
 async function createUser(person: object): Promise<string> {
   const created = await call(api.url, 'POST', '/users', person);
-  if (created.status !== 201) throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
   return created.body.id as string;
 }
 
@@ -147,7 +151,9 @@ async function run(name: string, placeholders: Record<string, string> = {}): Pro
     ...placeholders,
   });
   if (result.code !== 0) {
-    throw new Error(`block ${name} exited with ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    throw new Error(
+      `block ${name} exited with ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
   }
   return result;
 }
@@ -160,7 +166,9 @@ test('the runbook documents every query, Update and signal the workflow defines,
   const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/definitions.ts'), 'utf8');
   const label = ([, kind, name]: RegExpMatchArray) => `${kind} ${name}`;
   const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)<.*?>\('([^']+)'\)/g)].map(label);
-  expect(defined).toEqual(expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']));
+  expect(defined).toEqual(
+    expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']),
+  );
   const documented = [...runbook.matchAll(/^\| (Query|Update|Signal) `(\w+)` \|/gm)].map(label);
   expect([...documented].sort()).toEqual([...defined].sort());
 });
@@ -172,17 +180,24 @@ test('every command block of the runbook is named, and each name has a check her
   expect([...names].sort()).toEqual([...checkedNames].sort());
 });
 
-runbookTest(['register-search-attributes'], 'the namespace knows each key the code defines, with its type', async () => {
-  await run('register-search-attributes');
-  const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
-  for (const key of greetingSearchAttributes) {
-    const registered = customAttributes?.[key.name];
-    expect({ name: key.name, type: registered === undefined ? undefined : temporal.api.enums.v1.IndexedValueType[registered] }).toEqual({
-      name: key.name,
-      type: `INDEXED_VALUE_TYPE_${key.type}`,
-    });
-  }
-});
+runbookTest(
+  ['register-search-attributes'],
+  'the namespace knows each key the code defines, with its type',
+  async () => {
+    await run('register-search-attributes');
+    const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    for (const key of greetingSearchAttributes) {
+      const registered = customAttributes?.[key.name];
+      expect({
+        name: key.name,
+        type: registered === undefined ? undefined : temporal.api.enums.v1.IndexedValueType[registered],
+      }).toEqual({
+        name: key.name,
+        type: `INDEXED_VALUE_TYPE_${key.type}`,
+      });
+    }
+  },
+);
 
 runbookTest(['list-runs'], "lists this year's running run and last year's, continued as new", async () => {
   const { stdout } = await run('list-runs', forUser(delivered.userId));
@@ -191,22 +206,29 @@ runbookTest(['list-runs'], "lists this year's running run and last year's, conti
   expect(stdout).toMatch(new RegExp(`^\\s*ContinuedAsNew\\s+${workflowId}\\s+yearlyGreetingWorkflow`, 'm'));
 });
 
-runbookTest(['list-due-between'], "finds a sleeping user's workflow by the window its next delivery falls in", async () => {
-  const userId = await sleepingUser();
-  const next = await nextDeliveryOf(userId);
-  const window = { FROM: new Date(next.epochMs - 3_600_000).toISOString(), TO: new Date(next.epochMs + 3_600_000).toISOString() };
-  // Visibility catches up with the workflow's search attribute a moment after it plans.
-  const listed = await eventually(async () => {
-    const { stdout } = await run('list-due-between', { ...forUser(userId), ...window });
-    return stdout.includes(workflowIdFor(userId, 'birthday')) ? stdout : undefined;
-  }, 'the workflow to be listed in its window');
-  expect(listed).toMatch(/Running/);
-  const { stdout: earlier } = await run('list-due-between', {
-    FROM: new Date(next.epochMs - 3 * 3_600_000).toISOString(),
-    TO: new Date(next.epochMs - 2 * 3_600_000).toISOString(),
-  });
-  expect(earlier).not.toContain(workflowIdFor(userId, 'birthday'));
-});
+runbookTest(
+  ['list-due-between'],
+  "finds a sleeping user's workflow by the window its next delivery falls in",
+  async () => {
+    const userId = await sleepingUser();
+    const next = await nextDeliveryOf(userId);
+    const window = {
+      FROM: new Date(next.epochMs - 3_600_000).toISOString(),
+      TO: new Date(next.epochMs + 3_600_000).toISOString(),
+    };
+    // Visibility catches up with the workflow's search attribute a moment after it plans.
+    const listed = await eventually(async () => {
+      const { stdout } = await run('list-due-between', { ...forUser(userId), ...window });
+      return stdout.includes(workflowIdFor(userId, 'birthday')) ? stdout : undefined;
+    }, 'the workflow to be listed in its window');
+    expect(listed).toMatch(/Running/);
+    const { stdout: earlier } = await run('list-due-between', {
+      FROM: new Date(next.epochMs - 3 * 3_600_000).toISOString(),
+      TO: new Date(next.epochMs - 2 * 3_600_000).toISOString(),
+    });
+    expect(earlier).not.toContain(workflowIdFor(userId, 'birthday'));
+  },
+);
 
 runbookTest(['describe'], 'names the current run and no pending delivery', async () => {
   const { stdout } = await run('describe', forUser(delivered.userId));
@@ -216,7 +238,8 @@ runbookTest(['describe'], 'names the current run and no pending delivery', async
 
 runbookTest(['show-history'], "shows the current run's plan and its timer", async () => {
   const { stdout } = await run('show-history', forUser(delivered.userId));
-  for (const eventType of ['WorkflowExecutionStarted', 'MarkerRecorded', 'TimerStarted']) expect(stdout).toContain(eventType);
+  for (const eventType of ['WorkflowExecutionStarted', 'MarkerRecorded', 'TimerStarted'])
+    expect(stdout).toContain(eventType);
 });
 
 runbookTest(['query-next-delivery'], "answers with next year's occurrence, as the workflow plans it", async () => {
@@ -240,123 +263,176 @@ runbookTest(['next-delivery-api'], 'answers the same occurrence through the API'
   });
 });
 
-runbookTest(['export-history', 'replay-file'], 'exports the current run as a history that npm run replay replays', async () => {
-  const historyFile = path.join(tmpdir(), `runbook-history-${process.pid}.json`);
-  try {
-    const placeholders = { ...forUser(delivered.userId), HISTORY_FILE: historyFile };
-    await run('export-history', placeholders);
-    const exported = parseHistoryJson(readFileSync(historyFile, 'utf8'), historyFile);
-    const fetched = await handleOf(delivered.userId).fetchHistory();
-    expect(exported.events?.length).toBe(fetched.events?.length);
+runbookTest(
+  ['export-history', 'replay-file'],
+  'exports the current run as a history that npm run replay replays',
+  async () => {
+    const historyFile = path.join(tmpdir(), `runbook-history-${process.pid}.json`);
+    try {
+      const placeholders = { ...forUser(delivered.userId), HISTORY_FILE: historyFile };
+      await run('export-history', placeholders);
+      const exported = parseHistoryJson(readFileSync(historyFile, 'utf8'), historyFile);
+      const fetched = await handleOf(delivered.userId).fetchHistory();
+      expect(exported.events?.length).toBe(fetched.events?.length);
 
-    const { stdout } = await run('replay-file', placeholders);
-    expect(stdout).toContain(`OK      ${historyFile}`);
-    expect(stdout).toContain('1 history replayed, 0 failed');
-  } finally {
-    await rm(historyFile, { force: true });
-  }
-});
+      const { stdout } = await run('replay-file', placeholders);
+      expect(stdout).toContain(`OK      ${historyFile}`);
+      expect(stdout).toContain('1 history replayed, 0 failed');
+    } finally {
+      await rm(historyFile, { force: true });
+    }
+  },
+);
 
-runbookTest(['replay-server'], 'replays the current run and the delivered one before it, from the server named by TEMPORAL_ADDRESS', async () => {
-  const workflowId = workflowIdFor(delivered.userId, 'birthday');
-  const { stdout } = await run('replay-server', forUser(delivered.userId));
-  expect(stdout).toContain(`OK      ${workflowId} run ${await currentRunId(delivered.userId)}`);
-  expect(stdout).toContain(`OK      ${workflowId} run ${delivered.firstRunId}`);
-  expect(stdout).toContain('2 histories replayed, 0 failed');
-});
+runbookTest(
+  ['replay-server'],
+  'replays the current run and the delivered one before it, from the server named by TEMPORAL_ADDRESS',
+  async () => {
+    const workflowId = workflowIdFor(delivered.userId, 'birthday');
+    const { stdout } = await run('replay-server', forUser(delivered.userId));
+    expect(stdout).toContain(`OK      ${workflowId} run ${await currentRunId(delivered.userId)}`);
+    expect(stdout).toContain(`OK      ${workflowId} run ${delivered.firstRunId}`);
+    expect(stdout).toContain('2 histories replayed, 0 failed');
+  },
+);
 
 runbookTest(['list-deliveries'], 'shows the refused greeting as failed, with the id a re-drive needs', async () => {
   const [{ userId, deliveryId }] = failed as [(typeof failed)[number]];
   const { stdout } = await run('list-deliveries', forUser(userId));
-  expect(JSON.parse(stdout).items).toEqual([expect.objectContaining({ id: deliveryId, status: 'failed', responseStatus: 400 })]);
+  expect(JSON.parse(stdout).items).toEqual([
+    expect.objectContaining({ id: deliveryId, status: 'failed', responseStatus: 400 }),
+  ]);
 });
 
 runbookTest(['redrive-api'], 'sends the failed greeting again, once, and the ledger says delivered', async () => {
   const [{ userId, deliveryId, year }] = failed as [(typeof failed)[number]];
   const { stdout } = await run('redrive-api', { ...forUser(userId), DELIVERY_ID: deliveryId });
   expect(JSON.parse(stdout)).toEqual({ deliveryId, occurrenceYear: year, status: 'accepted' });
-  await eventually(async () => ((await rowsOf(userId))[0]?.status === 'delivered' ? true : undefined), 'the re-drive to deliver');
+  await eventually(
+    async () => ((await rowsOf(userId))[0]?.status === 'delivered' ? true : undefined),
+    'the re-drive to deliver',
+  );
   expect(requestsFor(userId).map((request) => request.body.deliveryId)).toEqual([deliveryId, deliveryId]);
 });
 
-runbookTest(['redrive-cli'], 'sends the failed greeting again through the Update and answers with the outcome', async () => {
-  const [, { userId, deliveryId, year }] = failed as [unknown, (typeof failed)[number]];
-  const { stdout } = await run('redrive-cli', { ...forUser(userId), YEAR: String(year) });
-  expect(JSON.parse(stdout)).toMatchObject({ name: 'redriveDelivery', result: { outcome: 'delivered', deliveryId, responseStatus: 200 } });
-  expect((await rowsOf(userId))[0]).toMatchObject({ id: deliveryId, status: 'delivered' });
-  expect(requestsFor(userId)).toHaveLength(2);
-});
+runbookTest(
+  ['redrive-cli'],
+  'sends the failed greeting again through the Update and answers with the outcome',
+  async () => {
+    const [, { userId, deliveryId, year }] = failed as [unknown, (typeof failed)[number]];
+    const { stdout } = await run('redrive-cli', { ...forUser(userId), YEAR: String(year) });
+    expect(JSON.parse(stdout)).toMatchObject({
+      name: 'redriveDelivery',
+      result: { outcome: 'delivered', deliveryId, responseStatus: 200 },
+    });
+    expect((await rowsOf(userId))[0]).toMatchObject({ id: deliveryId, status: 'delivered' });
+    expect(requestsFor(userId)).toHaveLength(2);
+  },
+);
 
 runbookTest(['update-profile'], 'saves the new birthday and zone, and moves the workflow timer to them', async () => {
   const userId = await sleepingUser();
   const before = await nextDeliveryOf(userId);
   const { stdout } = await run('update-profile', forUser(userId));
   const answer = JSON.parse(stdout);
-  expect(answer).toMatchObject({ id: userId, firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-07-14', timezone: 'Europe/Paris' });
+  expect(answer).toMatchObject({
+    id: userId,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    birthday: '1990-07-14',
+    timezone: 'Europe/Paris',
+  });
   const after = await nextDeliveryOf(userId);
   expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
   expect(after.instant).not.toBe(before.instant);
   expect(answer.nextDelivery).toEqual(after);
-  expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({ birthday: '1990-07-14', timezone: 'Europe/Paris' });
+  expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({
+    birthday: '1990-07-14',
+    timezone: 'Europe/Paris',
+  });
 });
 
-runbookTest(['change-schedule-cli'], "moves only the workflow's timer: Postgres keeps the old birthday and zone", async () => {
-  const userId = await sleepingUser();
-  const saved = (await call(api.url, 'GET', `/users/${userId}`)).body;
-  const { stdout } = await run('change-schedule-cli', forUser(userId));
-  const after = await nextDeliveryOf(userId);
-  expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
-  expect(JSON.parse(stdout)).toMatchObject({ name: 'changeSchedule', result: after });
-  expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({ birthday: saved.birthday, timezone: 'Asia/Kolkata' });
-});
+runbookTest(
+  ['change-schedule-cli'],
+  "moves only the workflow's timer: Postgres keeps the old birthday and zone",
+  async () => {
+    const userId = await sleepingUser();
+    const saved = (await call(api.url, 'GET', `/users/${userId}`)).body;
+    const { stdout } = await run('change-schedule-cli', forUser(userId));
+    const after = await nextDeliveryOf(userId);
+    expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'changeSchedule', result: after });
+    expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({
+      birthday: saved.birthday,
+      timezone: 'Asia/Kolkata',
+    });
+  },
+);
 
 runbookTest(['delete-user'], 'deletes the user and cancels the workflow', async () => {
   const userId = await sleepingUser();
   await run('delete-user', forUser(userId));
-  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+  await eventually(
+    async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined),
+    'the workflow to be cancelled',
+  );
   expect((await call(api.url, 'GET', `/users/${userId}`)).status).toBe(404);
 });
 
 runbookTest(['cancel-workflow'], 'cancels the workflow, and the user stays live in Postgres', async () => {
   const userId = await sleepingUser();
   await run('cancel-workflow', forUser(userId));
-  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+  await eventually(
+    async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined),
+    'the workflow to be cancelled',
+  );
   expect((await call(api.url, 'GET', `/users/${userId}`)).status).toBe(200);
 });
 
-runbookTest(['reconcile'], 'starts a new workflow for a live user whose workflow was cancelled, from the Postgres schedule', async () => {
-  const userId = await sleepingUser();
-  const plan = await nextDeliveryOf(userId);
-  const cancelledRunId = await currentRunId(userId);
-  await handleOf(userId).cancel();
-  await eventually(async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined), 'the workflow to be cancelled');
+runbookTest(
+  ['reconcile'],
+  'starts a new workflow for a live user whose workflow was cancelled, from the Postgres schedule',
+  async () => {
+    const userId = await sleepingUser();
+    const plan = await nextDeliveryOf(userId);
+    const cancelledRunId = await currentRunId(userId);
+    await handleOf(userId).cancel();
+    await eventually(
+      async () => ((await statusOf(userId)) === 'CANCELLED' ? true : undefined),
+      'the workflow to be cancelled',
+    );
 
-  const { stdout } = await run('reconcile', forUser(userId));
-  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ started: expect.any(Number), failed: 0 });
-  expect(await statusOf(userId)).toBe('RUNNING');
-  expect(await currentRunId(userId)).not.toBe(cancelledRunId);
-  expect((await nextDeliveryOf(userId)).instant).toBe(plan.instant);
-});
+    const { stdout } = await run('reconcile', forUser(userId));
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ started: expect.any(Number), failed: 0 });
+    expect(await statusOf(userId)).toBe('RUNNING');
+    expect(await currentRunId(userId)).not.toBe(cancelledRunId);
+    expect((await nextDeliveryOf(userId)).instant).toBe(plan.instant);
+  },
+);
 
 // Last of the delivered user's tests: it ends the run the others look at.
-runbookTest(['reset'], 'a reset of the delivered run makes a new run that plans next year and sends nothing again', async () => {
-  const runBefore = await currentRunId(delivered.userId);
-  const { stdout } = await run('reset', { ...forUser(delivered.userId), RUN_ID: delivered.firstRunId });
-  expect(stdout).toMatch(/Resetting workflow/);
+runbookTest(
+  ['reset'],
+  'a reset of the delivered run makes a new run that plans next year and sends nothing again',
+  async () => {
+    const runBefore = await currentRunId(delivered.userId);
+    const { stdout } = await run('reset', { ...forUser(delivered.userId), RUN_ID: delivered.firstRunId });
+    expect(stdout).toMatch(/Resetting workflow/);
 
-  const newRunId = await eventually(async () => {
-    const runId = await currentRunId(delivered.userId);
-    return runId !== runBefore && runId !== delivered.firstRunId ? runId : undefined;
-  }, 'the reset to start a new run');
-  expect(await statusOf(delivered.userId)).toBe('RUNNING');
-  const next = await nextYearPlanned(delivered.userId, delivered.year);
-  expect(next.year).toBe(delivered.year + 1);
-  // The new run started from the delivered run's first task: its first decision failed by the reset, then redone.
-  const events = (await handleOf(delivered.userId).fetchHistory()).events ?? [];
-  expect(events.some((event) => !!event.workflowTaskFailedEventAttributes)).toBe(true);
-  expect(await currentRunId(delivered.userId)).toBe(newRunId);
-  // Give a wrongful second delivery time to happen: the ledger and the receiver still hold one.
-  await sleep(2_000);
-  expect(requestsFor(delivered.userId)).toHaveLength(1);
-  expect((await rowsOf(delivered.userId)).map((row) => row.status)).toEqual(['delivered']);
-});
+    const newRunId = await eventually(async () => {
+      const runId = await currentRunId(delivered.userId);
+      return runId !== runBefore && runId !== delivered.firstRunId ? runId : undefined;
+    }, 'the reset to start a new run');
+    expect(await statusOf(delivered.userId)).toBe('RUNNING');
+    const next = await nextYearPlanned(delivered.userId, delivered.year);
+    expect(next.year).toBe(delivered.year + 1);
+    // The new run started from the delivered run's first task: its first decision failed by the reset, then redone.
+    const events = (await handleOf(delivered.userId).fetchHistory()).events ?? [];
+    expect(events.some((event) => !!event.workflowTaskFailedEventAttributes)).toBe(true);
+    expect(await currentRunId(delivered.userId)).toBe(newRunId);
+    // Give a wrongful second delivery time to happen: the ledger and the receiver still hold one.
+    await sleep(2_000);
+    expect(requestsFor(delivered.userId)).toHaveLength(1);
+    expect((await rowsOf(delivered.userId)).map((row) => row.status)).toEqual(['delivered']);
+  },
+);

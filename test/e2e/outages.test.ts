@@ -128,7 +128,14 @@ describe('the worker is down at the due time', () => {
 
 describe('the reconciler', () => {
   function reconcilerFor(setup: Setup): ReconcilerDependencies {
-    return { db: setup.db, client: env.client, workflows: setup.workflows, taskQueue: setup.taskQueue, log: silentLog, graceMs: 0 };
+    return {
+      db: setup.db,
+      client: env.client,
+      workflows: setup.workflows,
+      taskQueue: setup.taskQueue,
+      log: silentLog,
+      graceMs: 0,
+    };
   }
 
   async function runningRuns(workflowId: string): Promise<number> {
@@ -139,7 +146,12 @@ describe('the reconciler', () => {
   test('Temporal down at POST: 503, and once Temporal is back the user gets exactly one workflow', async () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const app = createServiceApp({ db: setup.db, workflows: apiWorkflows(deadTemporal, setup.taskQueue), log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({
+      db: setup.db,
+      workflows: apiWorkflows(deadTemporal, setup.taskQueue),
+      log: silentLog,
+      metrics: createServiceMetrics(),
+    });
     const deadApi = await startHttpServer(app, '127.0.0.1', 0);
     try {
       await setup.startWorker();
@@ -155,7 +167,10 @@ describe('the reconciler', () => {
       expect((await setup.db.user.findUniqueOrThrow({ where: { id: userId } })).workflowSyncRequestedAt).toBeNull();
 
       // Passes after that find nothing to do and never start a second run.
-      await eventually(async () => ((await runningRuns(workflowId)) === 1 ? true : undefined), 'visibility to list the run');
+      await eventually(
+        async () => ((await runningRuns(workflowId)) === 1 ? true : undefined),
+        'visibility to list the run',
+      );
       await reconcile(reconcilerFor(setup), { fullSweep: true });
       expect((await reconcile(reconcilerFor(setup), { fullSweep: false })).synced).toBe(0);
       const description = await env.client.workflow.getHandle(workflowId).describe();
@@ -173,8 +188,10 @@ describe('the reconciler', () => {
     const setup = await setUp();
     try {
       await setup.startWorker();
-      const orphan = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
-      const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo'))).body;
+      const orphan = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo')))
+        .body;
+      const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo')))
+        .body;
       // The orphan's workflow planned while its user was live: it sleeps, rather than ending at its first step.
       await setup.workflows.nextDelivery(orphan.id);
       // Deleted behind the API's back (no flag), and a workflow terminated by hand: only the full sweep can see them.
@@ -197,7 +214,9 @@ describe('the reconciler', () => {
       const orphanRun = env.client.workflow.getHandle(workflowIdFor(orphan.id, 'birthday'));
       await expect(orphanRun.result()).rejects.toThrow();
       expect((await orphanRun.describe()).status.name).toBe('CANCELLED');
-      expect((await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).describe()).status.name).toBe('RUNNING');
+      expect((await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).describe()).status.name).toBe(
+        'RUNNING',
+      );
     } finally {
       await setup.close();
     }

@@ -21,16 +21,24 @@ useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
 test('two concurrent POSTs with the same email: one 201, one 409, one live user and one workflow', async () => {
   await withStack(env, db, {}, async ({ api }) => {
-    const person = { ...personWithBirthdayIn(10, await env.currentTimeMs(), 'Europe/Oslo'), email: `twin-${Date.now()}@example.com` };
+    const person = {
+      ...personWithBirthdayIn(10, await env.currentTimeMs(), 'Europe/Oslo'),
+      email: `twin-${Date.now()}@example.com`,
+    };
     const answers = await Promise.all([1, 2, 3].map(() => call(api.url, 'POST', '/users', person)));
 
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409]);
     const conflict = answers.find((answer) => answer.status === 409)!;
-    expect(conflict.body.error).toMatchObject({ code: 'email_taken', details: [{ path: 'email', message: expect.any(String) }] });
+    expect(conflict.body.error).toMatchObject({
+      code: 'email_taken',
+      details: [{ path: 'email', message: expect.any(String) }],
+    });
     const rows = await db.user.findMany({ where: { email: person.email } });
     expect(rows).toHaveLength(1);
     const winner = answers.find((answer) => answer.status === 201)!.body.id;
-    expect((await env.client.workflow.getHandle(workflowIdFor(winner, 'birthday')).describe()).status.name).toBe('RUNNING');
+    expect((await env.client.workflow.getHandle(workflowIdFor(winner, 'birthday')).describe()).status.name).toBe(
+      'RUNNING',
+    );
 
     // Case does not make a different address.
     const shouting = await call(api.url, 'POST', '/users', { ...person, email: person.email.toUpperCase() });
@@ -40,7 +48,10 @@ test('two concurrent POSTs with the same email: one 201, one 409, one live user 
 
 test('a deleted user re-created with the same email is a new user with a new workflow', async () => {
   await withStack(env, db, {}, async ({ api }) => {
-    const person = { ...personWithBirthdayIn(10, await env.currentTimeMs(), 'Europe/Oslo'), email: `again-${Date.now()}@example.com` };
+    const person = {
+      ...personWithBirthdayIn(10, await env.currentTimeMs(), 'Europe/Oslo'),
+      email: `again-${Date.now()}@example.com`,
+    };
     const first = await call(api.url, 'POST', '/users', person);
     expect((await call(api.url, 'DELETE', `/users/${first.body.id}`)).status).toBe(204);
     const second = await call(api.url, 'POST', '/users', person);
@@ -61,7 +72,12 @@ test('PUT and DELETE at once: the user ends deleted, no workflow keeps running, 
 
     const outcomes = await Promise.all(
       users.map(async (user) => {
-        const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = (await call(api.url, 'GET', `/users/${user.id}`)).body;
+        const {
+          id: _id,
+          createdAt: _c,
+          updatedAt: _u,
+          ...fields
+        } = (await call(api.url, 'GET', `/users/${user.id}`)).body;
         const [put, del] = await Promise.all([
           call(api.url, 'PUT', `/users/${user.id}`, { ...fields, lastName: 'Changed' }),
           call(api.url, 'DELETE', `/users/${user.id}`),
@@ -106,7 +122,10 @@ test('DELETE while the delivery is in flight: that one POST, nothing after, and 
       // run has ended before the held attempt answers, the time-skipping test server never skips time again (the
       // attempt's completion is refused as "Completed workflow" and its time lock is never released).
       const run = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
-      await eventually(async () => ((await run.describe()).status.name === 'RUNNING' ? undefined : true), 'the run to end');
+      await eventually(
+        async () => ((await run.describe()).status.name === 'RUNNING' ? undefined : true),
+        'the run to end',
+      );
       const row = await eventually(
         async () => (await deliveriesOf(db, user.id)).find((delivery) => delivery.status !== 'sending'),
         'the attempt to record its answer',

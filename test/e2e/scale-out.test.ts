@@ -116,9 +116,12 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
 
     // The killed worker's attempts came back through the heartbeat timeout, as each run's history records.
     for (const row of rows.filter((candidate) => inFlightOnDoomed.includes(candidate.idempotencyKey))) {
-      const history = await env.client.workflow.getHandle(workflowIdFor(row.userId, 'birthday'), row.runId).fetchHistory();
+      const history = await env.client.workflow
+        .getHandle(workflowIdFor(row.userId, 'birthday'), row.runId)
+        .fetchHistory();
       const retried = history.events!.find(
-        (event) => event.activityTaskStartedEventAttributes && (event.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+        (event) =>
+          event.activityTaskStartedEventAttributes && (event.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
       );
       expect(retried?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
         TimeoutType.TIMEOUT_TYPE_HEARTBEAT,

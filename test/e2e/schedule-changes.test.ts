@@ -163,7 +163,9 @@ describe('GET /users/:id/next-delivery', () => {
         instant: new Date(await nextDueMs(env, user.id)).toISOString(),
         localDateTime: expect.stringMatching(/T09:00:00\.000\+05:45$/),
       });
-      expect((await call(api.url, 'GET', '/users/00000000-0000-4000-8000-000000000000/next-delivery')).status).toBe(404);
+      expect((await call(api.url, 'GET', '/users/00000000-0000-4000-8000-000000000000/next-delivery')).status).toBe(
+        404,
+      );
     });
   });
 });
@@ -180,7 +182,11 @@ describe('POST /users/:id/deliveries/:deliveryId/retry', () => {
 
       const retry = await call(api.url, 'POST', `/users/${user.id}/deliveries/${failed!.id}/retry`);
       expect(retry.status).toBe(202);
-      expect(retry.body).toMatchObject({ deliveryId: failed!.id, occurrenceYear: failed!.occurrenceYear, status: 'accepted' });
+      expect(retry.body).toMatchObject({
+        deliveryId: failed!.id,
+        occurrenceYear: failed!.occurrenceYear,
+        status: 'accepted',
+      });
       await receiver.waitForRequests(2);
       await env.sleep('1 hour');
 
@@ -192,7 +198,11 @@ describe('POST /users/:id/deliveries/:deliveryId/retry', () => {
       const again = await call(api.url, 'POST', `/users/${user.id}/deliveries/${failed!.id}/retry`);
       expect(again.status).toBe(409);
       expect(again.body.error.code).toBe('delivery_not_retryable');
-      const unknown = await call(api.url, 'POST', `/users/${user.id}/deliveries/00000000-0000-4000-8000-000000000000/retry`);
+      const unknown = await call(
+        api.url,
+        'POST',
+        `/users/${user.id}/deliveries/00000000-0000-4000-8000-000000000000/retry`,
+      );
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('delivery_not_found');
       expect((await call(api.url, 'POST', `/users/${user.id}/deliveries/nope/retry`)).status).toBe(400);

@@ -93,7 +93,12 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
     await waitUntilPolling(env.client, taskQueue, worker);
     const { person, deliveryTime } = dueSoon(4);
     client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
-    const app = createServiceApp({ db, workflows: apiWorkflows(client, taskQueue, deliveryTime), log: silentLog, metrics: createServiceMetrics() });
+    const app = createServiceApp({
+      db,
+      workflows: apiWorkflows(client, taskQueue, deliveryTime),
+      log: silentLog,
+      metrics: createServiceMetrics(),
+    });
     const api = await startHttpServer(app, '127.0.0.1', 0);
     try {
       const created = await call(api.url, 'POST', '/users', person);

@@ -53,7 +53,9 @@ async function commandSummaries(handle: WorkflowHandle) {
   const events = history.events ?? [];
   return {
     timers: events.filter((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED).map(summaryOf),
-    activities: events.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).map(summaryOf),
+    activities: events
+      .filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      .map(summaryOf),
   };
 }
 
@@ -70,7 +72,11 @@ test('a sleeping run carries its user id, event type and next delivery instant a
   await withStack(env, db, {}, async ({ api }) => {
     const user = await createUserDueIn(env, api, 1, 'Asia/Kolkata');
     const handle = handleOf(user.id);
-    const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', deliveryTime: '09:00', callTimeoutMs: 10_000 });
+    const workflows = new GreetingWorkflows(env.client, {
+      taskQueue: 'unused',
+      deliveryTime: '09:00',
+      callTimeoutMs: 10_000,
+    });
     const next = (await workflows.nextDelivery(user.id))!;
 
     const described = await eventually(async () => {
@@ -84,7 +90,11 @@ test('a sleeping run carries its user id, event type and next delivery instant a
 
     // No personal data in visibility: only the three keys the service writes, none holding a name or a birthday.
     const written = Object.entries(described.searchAttributes).filter(([key]) => key.startsWith('Greeting'));
-    expect(written.map(([key]) => key).sort()).toEqual(['GreetingEventType', 'GreetingNextDeliveryAt', 'GreetingUserId']);
+    expect(written.map(([key]) => key).sort()).toEqual([
+      'GreetingEventType',
+      'GreetingNextDeliveryAt',
+      'GreetingUserId',
+    ]);
     expect(JSON.stringify(written)).not.toMatch(new RegExp(`${user.firstName}|${user.lastName}|${user.birthday}`));
 
     const details = await currentDetails(handle);
@@ -100,7 +110,10 @@ test('a sleeping run carries its user id, event type and next delivery instant a
     expect(await findIds(`GreetingUserId = '${user.id}'`, handle.workflowId)).toEqual([handle.workflowId]);
     const from = new Date(next.epochMs - HOUR_MS).toISOString();
     const to = new Date(next.epochMs + HOUR_MS).toISOString();
-    await findIds(`GreetingEventType = 'birthday' AND GreetingNextDeliveryAt BETWEEN '${from}' AND '${to}'`, handle.workflowId);
+    await findIds(
+      `GreetingEventType = 'birthday' AND GreetingNextDeliveryAt BETWEEN '${from}' AND '${to}'`,
+      handle.workflowId,
+    );
   });
 });
 
@@ -119,7 +132,9 @@ test('a profile change moves the next delivery search attribute, the details and
 
     await eventually(async () => {
       const description = await handle.describe();
-      return description.typedSearchAttributes.get(nextDeliverySearchAttribute)?.toISOString() === next.instant || undefined;
+      return (
+        description.typedSearchAttributes.get(nextDeliverySearchAttribute)?.toISOString() === next.instant || undefined
+      );
     }, 'the search attribute to follow the change');
     const details = await currentDetails(handle);
     expect(details).toContain(`| Due (local) | ${next.localDate} 09:00 America/New_York |`);

@@ -42,7 +42,7 @@ function jsonLines(output: string): Array<Record<string, any>> {
     .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
-test('the worker process logs JSON lines (its own, the SDK\'s, each delivery\'s) and serves SDK and service metrics on /metrics', async () => {
+test("the worker process logs JSON lines (its own, the SDK's, each delivery's) and serves SDK and service metrics on /metrics", async () => {
   const taskQueue = uniqueTaskQueue('worker-process');
   const metricsPort = await freePort();
   worker = new ServiceProcess(WORKER, {
@@ -63,7 +63,14 @@ test('the worker process logs JSON lines (its own, the SDK\'s, each delivery\'s)
   // The SDK's own line, through the service's logger.
   await worker.waitForOutput('"Worker state changed"', 120_000);
   expect(jsonLines(worker.output)).toContainEqual(
-    expect.objectContaining({ level: 'info', component: 'temporal', sdkComponent: 'worker', msg: 'Worker state changed', state: 'RUNNING', taskQueue }),
+    expect.objectContaining({
+      level: 'info',
+      component: 'temporal',
+      sdkComponent: 'worker',
+      msg: 'Worker state changed',
+      state: 'RUNNING',
+      taskQueue,
+    }),
   );
 
   const { person, deliveryTime } = dueSoon(8);
@@ -98,7 +105,9 @@ test('the worker process logs JSON lines (its own, the SDK\'s, each delivery\'s)
   expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '2xx' })).toBe(1);
   // The SDK's own metrics, from its Prometheus exporter, on the same page.
   expect(text).toMatch(/^temporal_\w+/m);
-  expect(text).toMatch(new RegExp(`^temporal_activity_execution_latency_count\\{[^}]*activity_type="deliverGreeting"`, 'm'));
+  expect(text).toMatch(
+    new RegExp(`^temporal_activity_execution_latency_count\\{[^}]*activity_type="deliverGreeting"`, 'm'),
+  );
   expect(text).not.toContain('Temporal SDK metrics unavailable');
 
   // Ctrl-C: the SDK drains the worker and the process exits cleanly.

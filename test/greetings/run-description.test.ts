@@ -28,7 +28,13 @@ test('activity summaries say which year is delivered, and when it is a re-drive'
 });
 
 test('details show whose run, the year, the local and UTC instants and the stage', () => {
-  const details = runDetails({ userId: 'u-1', eventType: 'birthday', timezone: 'Asia/Kolkata', stage: 'sleeping', next: kolkata });
+  const details = runDetails({
+    userId: 'u-1',
+    eventType: 'birthday',
+    timezone: 'Asia/Kolkata',
+    stage: 'sleeping',
+    next: kolkata,
+  });
   expect(details.split('\n')).toEqual([
     '**birthday greetings for user u-1**',
     '',

@@ -33,7 +33,10 @@ const BOUNDARY_RULES = ['@typescript-eslint/no-restricted-imports', 'import-x/no
 const flagged = new Map<string, string[]>();
 
 beforeAll(async () => {
-  const probes = FOLDERS.map((folder) => ({ folder, file: path.join(projectRoot, folder, `lint-probe-${randomUUID()}.ts`) }));
+  const probes = FOLDERS.map((folder) => ({
+    folder,
+    file: path.join(projectRoot, folder, `lint-probe-${randomUUID()}.ts`),
+  }));
   try {
     await Promise.all(probes.map(({ file }) => writeFile(file, PROBE)));
     // One run for every probe: building the typed program is most of the time.
@@ -42,7 +45,10 @@ beforeAll(async () => {
       ['node_modules/eslint/bin/eslint.js', '--format', 'json', ...probes.map(({ file }) => file)],
       { timeoutMs: 120_000 },
     );
-    const reports = JSON.parse(result.stdout) as { filePath: string; messages: { ruleId: string | null; line: number }[] }[];
+    const reports = JSON.parse(result.stdout) as {
+      filePath: string;
+      messages: { ruleId: string | null; line: number }[];
+    }[];
     const lines = PROBE.split('\n');
     for (const { folder, file } of probes) {
       const messages = reports.find((report) => report.filePath === file)?.messages ?? [];
@@ -55,7 +61,8 @@ beforeAll(async () => {
 }, 150_000);
 
 const FORBIDDEN = PROBE.split('\n').filter(
-  (line) => line.startsWith('import ') && !line.startsWith('import type') && !/'(luxon|@temporalio\/workflow)'/.test(line),
+  (line) =>
+    line.startsWith('import ') && !line.startsWith('import type') && !/'(luxon|@temporalio\/workflow)'/.test(line),
 );
 
 test.each(FOLDERS.filter((folder) => folder !== 'src/api'))(

@@ -36,7 +36,11 @@ describe('the Temporal runtime logger adapter, writing through pino', () => {
     const captured = captureLog('info');
     const log = componentLog(captured.root, 'temporal');
 
-    log.error('poll failed', { sdkComponent: 'core', target: 'temporal_sdk_core::worker', error: new Error('connection reset') });
+    log.error('poll failed', {
+      sdkComponent: 'core',
+      target: 'temporal_sdk_core::worker',
+      error: new Error('connection reset'),
+    });
 
     const [record] = captured.records();
     expect(record).toMatchObject({

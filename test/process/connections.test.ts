@@ -9,7 +9,11 @@ useTimeSkippingServer({}, (started) => ({ env } = started));
 
 test('opens Postgres, a Temporal client in the configured namespace and on request a worker connection, and closes them', async () => {
   const warnings: string[] = [];
-  const config = loadConfig({ DATABASE_URL: process.env.TEST_DATABASE_URL!, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: 'opened' });
+  const config = loadConfig({
+    DATABASE_URL: process.env.TEST_DATABASE_URL!,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: 'opened',
+  });
   const connections = await openConnections(config, { warn: (message) => warnings.push(message) });
   try {
     expect(connections.namespace).toBe('default');
@@ -29,7 +33,9 @@ test('opens Postgres, a Temporal client in the configured namespace and on reque
 test('a process on its own without DATABASE_URL or a Temporal address opens nothing and names the setting', async () => {
   const warn = () => {};
   await expect(openConnections(loadConfig({ TEMPORAL_ADDRESS: env.address }), { warn })).rejects.toThrow(ConfigError);
-  await expect(openConnections(loadConfig({ TEMPORAL_ADDRESS: env.address }), { warn })).rejects.toThrow(/DATABASE_URL must be set/);
+  await expect(openConnections(loadConfig({ TEMPORAL_ADDRESS: env.address }), { warn })).rejects.toThrow(
+    /DATABASE_URL must be set/,
+  );
   await expect(openConnections(loadConfig({ DATABASE_URL: process.env.TEST_DATABASE_URL! }), { warn })).rejects.toThrow(
     /TEMPORAL_ADDRESS .* must be set/,
   );

@@ -14,7 +14,11 @@ export interface CapturedLog {
 
 export function captureLog(level: LogLevelName = 'info'): CapturedLog {
   const lines: string[] = [];
-  const root = createRootLogger({ level, format: 'json', destination: { write: (line: string) => void lines.push(line) } });
+  const root = createRootLogger({
+    level,
+    format: 'json',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   const records = () => lines.map((line) => JSON.parse(line) as LogRecord);
   return {
     root,
@@ -24,7 +28,8 @@ export function captureLog(level: LogLevelName = 'info'): CapturedLog {
       for (;;) {
         const found = records().find(matches);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching log line within ${timeoutMs} ms; got:\n${lines.join('')}`);
+        if (Date.now() > deadline)
+          throw new Error(`no matching log line within ${timeoutMs} ms; got:\n${lines.join('')}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

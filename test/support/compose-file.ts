@@ -72,7 +72,9 @@ export function environmentOf(service: ComposeService): Record<string, string> {
       }),
     );
   }
-  return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value === null ? '' : String(value)]));
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, value === null ? '' : String(value)]),
+  );
 }
 
 /** `command` or `entrypoint` as an argument list. */

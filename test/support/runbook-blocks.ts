@@ -18,7 +18,10 @@ export function runbookBlocks(markdown: string): RunbookBlock[] {
     if (lines[index]!.trim() !== '```sh') continue;
     const end = lines.findIndex((line, at) => at > index && line.trim() === '```');
     if (end === -1) throw new Error(`the sh block at line ${index + 1} is never closed`);
-    const above = lines.slice(0, index).reverse().find((line) => line.trim() !== '');
+    const above = lines
+      .slice(0, index)
+      .reverse()
+      .find((line) => line.trim() !== '');
     blocks.push({
       name: CHECK_NAME.exec(above?.trim() ?? '')?.[1] ?? null,
       script: lines.slice(index + 1, end).join('\n'),

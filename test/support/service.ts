@@ -64,7 +64,11 @@ export function apiForThisFile(label: string): ApiUnderTest {
     server = await startApi(running.env, { db: running.db, taskQueue });
     running.url = server.url;
     // PUT answers with the workflow's new plan, so a worker runs; no birthday in these files comes due meanwhile.
-    worker = await createTestWorker(running.env, { db: running.db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+    worker = await createTestWorker(running.env, {
+      db: running.db,
+      taskQueue,
+      webhookUrl: 'http://127.0.0.1:9/never-called',
+    });
     workerRun = worker.run();
   });
   afterAll(async () => {

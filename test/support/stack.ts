@@ -60,13 +60,18 @@ export async function createUserDueIn(
 ) {
   const person = personWithBirthdayIn(days, await env.currentTimeMs(), timezone);
   const created = await call(api.url, 'POST', '/users', person);
-  if (created.status !== 201) throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
   return created.body as { id: string; firstName: string; lastName: string; birthday: string; timezone: string };
 }
 
 /** The occurrence the user's workflow plans, asked of the workflow itself (once its first plan is made). */
 export async function plannedDelivery(env: TestWorkflowEnvironment, userId: string): Promise<NextDelivery> {
-  const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', deliveryTime: '09:00', callTimeoutMs: 10_000 });
+  const workflows = new GreetingWorkflows(env.client, {
+    taskQueue: 'unused',
+    deliveryTime: '09:00',
+    callTimeoutMs: 10_000,
+  });
   const next = await workflows.nextDelivery(userId);
   if (!next) throw new Error(`the workflow of user ${userId} is not running`);
   return next;

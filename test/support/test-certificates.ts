@@ -27,8 +27,20 @@ export async function createTestPki(dir: string, serverName: string, clientNames
   const file = (name: string) => path.join(dir, name);
   const ca = { cert: file('ca.pem'), key: file('ca.key') };
   await run('openssl', [
-    'req', '-x509', '-new', ...EC_KEY, '-keyout', ca.key, '-out', ca.cert, '-days', '1',
-    '-subj', '/CN=yearly-greetings test CA', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-new',
+    ...EC_KEY,
+    '-keyout',
+    ca.key,
+    '-out',
+    ca.cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=yearly-greetings test CA',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
 
   let serial = 1;
@@ -37,11 +49,28 @@ export async function createTestPki(dir: string, serverName: string, clientNames
     const files = { cert: file(`${name}.pem`), key: file(`${name}.key`) };
     const csr = file(`${name}.csr`);
     const extFile = file(`${name}.ext`);
-    await writeFile(extFile, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', ...extensions].join('\n'));
+    await writeFile(
+      extFile,
+      ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', ...extensions].join('\n'),
+    );
     await run('openssl', ['req', '-new', ...EC_KEY, '-keyout', files.key, '-out', csr, '-subj', `/CN=${name}`]);
     await run('openssl', [
-      'x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', String(serial++),
-      '-days', '1', '-out', files.cert, '-extfile', extFile,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      String(serial++),
+      '-days',
+      '1',
+      '-out',
+      files.cert,
+      '-extfile',
+      extFile,
     ]);
     return files;
   };

@@ -18,7 +18,11 @@ export interface TlsProxy {
  * signed by the test CA (mTLS), speaks HTTP/2 (gRPC needs ALPN `h2`), and pipes the decrypted bytes to `upstream`.
  */
 export async function startTlsProxy(pki: TestPki, upstream: { host: string; port: number }): Promise<TlsProxy> {
-  const [key, cert, ca] = await Promise.all([readFile(pki.server.key), readFile(pki.server.cert), readFile(pki.ca.cert)]);
+  const [key, cert, ca] = await Promise.all([
+    readFile(pki.server.key),
+    readFile(pki.server.cert),
+    readFile(pki.ca.cert),
+  ]);
   const acceptedClients: string[] = [];
   const refusals: string[] = [];
   const sockets = new Set<TLSSocket>();

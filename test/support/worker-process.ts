@@ -88,7 +88,8 @@ export async function waitUntilPolling(
     );
     if (polling.every(Boolean)) return;
     if (exited) throw new Error(`the worker process exited before polling:\n${worker.output()}`);
-    if (Date.now() > deadline) throw new Error(`the worker process did not poll within ${timeoutMs} ms:\n${worker.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`the worker process did not poll within ${timeoutMs} ms:\n${worker.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

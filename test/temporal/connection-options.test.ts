@@ -40,7 +40,8 @@ afterAll(async () => {
 });
 
 const address = 'greetings.a1b2c.tmprl.cloud:7233';
-const connectionFor = (env: Record<string, string>) => temporalConnection(loadConfig({ TEMPORAL_ADDRESS: address, ...env }));
+const connectionFor = (env: Record<string, string>) =>
+  temporalConnection(loadConfig({ TEMPORAL_ADDRESS: address, ...env }));
 const optionsFor = (env: Record<string, string>) => connectionFor(env).options;
 
 describe('from the TEMPORAL_* settings', () => {
@@ -60,7 +61,11 @@ describe('from the TEMPORAL_* settings', () => {
   });
 
   test('an API key with TEMPORAL_TLS=off stays on plain gRPC: TLS is off explicitly, or the SDK would turn it on', () => {
-    expect(optionsFor({ TEMPORAL_API_KEY: 'secret-key', TEMPORAL_TLS: 'off' })).toEqual({ address, apiKey: 'secret-key', tls: false });
+    expect(optionsFor({ TEMPORAL_API_KEY: 'secret-key', TEMPORAL_TLS: 'off' })).toEqual({
+      address,
+      apiKey: 'secret-key',
+      tls: false,
+    });
   });
 
   test("TEMPORAL_TLS=on alone: TLS with the system's roots", () => {
@@ -85,26 +90,37 @@ describe('from the TEMPORAL_* settings', () => {
 
   test('an unreadable file stops start-up naming the setting and the path', () => {
     const missing = file('nowhere.pem');
-    const build = () => optionsFor({ TEMPORAL_TLS_CLIENT_CERT_PATH: missing, TEMPORAL_TLS_CLIENT_KEY_PATH: file('client.key') });
+    const build = () =>
+      optionsFor({ TEMPORAL_TLS_CLIENT_CERT_PATH: missing, TEMPORAL_TLS_CLIENT_KEY_PATH: file('client.key') });
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(`TEMPORAL_TLS_CLIENT_CERT_PATH: cannot read ${missing}`);
   });
 
   test('the dev server address of npm start is used when nothing names an address', () => {
     expect(configuredTemporal(loadConfig({}))).toEqual({ address: undefined, namespace: 'default' });
-    expect(temporalConnection(loadConfig({}), '127.0.0.1:7233')).toEqual({ options: { address: '127.0.0.1:7233' }, namespace: 'default' });
+    expect(temporalConnection(loadConfig({}), '127.0.0.1:7233')).toEqual({
+      options: { address: '127.0.0.1:7233' },
+      namespace: 'default',
+    });
     // A configured address wins over the dev server's.
-    expect(temporalConnection(loadConfig({ TEMPORAL_ADDRESS: address }), '127.0.0.1:7233').options.address).toBe(address);
-    expect(() => temporalConnection(loadConfig({}))).toThrow(/TEMPORAL_ADDRESS \(or an address in the TEMPORAL_CONFIG_FILE profile\) must be set/);
+    expect(temporalConnection(loadConfig({ TEMPORAL_ADDRESS: address }), '127.0.0.1:7233').options.address).toBe(
+      address,
+    );
+    expect(() => temporalConnection(loadConfig({}))).toThrow(
+      /TEMPORAL_ADDRESS \(or an address in the TEMPORAL_CONFIG_FILE profile\) must be set/,
+    );
   });
 });
 
 describe('from a TOML profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
-  const fromFile = (env: Record<string, string>) => temporalConnection(loadConfig({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), ...env }));
+  const fromFile = (env: Record<string, string>) =>
+    temporalConnection(loadConfig({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), ...env }));
 
   test('the default profile, unless TEMPORAL_PROFILE names another', () => {
     expect(fromFile({})).toEqual({ options: { address: 'localhost:7233' }, namespace: 'default' });
-    expect(configuredTemporal(loadConfig({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), TEMPORAL_PROFILE: 'prod' }))).toEqual({
+    expect(
+      configuredTemporal(loadConfig({ TEMPORAL_CONFIG_FILE: file('temporal.toml'), TEMPORAL_PROFILE: 'prod' })),
+    ).toEqual({
       address,
       namespace: 'greetings.a1b2c',
     });
@@ -113,15 +129,24 @@ describe('from a TOML profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
   test("a profile's TLS files are read like the settings'", () => {
     expect(fromFile({ TEMPORAL_PROFILE: 'prod' })).toEqual({
       namespace: 'greetings.a1b2c',
-      options: { address, tls: { clientCertPair: { crt: Buffer.from('client certificate'), key: Buffer.from('client key') } } },
+      options: {
+        address,
+        tls: { clientCertPair: { crt: Buffer.from('client certificate'), key: Buffer.from('client key') } },
+      },
     });
   });
 
   test('the TEMPORAL_* settings override what the profile says', () => {
-    const overridden = fromFile({ TEMPORAL_PROFILE: 'prod', TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'staging' });
+    const overridden = fromFile({
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'staging',
+    });
     expect(overridden.options.address).toBe('temporal.internal:7233');
     expect(overridden.namespace).toBe('staging');
-    expect(fromFile({ TEMPORAL_PROFILE: 'prod', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).options.tls).toMatchObject({
+    expect(
+      fromFile({ TEMPORAL_PROFILE: 'prod', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).options.tls,
+    ).toMatchObject({
       serverNameOverride: 'temporal.internal',
       clientCertPair: expect.anything(),
     });
@@ -129,7 +154,9 @@ describe('from a TOML profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
 
   test('a missing file, an unknown profile or an unreadable file it names stops start-up, saying which', () => {
     const nowhere = file('nowhere.toml');
-    expect(() => temporalConnection(loadConfig({ TEMPORAL_CONFIG_FILE: nowhere }))).toThrow(`TEMPORAL_CONFIG_FILE: cannot read ${nowhere}`);
+    expect(() => temporalConnection(loadConfig({ TEMPORAL_CONFIG_FILE: nowhere }))).toThrow(
+      `TEMPORAL_CONFIG_FILE: cannot read ${nowhere}`,
+    );
     expect(() => fromFile({ TEMPORAL_PROFILE: 'staging' })).toThrow(ConfigError);
     expect(() => fromFile({ TEMPORAL_PROFILE: 'staging' })).toThrow(/temporal\.toml: Profile 'staging' not found/);
     expect(() => fromFile({ TEMPORAL_PROFILE: 'broken' })).toThrow(

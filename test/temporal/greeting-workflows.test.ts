@@ -19,7 +19,8 @@ let db: Db;
 
 useTimeSkippingServer({}, (started) => ({ env, db } = started));
 
-const workflowsOn = (taskQueue: string) => new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 10_000 });
+const workflowsOn = (taskQueue: string) =>
+  new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 10_000 });
 
 async function sleepingUser(workflows: GreetingWorkflows) {
   const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
@@ -99,7 +100,14 @@ test('while the first plan is being made the query answers null, and nextDeliver
     const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
       workflowId: workflowIdFor(user.id, 'birthday'),
       taskQueue,
-      args: [{ userId: user.id, eventType: 'birthday', schedule: { date: user.birthday, timezone: user.timezone }, deliveryTime: '09:00' }],
+      args: [
+        {
+          userId: user.id,
+          eventType: 'birthday',
+          schedule: { date: user.birthday, timezone: user.timezone },
+          deliveryTime: '09:00',
+        },
+      ],
       // The workflow task that waits on the planning local activity is answered (and the query with it) sooner.
       workflowTaskTimeout: '2 seconds',
     });
@@ -108,7 +116,11 @@ test('while the first plan is being made the query answers null, and nextDeliver
 
     const answer = workflows.nextDelivery(user.id);
     setTimeout(() => planning.release(), 300);
-    expect(await answer).toMatchObject({ eventType: 'birthday', timezone: 'Europe/Oslo', localDate: expect.stringMatching(/^\d{4}-/) });
+    expect(await answer).toMatchObject({
+      eventType: 'birthday',
+      timezone: 'Europe/Oslo',
+      localDate: expect.stringMatching(/^\d{4}-/),
+    });
   });
 });
 
@@ -122,7 +134,10 @@ function held<T>() {
 }
 
 /** A worker of the real workflow whose activities are the given stand-ins, to hold the workflow at one step. */
-function workerWith(taskQueue: string, activities: Record<string, (...args: never[]) => Promise<unknown>>): Promise<Worker> {
+function workerWith(
+  taskQueue: string,
+  activities: Record<string, (...args: never[]) => Promise<unknown>>,
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     taskQueue,

@@ -11,7 +11,11 @@ import { runProcess } from '../support/run-process';
 
 test('a namespace without the attributes stops start-up, and the commands it prints register them', async () => {
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: testTemporalCli() }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } },
+    server: {
+      executable: { type: 'existing-path', path: testTemporalCli() },
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'error' },
+    },
   });
   try {
     const namespace = env.namespace ?? 'default';
@@ -25,14 +29,19 @@ test('a namespace without the attributes stops start-up, and the commands it pri
     expect(message).toMatch(/lacks the search attributes GreetingUserId, GreetingEventType, GreetingNextDeliveryAt/);
 
     // Run the printed commands as an operator would, with the real CLI against this server.
-    const commands = message.split('\n').slice(1).map((line) => line.trim());
+    const commands = message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
     expect(commands).toHaveLength(3);
     for (const command of commands) {
       const [, ...args] = command.split(' ');
       const result = await runProcess(testTemporalCli(), [...args, '--address', env.address]);
       expect({ command, code: result.code, stderr: result.stderr }).toEqual({ command, code: 0, stderr: '' });
     }
-    await expect(requireSearchAttributes(env.connection, namespace, (line) => warnings.push(line))).resolves.toBeUndefined();
+    await expect(
+      requireSearchAttributes(env.connection, namespace, (line) => warnings.push(line)),
+    ).resolves.toBeUndefined();
     expect(warnings).toEqual([]);
   } finally {
     await env.teardown();
@@ -43,7 +52,9 @@ test('a server that cannot list search attributes is trusted, with a warning', a
   const env = await startTimeSkippingServer();
   try {
     const warnings: string[] = [];
-    await expect(requireSearchAttributes(env.connection, 'default', (message) => warnings.push(message))).resolves.toBeUndefined();
+    await expect(
+      requireSearchAttributes(env.connection, 'default', (message) => warnings.push(message)),
+    ).resolves.toBeUndefined();
     expect(warnings).toEqual([expect.stringMatching(/could not list the search attributes of namespace default/)]);
   } finally {
     await env.teardown();

@@ -45,7 +45,7 @@ interface ExpectedOccurrence extends ResolvedWallTime {
 /** The first year, from the year before "now" on and not before `notBeforeYear`, whose due instant is not past. */
 function expectedOccurrence(query: OccurrenceQuery): ExpectedOccurrence {
   let year = Math.max(localYear(query.timezone, query.nowMs) - 1, query.notBeforeYear ?? -Infinity);
-  for (;; year += 1) {
+  for (; ; year += 1) {
     const wallMs = dueWallMs(query, year);
     const resolved = resolveWall(query.timezone, wallMs);
     if (resolved.instantMs >= query.nowMs) return { ...resolved, year, wallMs };

@@ -149,14 +149,26 @@ describe('occurrenceInYear', () => {
 
   test('a wall time inside a DST gap resolves to a real instant after the gap', () => {
     // America/New_York skips 02:00-03:00 on 2027-03-14.
-    const occurrence = occurrenceInYear({ year: 2027, month: 3, day: 14, timezone: 'America/New_York', deliveryTime: '02:30' });
+    const occurrence = occurrenceInYear({
+      year: 2027,
+      month: 3,
+      day: 14,
+      timezone: 'America/New_York',
+      deliveryTime: '02:30',
+    });
     expect(occurrence.instant).toBe('2027-03-14T07:30:00.000Z');
     expect(occurrence.localDateTime).toBe('2027-03-14T03:30:00.000-04:00');
   });
 
   test('a wall time inside a DST overlap resolves to the earlier instant', () => {
     // America/New_York repeats 01:00-02:00 on 2027-11-07.
-    const occurrence = occurrenceInYear({ year: 2027, month: 11, day: 7, timezone: 'America/New_York', deliveryTime: '01:30' });
+    const occurrence = occurrenceInYear({
+      year: 2027,
+      month: 11,
+      day: 7,
+      timezone: 'America/New_York',
+      deliveryTime: '01:30',
+    });
     expect(occurrence.instant).toBe('2027-11-07T05:30:00.000Z');
   });
 });
@@ -178,9 +190,12 @@ describe('nextOccurrence: bad input is refused', () => {
 });
 
 describe('isValidTimezone', () => {
-  test.each(['Europe/London', 'Asia/Kathmandu', 'America/Argentina/Buenos_Aires', 'Etc/GMT+1', 'UTC'])('accepts %s', (zone) => {
-    expect(isValidTimezone(zone)).toBe(true);
-  });
+  test.each(['Europe/London', 'Asia/Kathmandu', 'America/Argentina/Buenos_Aires', 'Etc/GMT+1', 'UTC'])(
+    'accepts %s',
+    (zone) => {
+      expect(isValidTimezone(zone)).toBe(true);
+    },
+  );
 
   // Intl takes UTC offsets as time zones since ES2024 (Node 22 on); they are not IANA names and have no rules.
   test.each(['+01:00', '-05:30', '+0100', '+01', '\u221201:00', 'Europe/Atlantis', ''])('refuses %j', (zone) => {

@@ -46,7 +46,9 @@ describe('the histories recorded from real servers (test/histories)', () => {
     expect(sets.length).toBeGreaterThanOrEqual(1);
     expect(histories.length).toBeGreaterThanOrEqual(10 * sets.length);
     const updateNames = histories.flatMap(({ history }) =>
-      (history.events ?? []).flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []),
+      (history.events ?? []).flatMap(
+        (event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? [],
+      ),
     );
     expect(new Set(updateNames)).toEqual(new Set(['changeSchedule', 'redriveDelivery']));
     expect(anyHistory((event) => !!event.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
@@ -55,7 +57,8 @@ describe('the histories recorded from real servers (test/histories)', () => {
     // In each set, the chain of years: each run after the first continues the one before it.
     for (const set of sets) {
       for (const run of [1, 2, 3, 4]) {
-        const started = events(path.join(set, `three-years-run${run}.json`))[0]?.workflowExecutionStartedEventAttributes;
+        const started = events(path.join(set, `three-years-run${run}.json`))[0]
+          ?.workflowExecutionStartedEventAttributes;
         expect(started?.workflowType?.name).toBe('yearlyGreetingWorkflow');
         if (run > 1) expect(started?.continuedExecutionRunId).toBeTruthy();
       }
@@ -73,7 +76,9 @@ describe('the histories recorded from real servers (test/histories)', () => {
       workflowId,
       history: parseHistoryJson(historyToJSON(history), label),
     }));
-    expect(asSdkJson.map(({ history }) => history.events?.length)).toEqual(histories.map(({ history }) => history.events?.length));
+    expect(asSdkJson.map(({ history }) => history.events?.length)).toEqual(
+      histories.map(({ history }) => history.events?.length),
+    );
     const results = await verdicts(replayHistories(asSdkJson, CURRENT_CODE));
     expect(results).toEqual(histories.map(({ label }) => ({ label, outcome: 'ok' })));
   });

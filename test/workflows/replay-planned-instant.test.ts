@@ -26,7 +26,14 @@ async function historyOfASleepingRun() {
     const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
       workflowId,
       taskQueue,
-      args: [{ userId: user.id, eventType: 'birthday', schedule: { date: user.birthday, timezone: user.timezone }, deliveryTime: '09:00' }],
+      args: [
+        {
+          userId: user.id,
+          eventType: 'birthday',
+          schedule: { date: user.birthday, timezone: user.timezone },
+          deliveryTime: '09:00',
+        },
+      ],
     });
     await nextDueMs(env, user.id);
     const history = await handle.fetchHistory();
@@ -37,7 +44,9 @@ async function historyOfASleepingRun() {
 
 /** Rewrites the plan recorded by the planning local activity, as if older time-zone rules had computed it. */
 function withPlanShiftedBy(history: temporal.api.history.v1.IHistory, shiftMs: number) {
-  const copy = temporal.api.history.v1.History.fromObject(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History));
+  const copy = temporal.api.history.v1.History.fromObject(
+    temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History),
+  );
   const marker = copy.events.find((event) => event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
   const payload = marker?.markerRecordedEventAttributes?.details?.['result']?.payloads?.[0];
   if (!payload?.data) throw new Error('no planning marker in the history');
@@ -53,11 +62,19 @@ test('a replay takes the due instant from the recorded plan, so new time-zone ru
   expect(timerStarted).toBeDefined();
 
   // The history as it was: replays cleanly.
-  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, workflowId);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } },
+    history,
+    workflowId,
+  );
 
   // The same history, as if the plan had been made under rules one hour different from today's: still replays,
   // because the workflow never recomputes the instant itself.
   const { history: changed, original, shifted } = withPlanShiftedBy(history, 3_600_000);
   expect(shifted.epochMs).not.toBe(original.epochMs);
-  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, changed, workflowId);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } },
+    changed,
+    workflowId,
+  );
 });

@@ -24,7 +24,12 @@ async function runThreeYears(fields: { birthday: string; timezone: string; first
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
   const startMs = await env.currentTimeMs();
   const [, month, day] = fields.birthday.split('-').map(Number) as [number, number, number];
-  const first = nextOccurrence({ date: fields.birthday, timezone: fields.timezone, deliveryTime: '09:00', nowMs: startMs });
+  const first = nextOccurrence({
+    date: fields.birthday,
+    timezone: fields.timezone,
+    deliveryTime: '09:00',
+    nowMs: startMs,
+  });
   const expected = [first.year, first.year + 1, first.year + 2].map((year) =>
     occurrenceInYear({ year, month, day, timezone: fields.timezone, deliveryTime: '09:00' }),
   );
@@ -34,7 +39,14 @@ async function runThreeYears(fields: { birthday: string; timezone: string; first
       const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
         workflowId: workflowIdFor(user.id, 'birthday'),
         taskQueue,
-        args: [{ userId: user.id, eventType: 'birthday', schedule: { date: fields.birthday, timezone: fields.timezone }, deliveryTime: '09:00' }],
+        args: [
+          {
+            userId: user.id,
+            eventType: 'birthday',
+            schedule: { date: fields.birthday, timezone: fields.timezone },
+            deliveryTime: '09:00',
+          },
+        ],
       });
       for (const [index, due] of expected.entries()) {
         // Skip to one second after the due instant, then let the real activity do its work in real time.

@@ -1,6 +1,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { ASSETS_PATH, DOCS_ASSETS, DOCS_CONTENT_SECURITY_POLICY, DOCS_PAGE, DOCS_PATH, OPENAPI_PATH } from '../docs-viewer';
+import {
+  ASSETS_PATH,
+  DOCS_ASSETS,
+  DOCS_CONTENT_SECURITY_POLICY,
+  DOCS_PAGE,
+  DOCS_PATH,
+  OPENAPI_PATH,
+} from '../docs-viewer';
 import { errorResponses, json } from '../error-responses';
 import { ApiError } from '../errors';
 
@@ -54,7 +61,9 @@ export function docsRoutes(document: () => object): OpenAPIHono {
 
   routes.openapi(getOpenApiDocument, (c) => c.json((built ??= document()), 200));
 
-  routes.openapi(getDocsPage, (c) => c.html(DOCS_PAGE, 200, { 'content-security-policy': DOCS_CONTENT_SECURITY_POLICY }));
+  routes.openapi(getDocsPage, (c) =>
+    c.html(DOCS_PAGE, 200, { 'content-security-policy': DOCS_CONTENT_SECURITY_POLICY }),
+  );
 
   routes.openapi(
     getDocsAsset,

@@ -23,6 +23,8 @@ const getMetrics = createRoute({
 export function metricsRoutes(exposition: MetricsExposition): OpenAPIHono {
   const routes = new OpenAPIHono();
   // Prometheus' own content type (text/plain with the format's version) in place of c.text's default.
-  routes.openapi(getMetrics, async (c) => c.text(await exposition.text(), 200, { 'Content-Type': exposition.contentType }));
+  routes.openapi(getMetrics, async (c) =>
+    c.text(await exposition.text(), 200, { 'Content-Type': exposition.contentType }),
+  );
   return routes;
 }

@@ -44,7 +44,11 @@ export function scheduleRoutes(schedule: UserSchedule): OpenAPIHono {
     const { id } = c.req.valid('param');
     const next = await schedule.nextDelivery(id);
     if (!next) {
-      throw new ApiError(409, 'workflow_not_running', `the greeting workflow of user ${id} is not running; the reconciler will start it`);
+      throw new ApiError(
+        409,
+        'workflow_not_running',
+        `the greeting workflow of user ${id} is not running; the reconciler will start it`,
+      );
     }
     return c.json(
       {
