@@ -1,3 +1,4 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
@@ -7,7 +8,9 @@ import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { migrate } from '../../src/db/migrate';
 import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { greetingSearchAttributes } from '../../src/workflows/definitions';
+import { workflowIdFor } from '../../src/greetings/ids';
 import { createGreetingWorker } from '../../src/worker/create-worker';
+import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
 import { silentLog } from './silent-log';
 
 function required(name: string): string {
@@ -105,4 +108,29 @@ export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
   url.pathname = `/${name}`;
   await migrate(url.toString());
   return url.toString();
+}
+
+/**
+ * Starts a user's yearly greeting workflow straight on the server, as the API would, with the user's date and zone
+ * and delivery at 09:00; `options` may add start options (a shorter workflow task timeout, say).
+ */
+export function startGreetingWorkflow(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  user: { id: string; birthday: string; timezone: string },
+  options: Partial<Pick<WorkflowStartOptions<typeof yearlyGreetingWorkflow>, 'workflowTaskTimeout'>> = {},
+) {
+  return env.client.workflow.start(yearlyGreetingWorkflow, {
+    workflowId: workflowIdFor(user.id, 'birthday'),
+    taskQueue,
+    args: [
+      {
+        userId: user.id,
+        eventType: 'birthday',
+        schedule: { date: user.birthday, timezone: user.timezone },
+        deliveryTime: '09:00',
+      },
+    ],
+    ...options,
+  });
 }

@@ -4,12 +4,10 @@ import { Worker } from '@temporalio/worker';
 import type { PlanDeliveryInput } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { softDeleteUser } from '../../src/db/users';
-import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { nextOccurrence } from '../../src/time/next-occurrence';
 import { nextDeliveryQuery, type DeliveryOutcome } from '../../src/workflows/definitions';
-import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue, startGreetingWorkflow } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
@@ -97,20 +95,8 @@ test('while the first plan is being made the query answers null, and nextDeliver
   await worker.runUntil(async () => {
     const person = personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo');
     const user = await createUserRow(db, person);
-    const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
-      workflowId: workflowIdFor(user.id, 'birthday'),
-      taskQueue,
-      args: [
-        {
-          userId: user.id,
-          eventType: 'birthday',
-          schedule: { date: user.birthday, timezone: user.timezone },
-          deliveryTime: '09:00',
-        },
-      ],
-      // The workflow task that waits on the planning local activity is answered (and the query with it) sooner.
-      workflowTaskTimeout: '2 seconds',
-    });
+    // The workflow task that waits on the planning local activity is answered (and the query with it) sooner.
+    const handle = await startGreetingWorkflow(env, taskQueue, user, { workflowTaskTimeout: '2 seconds' });
     await planningStarted.promise;
     expect(await handle.query(nextDeliveryQuery)).toBeNull();
 

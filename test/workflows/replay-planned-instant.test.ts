@@ -3,8 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue, startGreetingWorkflow } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { nextDueMs } from '../support/stack';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
@@ -23,18 +22,7 @@ async function historyOfASleepingRun() {
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
   const workflowId = workflowIdFor(user.id, 'birthday');
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [
-        {
-          userId: user.id,
-          eventType: 'birthday',
-          schedule: { date: user.birthday, timezone: user.timezone },
-          deliveryTime: '09:00',
-        },
-      ],
-    });
+    const handle = await startGreetingWorkflow(env, taskQueue, user);
     await nextDueMs(env, user.id);
     const history = await handle.fetchHistory();
     await handle.terminate('test done');

@@ -1,9 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
-import { workflowIdFor } from '../../src/greetings/ids';
 import { nextOccurrence, occurrenceInYear } from '../../src/time/next-occurrence';
-import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
-import { createTestWorker, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue, startGreetingWorkflow } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { startTestReceiver } from '../support/test-receiver';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
@@ -36,18 +34,7 @@ async function runThreeYears(fields: { birthday: string; timezone: string; first
 
   try {
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
-        workflowId: workflowIdFor(user.id, 'birthday'),
-        taskQueue,
-        args: [
-          {
-            userId: user.id,
-            eventType: 'birthday',
-            schedule: { date: fields.birthday, timezone: fields.timezone },
-            deliveryTime: '09:00',
-          },
-        ],
-      });
+      const handle = await startGreetingWorkflow(env, taskQueue, user);
       for (const [index, due] of expected.entries()) {
         // Skip to one second after the due instant, then let the real activity do its work in real time.
         await env.sleep(due.epochMs - (await env.currentTimeMs()) + 1_000);
