@@ -4,6 +4,7 @@ import {
   claimDelivery,
   markDelivered,
   markFailed,
+  markRejected,
   markRetryPending,
   reopenDelivery,
   type ClaimRequest,
@@ -136,11 +137,11 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       );
     }
     if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
-      await markFailed(deps.db, request, { responseStatus, error: summary });
+      await markRejected(deps.db, claim.deliveryId, claim.attempt, { responseStatus, error: summary });
       reportDelivery(deps, { ...answered, outcome: 'rejected', error: summary });
       throw ApplicationFailure.nonRetryable(summary, FailureType.WebhookRejected);
     }
-    await markRetryPending(deps.db, claim.deliveryId, { responseStatus, error: summary });
+    await markRetryPending(deps.db, claim.deliveryId, claim.attempt, { responseStatus, error: summary });
     reportDelivery(deps, { ...answered, outcome: 'unavailable', error: summary });
     const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
     throw ApplicationFailure.create({

@@ -92,12 +92,24 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
     if ((CLOSED_STATUSES as readonly string[]).includes(row.status) || row.status === 'cancelled') {
       return { kind: 'closed', deliveryId: row.id, status: row.status };
     }
+    // Another attempt is sending it: this one backs off, whatever else holds.
+    const leaseStillHeld =
+      row.status === 'sending' &&
+      row.last_attempt_at !== null &&
+      now.getTime() - row.last_attempt_at.getTime() < request.inFlightLeaseMs;
+    if (leaseStillHeld) return { kind: 'in-flight', deliveryId: row.id };
+
+    // The due moment is this attempt's plan: a run that re-planned the year (a new date or zone) re-times the row, so
+    // lateness is judged against the instant the greeting is really due now.
+    const scheduledAt = new Date(request.scheduledAt);
+    const timing = { scheduledAt, occurrenceDate: new Date(`${request.occurrenceDate}T00:00:00Z`) };
     // An attempt ahead of the due moment (clock skew between machines) counts as on time.
-    const latenessMs = Math.max(0, now.getTime() - row.scheduled_at.getTime());
+    const latenessMs = Math.max(0, now.getTime() - scheduledAt.getTime());
     if (request.maxLatenessMs !== null && latenessMs > request.maxLatenessMs) {
       await tx.delivery.update({
         where: { id: row.id },
         data: {
+          ...timing,
           status: 'missed',
           latenessMs,
           lastError: `not sent: ${describeDuration(latenessMs)} late, over the limit of ${describeDuration(request.maxLatenessMs)}`,
@@ -105,15 +117,10 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       });
       return { kind: 'missed', deliveryId: row.id, latenessMs };
     }
-    const leaseStillHeld =
-      row.status === 'sending' &&
-      row.last_attempt_at !== null &&
-      now.getTime() - row.last_attempt_at.getTime() < request.inFlightLeaseMs;
-    if (leaseStillHeld) return { kind: 'in-flight', deliveryId: row.id };
-
     const claimed = await tx.delivery.update({
       where: { id: row.id },
       data: {
+        ...timing,
         status: 'sending',
         attempts: { increment: 1 },
         lastAttemptAt: now,
@@ -142,17 +149,20 @@ export async function reopenDelivery(
   key: OccurrenceKey,
 ): Promise<{ deliveryId: string; occurrenceDate: string; scheduledAt: string; status: string } | null> {
   return db.$transaction(async (tx) => {
-    const row = await tx.delivery.findUnique({
-      where: { userId_eventType_occurrenceYear: key },
-    });
+    // Locked, so a late attempt recording its 2xx meanwhile is seen here and the row is not reopened after it.
+    const [row] = await tx.$queryRaw<{ id: string; status: string; occurrence_date: Date; scheduled_at: Date }[]>`
+      SELECT id, status::text AS status, occurrence_date, scheduled_at FROM deliveries
+      WHERE user_id = ${key.userId}::uuid AND event_type = ${key.eventType}::event_type
+        AND occurrence_year = ${key.occurrenceYear}
+      FOR UPDATE`;
     if (!row) return null;
     if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
       await tx.delivery.update({ where: { id: row.id }, data: { status: 'pending' } });
     }
     return {
       deliveryId: row.id,
-      occurrenceDate: row.occurrenceDate.toISOString().slice(0, 10),
-      scheduledAt: row.scheduledAt.toISOString(),
+      occurrenceDate: row.occurrence_date.toISOString().slice(0, 10),
+      scheduledAt: row.scheduled_at.toISOString(),
       status: row.status,
     };
   });
@@ -179,28 +189,46 @@ export interface AttemptResult {
   error: string | null;
 }
 
-/** The receiver answered 2xx: the occurrence is done for good. */
+/**
+ * The receiver answered 2xx: the occurrence is done for good, whichever attempt got the answer and whatever the row
+ * said meanwhile (the greeting was received). The first delivery recorded stays as it is.
+ */
 export async function markDelivered(db: Db, deliveryId: string, result: AttemptResult, now: Date): Promise<void> {
-  await db.delivery.update({
-    where: { id: deliveryId },
+  await db.delivery.updateMany({
+    where: { id: deliveryId, status: { not: 'delivered' } },
     data: { status: 'delivered', deliveredAt: now, responseStatus: result.responseStatus, lastError: null },
   });
 }
 
 /**
- * The attempt failed in a way worth retrying: the row waits for the next attempt, or is cancelled if the user was
- * deleted while the attempt was in flight (no attempt will follow).
+ * Attempt `attempt` failed in a way worth retrying: the row waits for the next attempt, or is cancelled if the user
+ * was deleted while the attempt was in flight (no attempt will follow). Only while that attempt is still the row's
+ * claim: one that outlived its lease must not reopen a row a newer attempt is sending.
  */
-export async function markRetryPending(db: Db, deliveryId: string, result: AttemptResult): Promise<void> {
+export async function markRetryPending(
+  db: Db,
+  deliveryId: string,
+  attempt: number,
+  result: AttemptResult,
+): Promise<void> {
   await db.$executeRaw`
     UPDATE deliveries d
-    SET status = (CASE WHEN u.deleted_at IS NULL THEN 'pending' ELSE 'cancelled' END)::delivery_status,
+    SET status = (CASE WHEN d.status = 'sending' AND u.deleted_at IS NULL THEN 'pending' ELSE 'cancelled' END)::delivery_status,
         response_status = ${result.responseStatus}, last_error = ${result.error}, updated_at = now()
     FROM users u
-    WHERE d.id = ${deliveryId}::uuid AND d.status = 'sending' AND u.id = d.user_id`;
+    WHERE d.id = ${deliveryId}::uuid AND d.attempts = ${attempt} AND d.status IN ('sending', 'cancelled')
+      AND u.id = d.user_id`;
 }
 
-/** No more attempts will be made (rejected by the receiver, or retries exhausted). Never overrides a delivery. */
+/** The receiver refused attempt `attempt` (a 4xx that will not change): failed, if that attempt is still the claim. */
+export async function markRejected(db: Db, deliveryId: string, attempt: number, result: AttemptResult): Promise<void> {
+  await db.delivery.updateMany({
+    where: { id: deliveryId, attempts: attempt, status: 'sending' },
+    data: { status: 'failed', lastError: result.error, responseStatus: result.responseStatus },
+  });
+}
+
+/** The workflow gave up on the occurrence (retries exhausted): no more attempts. Never overrides a delivery. */
 export async function markFailed(db: Db, key: OccurrenceKey, result: AttemptResult): Promise<void> {
   await db.delivery.updateMany({
     where: {

@@ -68,9 +68,10 @@ export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boo
       where: { id, ...live },
       data: { deletedAt: now, liveEmail: null, workflowSyncRequestedAt: now },
     });
-    // Occurrences waiting for an attempt will get none; one in flight settles itself when its attempt ends.
+    // Occurrences waiting for an attempt will get none. One being sent is cancelled too, so a row whose attempt
+    // crashed never stays `sending`; an attempt still running records its answer (a 2xx as delivered) when it ends.
     await tx.delivery.updateMany({
-      where: { userId: id, status: 'pending' },
+      where: { userId: id, status: { in: ['pending', 'sending'] } },
       data: { status: 'cancelled', lastError: 'user deleted before delivery' },
     });
     return count === 1;
