@@ -12,11 +12,9 @@ export const WORKER_SHUTDOWN_REASON = 'the worker shut down before the receiver 
 export async function withAttemptLifetime<T>(work: (workerShutdown: AbortSignal) => Promise<T>): Promise<T> {
   const context = Context.current();
   const workerShutdown = new AbortController();
-  // The SDK cancels in-flight activities with the message WORKER_SHUTDOWN once the grace time is over.
-  context.cancelled.catch((cancellation: unknown) => {
-    if (cancellation instanceof Error && cancellation.message === 'WORKER_SHUTDOWN') {
-      workerShutdown.abort(new Error(WORKER_SHUTDOWN_REASON));
-    }
+  // The SDK cancels in-flight activities once the shutdown grace time is over, and says so in the details.
+  context.cancelled.catch(() => {
+    if (context.cancellationDetails?.workerShutdown) workerShutdown.abort(new Error(WORKER_SHUTDOWN_REASON));
   });
   const heartbeatTimeoutMs = context.info.heartbeatTimeoutMs;
   if (!heartbeatTimeoutMs) return work(workerShutdown.signal);
