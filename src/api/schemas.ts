@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isValidTimezone } from '../time/next-occurrence';
+import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
 /** The current time in epoch milliseconds. */
 export type Clock = () => number;
@@ -41,8 +41,17 @@ const birthday = z
   });
 
 const MAX_NAME_LENGTH = 100;
-/** Letters and combining marks of any script, spaces, apostrophes (' and ’) and hyphens; at least one letter. */
-const NAME_PATTERN = /^(?=.*\p{L})[\p{L}\p{M} '’-]+$/u;
+
+// A name is what the person says it is (`Jennifer 8. Lee`, `Martin Luther King Jr.`): any printable text. Refused
+// are C0 and C1 control characters (a tab or a line break has no place in a greeting) and blank names. The pattern
+// is written with plain code point ranges so that it means the same to every JSON Schema tool that reads it.
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
+/** What String.prototype.trim removes, besides line breaks (controls already). */
+const TRIMMED_SPACE = '\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** No control character, and something left once trimmed. */
+const NAME_PATTERN = new RegExp(`^[^${CONTROL}]*[^${CONTROL}${TRIMMED_SPACE}][^${CONTROL}]*$`);
+/** Half of a surrogate pair without the other half: not text, and Postgres cannot store it. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * A first or last name, trimmed and normalized to NFC. Its length is counted in code points, as Postgres counts the
@@ -50,37 +59,64 @@ const NAME_PATTERN = /^(?=.*\p{L})[\p{L}\p{M} '’-]+$/u;
  */
 const name = z
   .string()
-  .trim()
-  .normalize('NFC')
   .superRefine(
     firstBroken(
-      [(value) => value.length > 0, 'must not be empty'],
-      [(value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`],
-      [(value) => NAME_PATTERN.test(value), 'only letters, spaces, apostrophes and hyphens, with at least one letter'],
+      [(value) => value.trim().length > 0, 'must not be empty'],
+      [(value) => NAME_PATTERN.test(value), 'must not hold control characters (tabs, line breaks, ...)'],
+      [(value) => !LONE_SURROGATE.test(value), 'must not hold a lone UTF-16 surrogate'],
     ),
   )
+  .transform((value) => value.trim().normalize('NFC'))
+  .refine((value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
   .meta({
+    minLength: 1,
+    maxLength: MAX_NAME_LENGTH,
+    pattern: NAME_PATTERN.source,
     description:
-      `Trimmed and stored in Unicode NFC: 1 to ${MAX_NAME_LENGTH} characters (code points) of letters, combining ` +
-      "marks, spaces, apostrophes (' ’) and hyphens, with at least one letter.",
+      `Any printable text, as the person writes their name: trimmed and stored in Unicode NFC, 1 to ` +
+      `${MAX_NAME_LENGTH} characters (code points) once trimmed, without control characters.`,
+    example: 'Ada',
   });
 
+const TIMEZONE_MESSAGE = 'not an IANA time zone name (e.g. "Europe/Paris")';
+
+/** An IANA zone name in any letter case, read as IANA spells it; a Link (`US/Pacific`) stays the name it is. */
 const ianaTimezone = z
   .string()
-  .refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")')
-  .meta({ description: 'An IANA time zone name known to the service', example: 'Europe/London' });
+  .transform((value, ctx) => {
+    const canonical = canonicalTimezone(value);
+    if (canonical === null) ctx.addIssue({ code: 'custom', message: TIMEZONE_MESSAGE, input: value });
+    return canonical ?? value;
+  })
+  .meta({
+    enum: supportedTimezones(),
+    description:
+      'A name of the IANA time zone database, stored as IANA spells it (`europe/london` is taken as `Europe/London`). ' +
+      'A Link such as `US/Pacific` is kept as given, not replaced by the zone it points to. The list is the names ' +
+      "the service's time-zone data knows.",
+    example: 'Europe/London',
+  });
 
-/** Trimmed, at most 254 characters (the longest address SMTP carries); its case is kept as given. */
+/**
+ * Trimmed, at most 254 characters (the longest address SMTP carries), an address as HTML's `<input type=email>`
+ * defines it (what JSON Schema's `email` format generators produce); its case is kept as given.
+ */
 const email = z
   .string()
   .trim()
   .max(254, 'at most 254 characters')
-  .pipe(z.email('not an email address'))
-  .meta({ description: 'An email address, trimmed, its case kept; unique among live users whatever its case' });
+  .pipe(z.email({ pattern: z.regexes.html5Email, message: 'not an email address' }))
+  .meta({
+    format: 'email',
+    maxLength: 254,
+    description:
+      "An email address (as HTML's `<input type=email>` defines it), trimmed, its case kept; unique among live users " +
+      'whatever its case',
+  });
 
 /** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
 function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
-  const zone = typeof timezone === 'string' && isValidTimezone(timezone) ? timezone : FIRST_ZONE_OF_THE_DAY;
+  const zone = (typeof timezone === 'string' && canonicalTimezone(timezone)) || FIRST_ZONE_OF_THE_DAY;
   return { date: DateTime.fromMillis(nowMs, { zone }).toISODate()!, zone };
 }
 
@@ -152,7 +188,7 @@ function pageQuerySchema(limit: { max: number; default: number }) {
 
 /** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
 export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({
-  timezone: ianaTimezone.optional().meta({ description: 'Only users whose zone is exactly this IANA name' }),
+  timezone: ianaTimezone.optional().meta({ description: 'Only users in this IANA zone (the name in any letter case)' }),
 });
 
 /** GET /users/:id/deliveries: a page of the user's ledger. */
