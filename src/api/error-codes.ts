@@ -14,6 +14,7 @@ export const API_ERROR_CODES = {
   redrive_rejected: 'the workflow refused the re-drive',
   schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',
   route_not_found: 'no such route',
+  method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
   payload_too_large: 'the body is over 16 KiB',
   unsupported_media_type: 'the body is not sent as `application/json`',
   scheduler_unavailable:

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createServiceApp } from '../../src/api/service-app';
 import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
@@ -392,4 +393,38 @@ describe('health and readiness', () => {
     expect(status).toBe(404);
     expectErrorBody(body, 'route_not_found');
   });
+
+  const someId = '00000000-0000-4000-8000-000000000000';
+  test.each([
+    ['TRACE', '/users', 'GET, HEAD, POST'],
+    ['PATCH', `/users/${someId}`, 'DELETE, GET, HEAD, PUT'],
+    ['PATCH', `/user/${someId}`, 'DELETE, GET, HEAD, PUT'],
+    ['DELETE', `/users/${someId}/next-delivery`, 'GET, HEAD'],
+    ['GET', `/users/${someId}/deliveries/${someId}/retry`, 'POST'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['QUERY', '/ready', 'GET, HEAD'],
+  ])('%s %s, a method the path does not answer, is 405 with Allow: %s', async (method, path, allow) => {
+    const { status, headers, body } = await rawCall(api.url, method, path);
+    expect(status).toBe(405);
+    expect(headers.allow).toBe(allow);
+    expectErrorBody(JSON.parse(body), 'method_not_allowed');
+  });
 });
+
+/** A request through node:http, which sends the methods fetch refuses to (TRACE) or does not know (QUERY). */
+function rawCall(
+  baseUrl: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${baseUrl}${path}`, { method }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
