@@ -19,6 +19,7 @@ export const API_ERROR_CODES = {
   unsupported_media_type: 'the body is not sent as `application/json`',
   scheduler_unavailable:
     "Temporal did not answer; the change is saved (the body's `user`) and the reconciler completes it",
+  temporal_unavailable: 'Temporal did not answer in time (a read or a re-drive); nothing changed, ask again later',
   internal_error: 'a bug: the body never carries a stack trace',
 } as const;
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createServiceApp } from '../../src/api/service-app';
 import { createDb } from '../../src/db/client';
-import { workflowIdFor } from '../../src/greetings/ids';
+import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
 import { allPages, apiForThisFile, apiWorkflows, call, letterName, silentLog, type ListPage } from '../support/service';
@@ -170,6 +170,43 @@ describe('POST /users', () => {
     expect(await api.db.user.count()).toBe(before + 1);
     const row = await api.db.user.findUniqueOrThrow({ where: { id: body.user.id } });
     expect(row.workflowSyncRequestedAt).not.toBeNull();
+  });
+});
+
+describe('reads and re-drives when Temporal does not answer', () => {
+  test('GET next-delivery and POST retry answer 503 temporal_unavailable, not 500', async () => {
+    const unreachable = await startTimeSkippingServer();
+    const app = createServiceApp({
+      db: api.db,
+      workflows: apiWorkflows(unreachable.client, 'nowhere'),
+      log: silentLog,
+      metrics: createServiceMetrics(),
+    });
+    await unreachable.teardown();
+    const user = await api.db.user.create({
+      data: { firstName: 'Ada', lastName: 'Lovelace', birthday: new Date('1990-12-10'), timezone: 'Europe/London' },
+    });
+    const failed = await api.db.delivery.create({
+      data: {
+        userId: user.id,
+        eventType: 'birthday',
+        occurrenceYear: 2025,
+        occurrenceDate: new Date('2025-12-10'),
+        scheduledAt: new Date('2025-12-10T09:00:00.000Z'),
+        status: 'failed',
+        idempotencyKey: idempotencyKeyFor(user.id, 'birthday', 2025),
+        workflowId: workflowIdFor(user.id, 'birthday'),
+        runId: 'run-2025',
+      },
+    });
+
+    const next = await app.request(`/users/${user.id}/next-delivery`);
+    const retry = await app.request(`/users/${user.id}/deliveries/${failed.id}/retry`, { method: 'POST' });
+
+    for (const response of [next, retry]) {
+      expect(response.status).toBe(503);
+      expectErrorBody(await response.json(), 'temporal_unavailable');
+    }
   });
 });
 
