@@ -95,7 +95,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     await workerDone;
   });
 
-  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'));
+  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   stops.push(reconciler.stop);
   const app = createServiceApp({
     db: connections.db,

@@ -91,10 +91,32 @@ export interface UserAwaitingSync {
   requestedAt: Date;
 }
 
-/** Users whose workflow has not confirmed their latest change, flagged before `olderThan`, oldest first. */
-export async function usersAwaitingSync(db: Db, olderThan: Date, limit: number): Promise<UserAwaitingSync[]> {
+/** Where a walk over the flagged users stands: the last user it read. */
+export interface SyncPosition {
+  requestedAt: Date;
+  id: string;
+}
+
+/**
+ * Users whose workflow has not confirmed their latest change, flagged before `olderThan`, oldest first, a page at
+ * a time: the page after `after`, so that users who keep failing do not hide the ones behind them.
+ */
+export async function usersAwaitingSync(
+  db: Db,
+  olderThan: Date,
+  limit: number,
+  after?: SyncPosition,
+): Promise<UserAwaitingSync[]> {
   const rows = await db.user.findMany({
-    where: { workflowSyncRequestedAt: { lt: olderThan } },
+    where: {
+      workflowSyncRequestedAt: { lt: olderThan, ...(after && { gte: after.requestedAt }) },
+      ...(after && {
+        OR: [
+          { workflowSyncRequestedAt: { gt: after.requestedAt } },
+          { workflowSyncRequestedAt: after.requestedAt, id: { gt: after.id } },
+        ],
+      }),
+    },
     orderBy: [{ workflowSyncRequestedAt: 'asc' }, { id: 'asc' }],
     take: limit,
   });
