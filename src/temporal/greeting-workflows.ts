@@ -11,6 +11,7 @@ import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
 import type { LeapDayPolicy } from '../time/next-occurrence';
+import { requireWorkerPolling } from './task-queue-pollers';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
@@ -163,6 +164,11 @@ export class GreetingWorkflows {
   /** Resolves once Temporal answers within the call timeout (the API's readiness check). */
   async checkReachable(): Promise<void> {
     await this.withDeadline(() => this.client.connection.workflowService.getSystemInfo({}));
+  }
+
+  /** Resolves once a worker polls the task queue for workflow and activity tasks (the API's readiness check). */
+  async checkWorkerPolling(): Promise<void> {
+    await this.withDeadline(() => requireWorkerPolling(this.client, this.settings.taskQueue));
   }
 
   /**
