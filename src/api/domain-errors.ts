@@ -28,7 +28,7 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   UserDeletedError: (error) => new ApiError(404, 'user_not_found', error.message),
   // src/db/keyset-page.ts
   InvalidCursorError: (error) =>
-    new ApiError(400, 'invalid_cursor', 'the cursor was not issued by this list for this query', [
+    new ApiError(400, 'invalid_cursor', "the cursor is not of the form this list's nextCursor has", [
       { path: 'cursor', message: error.message },
     ]),
 };

@@ -4,7 +4,7 @@ export const API_ERROR_CODES = {
   validation_failed: 'the body or query string does not match the schema (`details` names each field)',
   invalid_json: 'the body is not JSON',
   invalid_id: 'an id in the path is not a UUID',
-  invalid_cursor: 'the list cursor was not issued by this list for this filter',
+  invalid_cursor: "the list cursor is not of the form this list's `nextCursor` has (its `pattern`)",
   bad_request: 'any other malformed request',
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',

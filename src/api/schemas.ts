@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { deliveryCursor } from '../db/deliveries';
+import { userCursor } from '../db/users';
 import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
 /** The current time in epoch milliseconds. */
@@ -173,23 +175,29 @@ export const deliveryPathSchema = userPathSchema.extend({
   deliveryId: pathId('The `id` of an item of the delivery ledger'),
 });
 
-/** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
-function pageQuerySchema(limit: { max: number; default: number }) {
+/**
+ * `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. The
+ * cursor's form is checked where it is decoded (a mismatch is 400 `invalid_cursor`); the document states it.
+ */
+function pageQuerySchema(limit: { max: number; default: number }, cursorPattern: RegExp) {
   return z.strictObject({
     limit: z.coerce.number().int().min(1).max(limit.max).default(limit.default).meta({ description: 'Items per page' }),
     cursor: z
       .string()
-      .min(1)
-      .max(500)
       .optional()
-      .meta({ description: "The previous page's `nextCursor`; it only continues the list and filter it came from" }),
+      .meta({
+        pattern: cursorPattern.source,
+        description:
+          "Opaque: only the previous page's `nextCursor` (of this list) is meant to go here. Any value of its form " +
+          "(the pattern) names a position in the list's order, and the page starts after it, whatever list or filter it came from.",
+      }),
   });
 }
 
-/** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
-export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({
+/** GET /users: a page of live users, optionally only those in one zone. */
+export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }, userCursor.pattern).extend({
   timezone: ianaTimezone.optional().meta({ description: 'Only users in this IANA zone (the name in any letter case)' }),
 });
 
 /** GET /users/:id/deliveries: a page of the user's ledger. */
-export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 });
+export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 }, deliveryCursor.pattern);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createServiceApp } from '../../src/api/service-app';
 import { createDb } from '../../src/db/client';
+import { userCursor } from '../../src/db/users';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
@@ -318,31 +319,38 @@ describe('GET /users', () => {
     expect(body.error.details).toContainEqual({ path: 'timezone', message: expect.any(String) });
   });
 
-  test('a cursor only continues the filter it was issued for; with another it is 400 invalid_cursor', async () => {
-    await createUsers(2, { timezone: 'Europe/Paris' });
-    await createUsers(2, { timezone: 'Asia/Kathmandu' });
-    const first = async (query: Record<string, string>): Promise<string> =>
-      (await call(api.url, 'GET', `/users?${new URLSearchParams({ limit: '1', ...query }).toString()}`)).body
-        .nextCursor;
-    const parisCursor = await first({ timezone: 'Europe/Paris' });
-    const unfilteredCursor = await first({});
+  test("a cursor is a position in creation order: with another filter the page holds that filter's users after it", async () => {
+    const [parisBefore] = await createUsers(1, { timezone: 'Europe/Paris' });
+    const [kathmanduAfter] = await createUsers(1, { timezone: 'Asia/Kathmandu' });
+    const [parisAfter] = await createUsers(1, { timezone: 'Europe/Paris' });
+    const row = await api.db.user.findUniqueOrThrow({ where: { id: parisBefore } });
+    const cursor = userCursor.encode([row.createdAt, row.id]);
 
-    const otherFilters: Record<string, string>[] = [
-      { timezone: 'Asia/Kathmandu', cursor: parisCursor },
-      { cursor: parisCursor },
-      { timezone: 'Europe/Paris', cursor: unfilteredCursor },
-    ];
-    for (const query of otherFilters) {
-      const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams(query).toString()}`);
-      expect(status).toBe(400);
-      expectErrorBody(body, 'invalid_cursor');
+    const ids = async (query: Record<string, string>) =>
+      (await allPages(api.url, '/users', { limit: '500', ...query })).flatMap((page) =>
+        page.items.map((user) => user.id),
+      );
+    expect(await ids({ cursor, timezone: 'Europe/Paris' })).toEqual(expect.arrayContaining([parisAfter]));
+    expect(await ids({ cursor, timezone: 'Europe/Paris' })).not.toContain(parisBefore);
+    expect(await ids({ cursor, timezone: 'Asia/Kathmandu' })).toContain(kathmanduAfter);
+    expect(await ids({ cursor })).toEqual(expect.arrayContaining([kathmanduAfter, parisAfter]));
+  });
+
+  test.each([
+    ['not base64url', '!'.repeat(30)],
+    ['too short', '0'],
+    ['a delivery cursor', 'A'.repeat(32)],
+    ['padded', `${'A'.repeat(28)}==`],
+  ])('a cursor not of the documented form (%s) is 400 invalid_cursor', async (_label, cursor) => {
+    const { status, body } = await call(api.url, 'GET', `/users?${new URLSearchParams({ cursor }).toString()}`);
+    expect(status).toBe(400);
+    expectErrorBody(body, 'invalid_cursor');
+  });
+
+  test('any value of the documented form is a position the list continues from', async () => {
+    for (const cursor of ['A'.repeat(30), '_'.repeat(30), '0123456789abcdefghijklmnopqrst']) {
+      expect((await call(api.url, 'GET', `/users?cursor=${cursor}`)).status).toBe(200);
     }
-    const same = await call(
-      api.url,
-      'GET',
-      `/users?${new URLSearchParams({ timezone: 'Europe/Paris', cursor: parisCursor }).toString()}`,
-    );
-    expect(same.status).toBe(200);
   });
 
   test('paging while users keep being created lists every earlier user exactly once and nobody twice', async () => {
