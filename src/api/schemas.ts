@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { deliveryCursor } from '../db/deliveries';
+import { datesUpToPattern } from './date-range-pattern';
 import { userCursor } from '../db/users';
 import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
@@ -20,6 +21,8 @@ function firstBroken(...rules: Rule[]) {
 const EARLIEST_BIRTHDAY = '1900-01-01';
 /** The first zone to start each day (Kiribati's Line Islands): no later date has begun anywhere on Earth. */
 const FIRST_ZONE_OF_THE_DAY = 'UTC+14';
+/** The last zone to start each day: a date that has begun there has begun everywhere. */
+const LAST_ZONE_OF_THE_DAY = 'UTC-12';
 
 /**
  * `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. The OpenAPI document
@@ -36,9 +39,16 @@ const birthday = z
   )
   .meta({
     format: 'date',
+    // Today in the last zone to start the day, when the process started: a date the pattern allows is never in the
+    // future anywhere, so the document never calls valid a birthday the API refuses.
+    pattern: datesUpToPattern(
+      Number(EARLIEST_BIRTHDAY.slice(0, 4)),
+      DateTime.now().setZone(LAST_ZONE_OF_THE_DAY).toISODate()!,
+    ),
     description:
       `A real calendar date as YYYY-MM-DD, from ${EARLIEST_BIRTHDAY} up to today in the user's \`timezone\` ` +
-      '(never in the future; with an unknown zone, today in the first zone on Earth to start the day).',
+      '(never in the future; with an unknown zone, today in the first zone on Earth to start the day). The ' +
+      "pattern states the range as of the service's start, in the last zone on Earth to start the day (UTC-12).",
     example: '1990-12-10',
   });
 

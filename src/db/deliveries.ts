@@ -31,7 +31,7 @@ export async function listDeliveriesOfLiveUser(
   userId: string,
   query: DeliveryListQuery,
 ): Promise<Page<DeliveryView> | null> {
-  const after = query.cursor ? decodeDeliveryCursor(query.cursor) : null;
+  const after = query.cursor !== undefined ? decodeDeliveryCursor(query.cursor) : null;
   const user = await db.user.findFirst({
     where: { id: userId, deletedAt: null },
     select: {

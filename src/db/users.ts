@@ -164,7 +164,7 @@ export const userCursor = new CursorLayout(['instant', 'uuid']);
  * before commit, a sequence too); it is never listed twice.
  */
 export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
-  const after = query.cursor ? decodeUserCursor(query.cursor) : null;
+  const after = query.cursor !== undefined ? decodeUserCursor(query.cursor) : null;
   const rows = await db.user.findMany({
     where: {
       ...live,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import { validationError } from '../../src/api/errors';
 import { createUserBodySchema, userBodySchema } from '../../src/api/schemas';
 
@@ -188,6 +189,21 @@ describe('userBodySchema: birthday', () => {
       { path: 'birthday', message: expect.stringMatching(/^must not be in the future/) },
     ]);
     expect(userBodySchema.safeParse({ ...ada, birthday: '1990-12-10' }).success).toBe(true);
+  });
+});
+
+describe('the documented birthday pattern', () => {
+  test('allows no date the API refuses as in the future, in any zone', () => {
+    const documented = z.toJSONSchema(userBodySchema, { io: 'input' }) as any;
+    const pattern = new RegExp(documented.$defs.UserBody.properties.birthday.pattern);
+    const lastAllowed = DateTime.now().setZone('UTC-12').toISODate()!;
+    const tomorrowThere = DateTime.now().setZone('UTC-12').plus({ days: 1 }).toISODate()!;
+    expect(pattern.test(lastAllowed)).toBe(true);
+    expect(pattern.test(tomorrowThere)).toBe(false);
+    expect(pattern.test('1899-12-31')).toBe(false);
+    for (const timezone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Etc/GMT+12', 'Europe/London']) {
+      expect(userBodySchema.safeParse({ ...ada, birthday: lastAllowed, timezone }).success).toBe(true);
+    }
   });
 });
 

@@ -337,6 +337,7 @@ describe('GET /users', () => {
   });
 
   test.each([
+    ['empty', ''],
     ['not base64url', '!'.repeat(30)],
     ['too short', '0'],
     ['a delivery cursor', 'A'.repeat(32)],
