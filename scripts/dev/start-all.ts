@@ -8,6 +8,7 @@ import { componentLog } from '../../src/logging/log';
 import { startReconcilerForWorker } from '../../src/reconciler/start-for-worker';
 import { openConnections } from '../../src/process/connections';
 import { configuredTemporal } from '../../src/temporal/connection-options';
+import type { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
@@ -95,11 +96,12 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     await workerDone;
   });
 
-  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'));
+  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   stops.push(reconciler.stop);
+  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
   const app = createServiceApp({
     db: connections.db,
-    workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
+    workflows,
     log: componentLog(root, 'api'),
     // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
     metrics,
@@ -107,6 +109,8 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   });
   const api = await startHttpServer(app, config.HOST, config.PORT);
   stops.push(api.close);
+  // "Running" means ready, as GET /ready says it: the worker has bundled the workflows and polls its task queue.
+  await untilWorkerPolls(workflows);
 
   console.log(
     [
@@ -165,3 +169,15 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+async function untilWorkerPolls(workflows: GreetingWorkflows, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await workflows.checkWorkerPolling();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

@@ -7,6 +7,7 @@ import type { HttpMetrics } from '../metrics/http-metrics';
 import type { UserSchedule } from '../users/user-schedule';
 import type { UserService } from '../users/user-service';
 import { mountAlias } from './aliases';
+import { allowedMethods } from './allowed-methods';
 import { apiErrorFor } from './domain-errors';
 import { ApiError, errorResponse } from './errors';
 import { openApiDocument } from './openapi-document';
@@ -63,9 +64,21 @@ export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
     docsRoutes(() => openApiDocument(app)),
   );
 
-  app.notFound((c) =>
-    errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length === 0) {
+      return errorResponse(c, new ApiError(404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`));
+    }
+    c.header('Allow', allowed.join(', '));
+    return errorResponse(
+      c,
+      new ApiError(
+        405,
+        'method_not_allowed',
+        `${c.req.path} does not answer ${c.req.method}; it answers ${allowed.join(', ')}`,
+      ),
+    );
+  });
 
   // Whatever a handler, a validation hook or a service throws ends here; apiErrorFor's one table says the answer.
   app.onError((error, c) => {

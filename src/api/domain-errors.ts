@@ -23,9 +23,12 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   // src/temporal/greeting-workflows.ts (a refused change reaches the API as ScheduleRejectedError: this is a re-drive)
   WorkflowNotRunningError: (error) => new ApiError(409, 'workflow_not_running', error.message),
   WorkflowRejectedError: (error) => new ApiError(409, 'redrive_rejected', error.message),
+  TemporalUnavailableError: (error) => new ApiError(503, 'temporal_unavailable', error.message),
+  // A re-drive that raced a DELETE: the workflow found the user gone.
+  UserDeletedError: (error) => new ApiError(404, 'user_not_found', error.message),
   // src/db/keyset-page.ts
   InvalidCursorError: (error) =>
-    new ApiError(400, 'invalid_cursor', 'the cursor was not issued by this list for this query', [
+    new ApiError(400, 'invalid_cursor', "the cursor is not of the form this list's nextCursor has", [
       { path: 'cursor', message: error.message },
     ]),
 };

@@ -4,7 +4,7 @@ export const API_ERROR_CODES = {
   validation_failed: 'the body or query string does not match the schema (`details` names each field)',
   invalid_json: 'the body is not JSON',
   invalid_id: 'an id in the path is not a UUID',
-  invalid_cursor: 'the list cursor was not issued by this list for this filter',
+  invalid_cursor: "the list cursor is not of the form this list's `nextCursor` has (its `pattern`)",
   bad_request: 'any other malformed request',
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',
@@ -14,10 +14,12 @@ export const API_ERROR_CODES = {
   redrive_rejected: 'the workflow refused the re-drive',
   schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',
   route_not_found: 'no such route',
+  method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
   payload_too_large: 'the body is over 16 KiB',
   unsupported_media_type: 'the body is not sent as `application/json`',
   scheduler_unavailable:
     "Temporal did not answer; the change is saved (the body's `user`) and the reconciler completes it",
+  temporal_unavailable: 'Temporal did not answer in time (a read or a re-drive); nothing changed, ask again later',
   internal_error: 'a bug: the body never carries a stack trace',
 } as const;
 

@@ -7,7 +7,7 @@ import { errorBodySchema, savedButUnscheduledSchema } from './response-schemas';
 
 export const json = <Schema extends z.ZodType>(schema: Schema) => ({ content: { 'application/json': { schema } } });
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422;
+type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 503;
 type Codes = [ApiErrorCode, ...ApiErrorCode[]];
 
 /** The error statuses a route answers with and the codes each carries; 500 `internal_error` is added to all. */

@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { isValidTimezone } from '../time/next-occurrence';
+import { deliveryCursor } from '../db/deliveries';
+import { datesUpToPattern } from './date-range-pattern';
+import { userCursor } from '../db/users';
+import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
 /** The current time in epoch milliseconds. */
 export type Clock = () => number;
@@ -18,6 +21,8 @@ function firstBroken(...rules: Rule[]) {
 const EARLIEST_BIRTHDAY = '1900-01-01';
 /** The first zone to start each day (Kiribati's Line Islands): no later date has begun anywhere on Earth. */
 const FIRST_ZONE_OF_THE_DAY = 'UTC+14';
+/** The last zone to start each day: a date that has begun there has begun everywhere. */
+const LAST_ZONE_OF_THE_DAY = 'UTC-12';
 
 /**
  * `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. The OpenAPI document
@@ -34,15 +39,31 @@ const birthday = z
   )
   .meta({
     format: 'date',
+    // Today in the last zone to start the day, when the process started: a date the pattern allows is never in the
+    // future anywhere, so the document never calls valid a birthday the API refuses.
+    pattern: datesUpToPattern(
+      Number(EARLIEST_BIRTHDAY.slice(0, 4)),
+      DateTime.now().setZone(LAST_ZONE_OF_THE_DAY).toISODate()!,
+    ),
     description:
       `A real calendar date as YYYY-MM-DD, from ${EARLIEST_BIRTHDAY} up to today in the user's \`timezone\` ` +
-      '(never in the future; with an unknown zone, today in the first zone on Earth to start the day).',
+      '(never in the future; with an unknown zone, today in the first zone on Earth to start the day). The ' +
+      "pattern states the range as of the service's start, in the last zone on Earth to start the day (UTC-12).",
     example: '1990-12-10',
   });
 
 const MAX_NAME_LENGTH = 100;
-/** Letters and combining marks of any script, spaces, apostrophes (' and ’) and hyphens; at least one letter. */
-const NAME_PATTERN = /^(?=.*\p{L})[\p{L}\p{M} '’-]+$/u;
+
+// A name is what the person says it is (`Jennifer 8. Lee`, `Martin Luther King Jr.`): any printable text. Refused
+// are C0 and C1 control characters (a tab or a line break has no place in a greeting) and blank names. The pattern
+// is written with plain code point ranges so that it means the same to every JSON Schema tool that reads it.
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
+/** What String.prototype.trim removes, besides line breaks (controls already). */
+const TRIMMED_SPACE = '\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** No control character, and something left once trimmed. */
+const NAME_PATTERN = new RegExp(`^[^${CONTROL}]*[^${CONTROL}${TRIMMED_SPACE}][^${CONTROL}]*$`);
+/** Half of a surrogate pair without the other half: not text, and Postgres cannot store it. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * A first or last name, trimmed and normalized to NFC. Its length is counted in code points, as Postgres counts the
@@ -50,37 +71,64 @@ const NAME_PATTERN = /^(?=.*\p{L})[\p{L}\p{M} '’-]+$/u;
  */
 const name = z
   .string()
-  .trim()
-  .normalize('NFC')
   .superRefine(
     firstBroken(
-      [(value) => value.length > 0, 'must not be empty'],
-      [(value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`],
-      [(value) => NAME_PATTERN.test(value), 'only letters, spaces, apostrophes and hyphens, with at least one letter'],
+      [(value) => value.trim().length > 0, 'must not be empty'],
+      [(value) => NAME_PATTERN.test(value), 'must not hold control characters (tabs, line breaks, ...)'],
+      [(value) => !LONE_SURROGATE.test(value), 'must not hold a lone UTF-16 surrogate'],
     ),
   )
+  .transform((value) => value.trim().normalize('NFC'))
+  .refine((value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
   .meta({
+    minLength: 1,
+    maxLength: MAX_NAME_LENGTH,
+    pattern: NAME_PATTERN.source,
     description:
-      `Trimmed and stored in Unicode NFC: 1 to ${MAX_NAME_LENGTH} characters (code points) of letters, combining ` +
-      "marks, spaces, apostrophes (' ’) and hyphens, with at least one letter.",
+      `Any printable text, as the person writes their name: trimmed and stored in Unicode NFC, 1 to ` +
+      `${MAX_NAME_LENGTH} characters (code points) once trimmed, without control characters.`,
+    example: 'Ada',
   });
 
+const TIMEZONE_MESSAGE = 'not an IANA time zone name (e.g. "Europe/Paris")';
+
+/** An IANA zone name in any letter case, read as IANA spells it; a Link (`US/Pacific`) stays the name it is. */
 const ianaTimezone = z
   .string()
-  .refine(isValidTimezone, 'not an IANA time zone name (e.g. "Europe/Paris")')
-  .meta({ description: 'An IANA time zone name known to the service', example: 'Europe/London' });
+  .transform((value, ctx) => {
+    const canonical = canonicalTimezone(value);
+    if (canonical === null) ctx.addIssue({ code: 'custom', message: TIMEZONE_MESSAGE, input: value });
+    return canonical ?? value;
+  })
+  .meta({
+    enum: supportedTimezones(),
+    description:
+      'A name of the IANA time zone database, stored as IANA spells it (`europe/london` is taken as `Europe/London`). ' +
+      'A Link such as `US/Pacific` is kept as given, not replaced by the zone it points to. The list is the names ' +
+      "the service's time-zone data knows.",
+    example: 'Europe/London',
+  });
 
-/** Trimmed, at most 254 characters (the longest address SMTP carries); its case is kept as given. */
+/**
+ * Trimmed, at most 254 characters (the longest address SMTP carries), an address as HTML's `<input type=email>`
+ * defines it (what JSON Schema's `email` format generators produce); its case is kept as given.
+ */
 const email = z
   .string()
   .trim()
   .max(254, 'at most 254 characters')
-  .pipe(z.email('not an email address'))
-  .meta({ description: 'An email address, trimmed, its case kept; unique among live users whatever its case' });
+  .pipe(z.email({ pattern: z.regexes.html5Email, message: 'not an email address' }))
+  .meta({
+    format: 'email',
+    maxLength: 254,
+    description:
+      "An email address (as HTML's `<input type=email>` defines it), trimmed, its case kept; unique among live users " +
+      'whatever its case',
+  });
 
 /** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
 function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
-  const zone = typeof timezone === 'string' && isValidTimezone(timezone) ? timezone : FIRST_ZONE_OF_THE_DAY;
+  const zone = (typeof timezone === 'string' && canonicalTimezone(timezone)) || FIRST_ZONE_OF_THE_DAY;
   return { date: DateTime.fromMillis(nowMs, { zone }).toISODate()!, zone };
 }
 
@@ -137,23 +185,29 @@ export const deliveryPathSchema = userPathSchema.extend({
   deliveryId: pathId('The `id` of an item of the delivery ledger'),
 });
 
-/** `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. */
-function pageQuerySchema(limit: { max: number; default: number }) {
+/**
+ * `limit` and `cursor` of a keyset-paginated list; unknown parameters are refused like unknown body fields. The
+ * cursor's form is checked where it is decoded (a mismatch is 400 `invalid_cursor`); the document states it.
+ */
+function pageQuerySchema(limit: { max: number; default: number }, cursorPattern: RegExp) {
   return z.strictObject({
     limit: z.coerce.number().int().min(1).max(limit.max).default(limit.default).meta({ description: 'Items per page' }),
     cursor: z
       .string()
-      .min(1)
-      .max(500)
       .optional()
-      .meta({ description: "The previous page's `nextCursor`; it only continues the list and filter it came from" }),
+      .meta({
+        pattern: cursorPattern.source,
+        description:
+          "Opaque: only the previous page's `nextCursor` (of this list) is meant to go here. Any value of its form " +
+          "(the pattern) names a position in the list's order, and the page starts after it, whatever list or filter it came from.",
+      }),
   });
 }
 
-/** GET /users: a page of live users, optionally only those in one zone (exact IANA name). */
-export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }).extend({
-  timezone: ianaTimezone.optional().meta({ description: 'Only users whose zone is exactly this IANA name' }),
+/** GET /users: a page of live users, optionally only those in one zone. */
+export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }, userCursor.pattern).extend({
+  timezone: ianaTimezone.optional().meta({ description: 'Only users in this IANA zone (the name in any letter case)' }),
 });
 
 /** GET /users/:id/deliveries: a page of the user's ledger. */
-export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 });
+export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 }, deliveryCursor.pattern);

@@ -33,6 +33,8 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
     readiness: [
       { name: 'postgres', check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: 'temporal', check: () => workflows.checkReachable() },
+      // Ready means a user created now gets a plan: the API never runs a worker, but one must be polling.
+      { name: 'worker', check: () => workflows.checkWorkerPolling() },
     ],
     onUnexpectedError: (error) => options.log.error('unexpected error in a request', { error }),
   });

@@ -1,15 +1,6 @@
 import type { Db } from './client';
 import type { Delivery as DeliveryRow } from '../generated/prisma/client';
-import {
-  cursorInstant,
-  cursorInteger,
-  cursorScope,
-  cursorUuid,
-  decodeCursor,
-  encodeCursor,
-  toPage,
-  type Page,
-} from './keyset-page';
+import { CursorLayout, toPage, type Page } from './keyset-page';
 
 // Reads of the delivery ledger, for people and tools; the delivery activity's writes are in ledger.ts.
 
@@ -33,14 +24,14 @@ export interface DeliveryListQuery {
 
 /**
  * One user's ledger, newest occurrence first (then newest row, then id), a page at a time; null when there is no
- * live user with that id. The cursor is the last row's (occurrenceYear, createdAt, id) and the user's id.
+ * live user with that id. The cursor is the last row's (occurrenceYear, createdAt, id): a position in that order.
  */
 export async function listDeliveriesOfLiveUser(
   db: Db,
   userId: string,
   query: DeliveryListQuery,
 ): Promise<Page<DeliveryView> | null> {
-  const after = query.cursor ? decodeDeliveryCursor(query.cursor, userId) : null;
+  const after = query.cursor !== undefined ? decodeDeliveryCursor(query.cursor) : null;
   const user = await db.user.findFirst({
     where: { id: userId, deletedAt: null },
     select: {
@@ -61,15 +52,16 @@ export async function listDeliveriesOfLiveUser(
   });
   if (!user) return null;
   return toPage(user.deliveries, query.limit, toDeliveryView, (row) =>
-    encodeCursor([String(row.occurrenceYear), row.createdAt.toISOString(), row.id, userId]),
+    deliveryCursor.encode([row.occurrenceYear, row.createdAt, row.id]),
   );
 }
 
-/** A cursor continues the ledger of the user it was issued for; another user's is refused. */
-function decodeDeliveryCursor(cursor: string, userId: string) {
-  const [occurrenceYear, createdAt, id, scope] = decodeCursor(cursor, 4);
-  cursorScope(scope, userId);
-  return { occurrenceYear: cursorInteger(occurrenceYear), createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
+/** The cursor of a ledger: the last row's (occurrenceYear, createdAt, id). */
+export const deliveryCursor = new CursorLayout(['year', 'instant', 'uuid']);
+
+function decodeDeliveryCursor(cursor: string) {
+  const [occurrenceYear, createdAt, id] = deliveryCursor.decode(cursor);
+  return { occurrenceYear, createdAt, id };
 }
 
 /** The one place a ledger column becomes an API field. */

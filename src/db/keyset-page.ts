@@ -27,40 +27,53 @@ export function toPage<Row, Item>(
   return { items: kept.map(toItem), nextCursor: rows.length > limit && last ? cursorOf(last) : null };
 }
 
-/** Opaque to clients: the last row's sort key and the query's filter, in base64url. */
-export function encodeCursor(fields: readonly string[]): string {
-  return Buffer.from(fields.join('|')).toString('base64url');
-}
+// A cursor is the last row's sort key packed into a fixed number of bytes, in base64url: opaque to clients, yet of
+// one exact form (a length and an alphabet) that the OpenAPI document can state as a pattern. Every string of that
+// form decodes to some position in the list's order, so it is a cursor the list can continue from: a client that
+// only ever passes back `nextCursor` gets each row once, and no value of the documented form is refused.
 
-/** The fields of a cursor, at most `count` of them; the caller checks each one. */
-export function decodeCursor(cursor: string, count: number): (string | undefined)[] {
-  const fields = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (fields.length > count) throw new InvalidCursorError('invalid cursor');
-  return fields;
-}
+const WIDTHS = { year: 2, instant: 6, uuid: 16 } as const;
+type Field = keyof typeof WIDTHS;
+type Value<F extends Field> = F extends 'year' ? number : F extends 'instant' ? Date : string;
+type Values<Fields extends readonly Field[]> = { [Index in keyof Fields]: Value<Fields[Index]> };
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export class CursorLayout<const Fields extends readonly Field[]> {
+  private readonly bytes: number;
+  /** The form of every cursor of this layout, as the OpenAPI document states it. */
+  readonly pattern: RegExp;
 
-export function cursorUuid(field: string | undefined): string {
-  if (!field || !UUID.test(field)) throw new InvalidCursorError('invalid cursor');
-  return field;
-}
-
-export function cursorInstant(field: string | undefined): Date {
-  const instant = new Date(field ?? '');
-  if (!field || !ISO_INSTANT.test(field) || Number.isNaN(instant.getTime())) {
-    throw new InvalidCursorError('invalid cursor');
+  constructor(private readonly fields: Fields) {
+    this.bytes = fields.reduce((total, field) => total + WIDTHS[field], 0);
+    this.pattern = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((this.bytes * 4) / 3)}}$`);
   }
-  return instant;
+
+  encode(values: Values<Fields>): string {
+    const buffer = Buffer.alloc(this.bytes);
+    let offset = 0;
+    this.fields.forEach((field, index) => {
+      const value = values[index];
+      if (field === 'uuid') buffer.write((value as string).replace(/-/g, ''), offset, 'hex');
+      else
+        buffer.writeUIntBE(field === 'instant' ? (value as Date).getTime() : (value as number), offset, WIDTHS[field]);
+      offset += WIDTHS[field];
+    });
+    return buffer.toString('base64url');
+  }
+
+  decode(cursor: string): Values<Fields> {
+    if (!this.pattern.test(cursor)) throw new InvalidCursorError('not a cursor of this list');
+    const buffer = Buffer.from(cursor, 'base64url');
+    let offset = 0;
+    return this.fields.map((field) => {
+      const at = offset;
+      offset += WIDTHS[field];
+      if (field === 'uuid') return formatUuid(buffer.subarray(at, offset).toString('hex'));
+      const number = buffer.readUIntBE(at, WIDTHS[field]);
+      return field === 'instant' ? new Date(number) : number;
+    }) as Values<Fields>;
+  }
 }
 
-export function cursorInteger(field: string | undefined): number {
-  if (!field || !/^-?\d{1,9}$/.test(field)) throw new InvalidCursorError('invalid cursor');
-  return Number(field);
-}
-
-/** The query the cursor was issued for must be the query it is used with. */
-export function cursorScope(field: string | undefined, expected: string | undefined): void {
-  if (field !== expected) throw new InvalidCursorError('the cursor belongs to another query');
+function formatUuid(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,6 +1,6 @@
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
-import { cursorInstant, cursorScope, cursorUuid, decodeCursor, encodeCursor, toPage, type Page } from './keyset-page';
+import { CursorLayout, toPage, type Page } from './keyset-page';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -92,10 +92,32 @@ export interface UserAwaitingSync {
   requestedAt: Date;
 }
 
-/** Users whose workflow has not confirmed their latest change, flagged before `olderThan`, oldest first. */
-export async function usersAwaitingSync(db: Db, olderThan: Date, limit: number): Promise<UserAwaitingSync[]> {
+/** Where a walk over the flagged users stands: the last user it read. */
+export interface SyncPosition {
+  requestedAt: Date;
+  id: string;
+}
+
+/**
+ * Users whose workflow has not confirmed their latest change, flagged before `olderThan`, oldest first, a page at
+ * a time: the page after `after`, so that users who keep failing do not hide the ones behind them.
+ */
+export async function usersAwaitingSync(
+  db: Db,
+  olderThan: Date,
+  limit: number,
+  after?: SyncPosition,
+): Promise<UserAwaitingSync[]> {
   const rows = await db.user.findMany({
-    where: { workflowSyncRequestedAt: { lt: olderThan } },
+    where: {
+      workflowSyncRequestedAt: { lt: olderThan, ...(after && { gte: after.requestedAt }) },
+      ...(after && {
+        OR: [
+          { workflowSyncRequestedAt: { gt: after.requestedAt } },
+          { workflowSyncRequestedAt: after.requestedAt, id: { gt: after.id } },
+        ],
+      }),
+    },
     orderBy: [{ workflowSyncRequestedAt: 'asc' }, { id: 'asc' }],
     take: limit,
   });
@@ -130,8 +152,12 @@ export interface UserListQuery {
   timezone?: string | undefined;
 }
 
+/** The cursor of the user list: the last user's (createdAt, id). */
+export const userCursor = new CursorLayout(['instant', 'uuid']);
+
 /**
- * Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id) and the filter.
+ * Live users in creation order, a page at a time; the cursor is the last row's (createdAt, id), a position in that
+ * order: with a `timezone` filter the page holds that zone's users after it, whichever list the cursor came from.
  *
  * Paging lists every user committed before it began exactly once, whatever is created meanwhile: the key is unique
  * and never changes, and each page starts strictly after the last. createdAt is the app's clock when Prisma builds
@@ -139,7 +165,7 @@ export interface UserListQuery {
  * before commit, a sequence too); it is never listed twice.
  */
 export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<User>> {
-  const after = query.cursor ? decodeUserCursor(query.cursor, query.timezone) : null;
+  const after = query.cursor !== undefined ? decodeUserCursor(query.cursor) : null;
   const rows = await db.user.findMany({
     where: {
       ...live,
@@ -153,17 +179,12 @@ export async function listLiveUsers(db: Db, query: UserListQuery): Promise<Page<
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: query.limit + 1,
   });
-  return toPage(rows, query.limit, toUser, (row) =>
-    // The filter goes into the cursor so that it cannot be replayed with another one (see decodeUserCursor).
-    encodeCursor([row.createdAt.toISOString(), row.id, ...(query.timezone !== undefined ? [query.timezone] : [])]),
-  );
+  return toPage(rows, query.limit, toUser, (row) => userCursor.encode([row.createdAt, row.id]));
 }
 
-/** A cursor continues the query it came from: one issued for another zone, or for none, is refused. */
-function decodeUserCursor(cursor: string, timezone: string | undefined): { createdAt: Date; id: string } {
-  const [createdAt, id, scope] = decodeCursor(cursor, 3);
-  cursorScope(scope, timezone);
-  return { createdAt: cursorInstant(createdAt), id: cursorUuid(id) };
+function decodeUserCursor(cursor: string): { createdAt: Date; id: string } {
+  const [createdAt, id] = userCursor.decode(cursor);
+  return { createdAt, id };
 }
 
 function toRow(fields: UserFields) {

@@ -1,10 +1,19 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
-import { liveUserIds, listLiveUsers, markWorkflowSynced, usersAwaitingSync } from '../db/users';
+import {
+  liveUserIds,
+  listLiveUsers,
+  markWorkflowSynced,
+  usersAwaitingSync,
+  type SyncPosition,
+  type UserAwaitingSync,
+} from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
 import type { ProcessConnections } from '../process/connections';
+import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { SyncBackoff } from './sync-backoff';
 
 export interface ReconcilerDependencies {
   db: Db;
@@ -18,6 +27,9 @@ export interface ReconcilerDependencies {
   /** Changes younger than this are left to the API call that is still making them. */
   graceMs: number;
   now?: () => Date;
+  /** Kept from pass to pass by a loop; a single pass (`npm run reconcile`) starts afresh. */
+  backoff?: SyncBackoff;
+  metrics?: ReconcilerMetrics;
 }
 
 /** How long one call to Temporal may take during a pass; what fails is tried again at the next pass. */
@@ -27,13 +39,14 @@ const CALL_TIMEOUT_MS = 10_000;
 export function reconcilerDependencies(
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
   connections: Pick<ProcessConnections, 'db' | 'temporal' | 'greetingWorkflows'>,
-  options: Pick<ReconcilerDependencies, 'log' | 'graceMs'>,
+  options: Pick<ReconcilerDependencies, 'log' | 'graceMs' | 'metrics'>,
 ): ReconcilerDependencies {
   return {
     db: connections.db,
     client: connections.temporal,
     workflows: connections.greetingWorkflows(CALL_TIMEOUT_MS),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    backoff: new SyncBackoff(),
     ...options,
   };
 }
@@ -65,85 +78,116 @@ export async function reconcile(
   const report: ReconcileReport = { synced: 0, cancelled: 0, started: 0, failed: 0 };
   await syncFlaggedUsers(deps, report);
   if (options.fullSweep) {
-    const running = await runningWorkflowUserIds(deps);
-    await cancelOrphanWorkflows(deps, running, report);
-    await startMissingWorkflows(deps, running, report);
+    await cancelOrphanWorkflows(deps, report);
+    await startMissingWorkflows(deps, report);
   }
   return report;
 }
 
+/**
+ * Walks every flagged user once, oldest flag first, a page at a time. A user in backoff after failures is passed
+ * over until their time comes, so a few that keep failing never hold up the rest.
+ */
 async function syncFlaggedUsers(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
   const now = deps.now ?? (() => new Date());
   const olderThan = new Date(now().getTime() - deps.graceMs);
-  const seen = new Set<string>();
+  const backoff = deps.backoff ?? new SyncBackoff();
+  backoff.beginPass();
+  let after: SyncPosition | undefined;
   for (;;) {
-    const flagged = (await usersAwaitingSync(deps.db, olderThan, BATCH)).filter(({ user }) => !seen.has(user.id));
-    if (flagged.length === 0) return;
-    for (const { user, deleted, requestedAt } of flagged) {
-      seen.add(user.id);
-      try {
-        if (deleted) {
-          await deps.workflows.stop(user.id);
-          report.cancelled += 1;
-        } else {
-          await deps.workflows.changeSchedule(user);
-          report.synced += 1;
-        }
-        await markWorkflowSynced(deps.db, user.id, requestedAt);
-      } catch (error) {
-        report.failed += 1;
-        deps.log.warn('reconciler could not sync a user workflow', { userId: user.id, error: String(error) });
-      }
+    const page = await usersAwaitingSync(deps.db, olderThan, BATCH, after);
+    for (const flagged of page) {
+      if (backoff.isDue(flagged.user.id, now().getTime())) await syncOne(deps, flagged, backoff, report);
+    }
+    const last = page[page.length - 1];
+    if (page.length < BATCH || !last) break;
+    after = { requestedAt: last.requestedAt, id: last.user.id };
+  }
+  backoff.endPass();
+  deps.metrics?.stuckUsers.set(backoff.stuckCount());
+}
+
+async function syncOne(
+  deps: ReconcilerDependencies,
+  { user, deleted, requestedAt }: UserAwaitingSync,
+  backoff: SyncBackoff,
+  report: ReconcileReport,
+): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  try {
+    if (deleted) {
+      await deps.workflows.stop(user.id);
+      report.cancelled += 1;
+    } else {
+      await deps.workflows.changeSchedule(user);
+      report.synced += 1;
+    }
+    await markWorkflowSynced(deps.db, user.id, requestedAt);
+    backoff.succeeded(user.id);
+  } catch (error) {
+    report.failed += 1;
+    const { failures, becameStuck } = backoff.failed(user.id, now().getTime());
+    const fields = { userId: user.id, failures, error: String(error) };
+    if (becameStuck) {
+      deps.log.warn(
+        'reconciler: a user workflow is stuck, failing every pass; see "Stuck users" in docs/operations.md',
+        fields,
+      );
+    } else {
+      deps.log.warn('reconciler could not sync a user workflow; it backs off and tries again', fields);
     }
   }
 }
 
-/** The users whose workflow runs on this task queue, as Temporal's visibility lists them. */
-async function runningWorkflowUserIds(deps: ReconcilerDependencies): Promise<Set<string>> {
-  const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${deps.taskQueue}'`;
-  const userIds = new Set<string>();
-  for await (const execution of deps.client.workflow.list({ query })) {
-    const userId = userIdOf(execution.workflowId);
-    if (userId) userIds.add(userId);
-  }
-  return userIds;
+// The full sweep holds one page at a time, never every user or every workflow: it must fit a million users.
+
+/** Visibility's filter for the running greeting workflows of this task queue. */
+function runningQuery(deps: ReconcilerDependencies): string {
+  return `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${deps.taskQueue}'`;
 }
 
-/** Running workflows whose user is deleted or unknown are cancelled. */
-async function cancelOrphanWorkflows(
-  deps: ReconcilerDependencies,
-  running: Set<string>,
-  report: ReconcileReport,
-): Promise<void> {
-  const ids = [...running];
-  for (let start = 0; start < ids.length; start += BATCH) {
-    const batch = ids.slice(start, start + BATCH);
-    const live = await liveUserIds(deps.db, batch);
-    for (const userId of batch.filter((id) => !live.has(id))) {
-      try {
-        await deps.workflows.stop(userId);
-        report.cancelled += 1;
-        deps.log.info('reconciler cancelled the workflow of a deleted user', { userId });
-      } catch (error) {
-        report.failed += 1;
-        deps.log.warn('reconciler could not cancel a workflow', { userId, error: String(error) });
-      }
+/** Running workflows whose user is deleted or unknown are cancelled, checked against Postgres a page at a time. */
+async function cancelOrphanWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
+  let page: string[] = [];
+  for await (const execution of deps.client.workflow.list({ query: runningQuery(deps), pageSize: BATCH })) {
+    const userId = userIdOf(execution.workflowId);
+    if (userId) page.push(userId);
+    if (page.length === BATCH) {
+      await cancelIfOrphans(deps, page, report);
+      page = [];
+    }
+  }
+  await cancelIfOrphans(deps, page, report);
+}
+
+async function cancelIfOrphans(deps: ReconcilerDependencies, userIds: string[], report: ReconcileReport) {
+  if (userIds.length === 0) return;
+  const live = await liveUserIds(deps.db, userIds);
+  for (const userId of userIds.filter((id) => !live.has(id))) {
+    try {
+      await deps.workflows.stop(userId);
+      report.cancelled += 1;
+      deps.log.info('reconciler cancelled the workflow of a deleted user', { userId });
+    } catch (error) {
+      report.failed += 1;
+      deps.log.warn('reconciler could not cancel a workflow', { userId, error: String(error) });
     }
   }
 }
 
 /**
- * Live users without a running workflow get one. Visibility lags a little, so a workflow just started may be missing
- * from the list: starting it again with USE_EXISTING finds it and never makes a second.
+ * Live users without a running workflow get one: each page of users is checked against visibility for that page's
+ * workflow ids only. Visibility lags a little, so a workflow just started may be missing from its answer: starting
+ * it again with USE_EXISTING finds it and never makes a second.
  */
-async function startMissingWorkflows(
-  deps: ReconcilerDependencies,
-  running: Set<string>,
-  report: ReconcileReport,
-): Promise<void> {
+async function startMissingWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
   let cursor: string | null = null;
   do {
     const page = await listLiveUsers(deps.db, { limit: BATCH, cursor: cursor ?? undefined });
+    const running = await runningAmong(
+      deps,
+      page.items.map(({ id }) => id),
+    );
     for (const user of page.items.filter(({ id }) => !running.has(id))) {
       try {
         await deps.workflows.start(user);
@@ -159,6 +203,20 @@ async function startMissingWorkflows(
     }
     cursor = page.nextCursor;
   } while (cursor);
+}
+
+/** Of these users, the ones whose workflow visibility lists as running. */
+async function runningAmong(deps: ReconcilerDependencies, userIds: string[]): Promise<Set<string>> {
+  const running = new Set<string>();
+  if (userIds.length === 0) return running;
+  // Ids are UUIDs (checked by the database), so they need no quoting beyond the quotes.
+  const ids = userIds.map((id) => `'${workflowIdFor(id, 'birthday')}'`).join(', ');
+  const query = `${runningQuery(deps)} AND WorkflowId IN (${ids})`;
+  for await (const execution of deps.client.workflow.list({ query, pageSize: BATCH })) {
+    const userId = userIdOf(execution.workflowId);
+    if (userId) running.add(userId);
+  }
+  return running;
 }
 
 const WORKFLOW_ID = /^birthday-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;

@@ -11,6 +11,7 @@ import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
 import type { LeapDayPolicy } from '../time/next-occurrence';
+import { requireWorkerPolling } from './task-queue-pollers';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
@@ -44,6 +45,19 @@ export class WorkflowNotRunningError extends Error {
 /** The user's workflow found the user deleted (a DELETE raced this call) and ends; nothing was changed. */
 export class UserDeletedError extends Error {
   override name = 'UserDeletedError';
+}
+
+/**
+ * Temporal did not answer in time (down, unreachable, or a deadline passed while the workers work through a
+ * backlog); nothing was changed, and asking again later may succeed.
+ */
+export class TemporalUnavailableError extends Error {
+  override name = 'TemporalUnavailableError';
+}
+
+function unavailable(step: string, cause: unknown): TemporalUnavailableError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new TemporalUnavailableError(`Temporal did not answer while ${step}: ${reason}`, { cause });
 }
 
 const EVENT: EventType = 'birthday';
@@ -96,26 +110,25 @@ export class GreetingWorkflows {
   }
 
   /**
-   * The occurrence the user's workflow waits for; null when it is not running. Right after the start the first plan
-   * may not be made yet (the query answers null): asked again for a moment before giving up.
+   * The occurrence the user's workflow waits for; null when it is not running. A closed run still answers queries
+   * (a worker replays it), with a plan nobody will carry out: only a running one is asked. Right after the start the
+   * first plan may not be made yet (the query answers null): asked again for a moment before giving up.
    */
   async nextDelivery(userId: string): Promise<NextDelivery | null> {
     const deadline = Date.now() + this.settings.callTimeoutMs;
-    for (;;) {
-      let planned: NextDelivery | null;
-      try {
-        planned = await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return null;
-        throw error;
+    try {
+      if (!(await this.isRunning(userId))) return null;
+      for (;;) {
+        const planned = await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
+        if (planned) return planned;
+        if (Date.now() > deadline) {
+          throw new Error(`the workflow has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      if (planned) return planned;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `the workflow of user ${userId} has not planned its first delivery within ${this.settings.callTimeoutMs} ms`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw unavailable(`reading the next delivery of user ${userId}`, error);
     }
   }
 
@@ -132,7 +145,9 @@ export class GreetingWorkflows {
     } catch (error) {
       if (error instanceof WorkflowNotFoundError)
         throw new WorkflowNotRunningError(`the workflow of user ${userId} is not running`);
-      throw fromUpdateFailure(error);
+      const failure = fromUpdateFailure(error);
+      if (failure instanceof WorkflowRejectedError || failure instanceof UserDeletedError) throw failure;
+      throw unavailable(`re-driving a delivery of user ${userId}`, error);
     }
     await this.throwIfRefused(update);
   }
@@ -151,6 +166,11 @@ export class GreetingWorkflows {
     await this.withDeadline(() => this.client.connection.workflowService.getSystemInfo({}));
   }
 
+  /** Resolves once a worker polls the task queue for workflow and activity tasks (the API's readiness check). */
+  async checkWorkerPolling(): Promise<void> {
+    await this.withDeadline(() => requireWorkerPolling(this.client, this.settings.taskQueue));
+  }
+
   /**
    * startUpdate does not throw when the validator refuses: it answers with a handle that already holds the refusal.
    * Its result is read under a deadline already past, so a refusal is thrown at once, without a call to Temporal,
@@ -163,6 +183,11 @@ export class GreetingWorkflows {
       const failure = fromUpdateFailure(error);
       if (failure instanceof WorkflowRejectedError) throw failure;
     }
+  }
+
+  private async isRunning(userId: string): Promise<boolean> {
+    const { status } = await this.withDeadline(() => this.handle(userId).describe());
+    return status.name === 'RUNNING';
   }
 
   private handle(userId: string) {

@@ -42,10 +42,7 @@ const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
  */
 const OFFSET_TIME_ZONE = /^[+\-\u2212]/;
 
-/** A time zone name the runtime's IANA data knows; offsets are refused whatever the runtime accepts. */
-export function isValidTimezone(name: string): boolean {
-  return !OFFSET_TIME_ZONE.test(name) && IANAZone.isValidZone(name);
-}
+export { isValidTimezone } from './time-zone-name';
 
 export function isValidTimeOfDay(value: string): boolean {
   return TIME_PATTERN.test(value);
@@ -139,8 +136,13 @@ function parseTimeOfDay(value: string): { hour: number; minute: number; second: 
   return { hour: Number(match[1]), minute: Number(match[2]), second: Number(match[3] ?? 0) };
 }
 
+/**
+ * The zone a plan is made in. Looser than isValidTimezone on purpose: a row saved before names were checked against
+ * IANA's list (`europe/london`) still gets its plan, in whatever zone the runtime takes it for.
+ */
 function requireZone(name: string): IANAZone {
-  if (!isValidTimezone(name)) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
+  if (OFFSET_TIME_ZONE.test(name) || !IANAZone.isValidZone(name))
+    throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
   return IANAZone.create(name);
 }
 

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   );
   log.info(`metrics on ${metricsServer.url}/metrics`);
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
-  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'));
+  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   try {
     const worker = await createGreetingWorker({
       connection: await connections.connectWorker(),

@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import type { PlanDeliveryInput } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { softDeleteUser } from '../../src/db/users';
+import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { nextOccurrence } from '../../src/time/next-occurrence';
 import { nextDeliveryQuery, type DeliveryOutcome } from '../../src/workflows/definitions';
@@ -78,6 +79,29 @@ test('a user without a workflow: nextDelivery is null and a re-drive is a Workfl
   const userId = randomUUID();
   expect(await workflows.nextDelivery(userId)).toBeNull();
   await expect(workflows.redrive(userId, 2026)).rejects.toMatchObject({ name: 'WorkflowNotRunningError' });
+});
+
+test('a terminated workflow serves no stale plan: nextDelivery is null and a re-drive is a WorkflowNotRunningError', async () => {
+  const taskQueue = uniqueTaskQueue('terminated');
+  const workflows = workflowsOn(taskQueue);
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+  await worker.runUntil(async () => {
+    const user = await sleepingUser(workflows);
+    expect(await workflows.nextDelivery(user.id)).not.toBeNull();
+    await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).terminate('operator test');
+
+    expect(await workflows.nextDelivery(user.id)).toBeNull();
+    await expect(workflows.redrive(user.id, 2026)).rejects.toMatchObject({ name: 'WorkflowNotRunningError' });
+  });
+});
+
+test('a query no worker answers in time (a backlog, no worker) is a TemporalUnavailableError, not a bare failure', async () => {
+  const taskQueue = uniqueTaskQueue('unanswered');
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 1_000 });
+  const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
+  await workflows.start(user);
+
+  await expect(workflows.nextDelivery(user.id)).rejects.toMatchObject({ name: 'TemporalUnavailableError' });
 });
 
 test('while the first plan is being made the query answers null, and nextDelivery waits for the plan', async () => {

@@ -201,4 +201,19 @@ describe('isValidTimezone', () => {
   test.each(['+01:00', '-05:30', '+0100', '+01', '\u221201:00', 'Europe/Atlantis', ''])('refuses %j', (zone) => {
     expect(isValidTimezone(zone)).toBe(false);
   });
+
+  // Intl takes these too; only IANA's own names, as IANA spells them, are time zones here.
+  test.each(['europe/london', 'UTC ', 'SystemV/AST4', 'US/Pacific-New', 'Factory'])('refuses %j', (zone) => {
+    expect(isValidTimezone(zone)).toBe(false);
+  });
+
+  test('a plan is still made for a zone saved before names were checked against IANA (`europe/london`)', () => {
+    const planned = nextOccurrence({
+      date: '1990-12-10',
+      timezone: 'europe/london',
+      deliveryTime: '09:00',
+      nowMs: Date.parse('2026-01-01T00:00:00Z'),
+    });
+    expect(planned.instant).toBe('2026-12-10T09:00:00.000Z');
+  });
 });

@@ -23,7 +23,7 @@ const getReadiness = createRoute({
   method: 'get',
   path: '/ready',
   operationId: 'getReadiness',
-  summary: 'Postgres and Temporal answer',
+  summary: 'Postgres and Temporal answer, and a worker polls the task queue',
   tags: ['Operations'],
   responses: {
     200: { description: 'Every dependency answered', ...json(readinessSchema) },
@@ -38,7 +38,7 @@ export function healthRoutes(checks: ReadinessCheck[]): OpenAPIHono {
   // The process is up and serving HTTP.
   routes.openapi(getHealth, (c) => c.json({ status: 'ok' as const }, 200));
 
-  // Postgres and Temporal answer: the service can take and deliver work.
+  // Postgres and Temporal answer and a worker polls: the service can take and deliver work.
   routes.openapi(getReadiness, async (c) => {
     const results = await Promise.all(checks.map(runCheck));
     const checked = Object.fromEntries(results);

@@ -16,7 +16,12 @@ const getNextDelivery = createRoute({
   request: { params: userPathSchema },
   responses: {
     200: { description: 'Read from the workflow', ...json(nextDeliverySchema) },
-    ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'], 409: ['workflow_not_running'] }),
+    ...errorResponses({
+      400: ['invalid_id'],
+      404: ['user_not_found'],
+      409: ['workflow_not_running'],
+      503: ['temporal_unavailable'],
+    }),
   },
 });
 
@@ -33,6 +38,7 @@ const retryDelivery = createRoute({
       400: ['invalid_id'],
       404: ['user_not_found', 'delivery_not_found'],
       409: ['delivery_not_retryable', 'workflow_not_running', 'redrive_rejected'],
+      503: ['temporal_unavailable'],
     }),
   },
 });
