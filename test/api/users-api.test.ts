@@ -148,14 +148,7 @@ describe('POST /users', () => {
   });
 
   test('answers 503 with the saved user, flagged for the reconciler, when Temporal cannot start the workflow', async () => {
-    const unreachable = await startTimeSkippingServer();
-    const app = createServiceApp({
-      db: api.db,
-      workflows: apiWorkflows(unreachable.client, 'nowhere'),
-      log: silentLog,
-      metrics: createServiceMetrics(),
-    });
-    await unreachable.teardown();
+    const app = await appWithTemporalGone();
     const before = await api.db.user.count();
 
     const response = await app.request('/users', {
@@ -174,16 +167,22 @@ describe('POST /users', () => {
   });
 });
 
+/** The API wired to a Temporal server that has since stopped: every call to Temporal fails. */
+async function appWithTemporalGone() {
+  const gone = await startTimeSkippingServer();
+  const app = createServiceApp({
+    db: api.db,
+    workflows: apiWorkflows(gone.client, 'nowhere'),
+    log: silentLog,
+    metrics: createServiceMetrics(),
+  });
+  await gone.teardown();
+  return app;
+}
+
 describe('reads and re-drives when Temporal does not answer', () => {
   test('GET next-delivery and POST retry answer 503 temporal_unavailable, not 500', async () => {
-    const unreachable = await startTimeSkippingServer();
-    const app = createServiceApp({
-      db: api.db,
-      workflows: apiWorkflows(unreachable.client, 'nowhere'),
-      log: silentLog,
-      metrics: createServiceMetrics(),
-    });
-    await unreachable.teardown();
+    const app = await appWithTemporalGone();
     const user = await api.db.user.create({
       data: { firstName: 'Ada', lastName: 'Lovelace', birthday: new Date('1990-12-10'), timezone: 'Europe/London' },
     });
