@@ -74,6 +74,12 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
 /** This run's year: plan, sleep, deliver, then continue as new (see yearlyGreetingWorkflow). */
 async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
   const { userId, eventType } = input;
+  // Decided once, before the first await: a patched() call after the plan's local activity lands wherever the
+  // activity's result is delivered, and a replay may deliver it one workflow task earlier than the run did (when a
+  // heartbeat or a query answer closed the task that carried the result's marker). There patched() answers false
+  // and the recorded marker has no command: a determinism error. Runs recorded before search attributes existed
+  // have no marker: false keeps them replaying.
+  const webUiMetadata = patched('web-ui-metadata');
   let schedule = input.schedule;
   // Years before this one are done for this run: the one being delivered, once delivery starts.
   let notBeforeYear = input.fromYear;
@@ -107,8 +113,8 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
     setCurrentDetails(runDetails({ userId, eventType, timezone: schedule.timezone, stage, next }));
   };
   const publishPlan = (planned: Occurrence): void => {
-    // Runs recorded before search attributes existed have no upsert command here; patched() keeps them replaying.
-    if (patched('web-ui-metadata')) {
+    // Runs of today's code before this fix decided here; asking again keeps those replaying (see webUiMetadata).
+    if (webUiMetadata || patched('web-ui-metadata')) {
       upsertSearchAttributes([
         { key: userIdSearchAttribute, value: userId },
         { key: eventTypeSearchAttribute, value: eventType },

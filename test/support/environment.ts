@@ -11,6 +11,7 @@ import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
+import { replayingOnTeardown } from './replay-on-teardown';
 import { silentLog } from './silent-log';
 
 function required(name: string): string {
@@ -35,12 +36,15 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
     server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  return env;
+  return replayingOnTeardown(env);
 }
 
-/** The real Temporal dev server (Go), in real time, on a free port. */
-export function startDevServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
+/**
+ * The real Temporal dev server (Go), in real time, on a free port. Both servers replay every history they hold
+ * against the current code before they are torn down (see replayingOnTeardown).
+ */
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: required('TEST_TEMPORAL_CLI') },
       ip: '127.0.0.1',
@@ -48,6 +52,7 @@ export function startDevServer(): Promise<TestWorkflowEnvironment> {
       log: { format: 'pretty', level: 'error' },
     },
   });
+  return replayingOnTeardown(env);
 }
 
 let taskQueueCounter = 0;

@@ -35,7 +35,7 @@ function withPlanShiftedBy(history: temporal.api.history.v1.IHistory, shiftMs: n
   const copy = temporal.api.history.v1.History.fromObject(
     temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History),
   );
-  const marker = copy.events.find((event) => event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
+  const marker = copy.events.find((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
   const payload = marker?.markerRecordedEventAttributes?.details?.['result']?.payloads?.[0];
   if (!payload?.data) throw new Error('no planning marker in the history');
   const plan = JSON.parse(Buffer.from(payload.data).toString('utf8'));
