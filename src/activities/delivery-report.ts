@@ -10,6 +10,7 @@ export type DeliveryAttemptOutcome =
   | 'user-deleted'
   | 'missed'
   | 'closed'
+  | 'skipped'
   | 'not-found'
   | 'in-flight'
   | 'rejected'
@@ -45,6 +46,7 @@ const LINES: Record<DeliveryAttemptOutcome, { level: 'info' | 'warn' | 'error'; 
   'user-deleted': { level: 'info', message: 'user deleted; nothing sent' },
   missed: { level: 'warn', message: 'greeting later than the lateness limit; recorded as missed, nothing sent' },
   closed: { level: 'info', message: 'occurrence already closed; nothing sent' },
+  skipped: { level: 'info', message: 'user paused when the greeting came due; recorded as skipped, nothing sent' },
   'not-found': { level: 'warn', message: 'no ledger row to re-drive; nothing sent' },
   'in-flight': { level: 'info', message: 'another attempt is sending this greeting; retrying later' },
   rejected: { level: 'error', message: 'webhook rejected the greeting; not retried' },

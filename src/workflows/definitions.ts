@@ -7,7 +7,7 @@
  * Temporal client), only definitions.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EventType } from '../greetings/message';
 import type { LeapDayPolicy, Occurrence } from '../time/next-occurrence';
 
@@ -19,16 +19,37 @@ export interface GreetingSchedule {
   timezone: string;
 }
 
+/**
+ * A run knows whose greeting it is, nothing more: every plan reads the date, zone and pause from Postgres and the
+ * delivery time from the worker's settings.
+ */
 export interface YearlyGreetingInput {
   userId: string;
   eventType: EventType;
-  schedule: GreetingSchedule;
-  /** Local time of day the greeting is due, `HH:mm` or `HH:mm:ss`. */
-  deliveryTime: string;
-  /** Where a Feb 29 date falls in other years; Feb 28 when unset. */
-  leapDayPolicy?: LeapDayPolicy;
   /** The first occurrence year this run may deliver; the year after the last delivery, after continue-as-new. */
   fromYear?: number;
+  /** Only in runs started before plans read Postgres: never read by today's code. */
+  schedule?: GreetingSchedule;
+  /** Only in runs started before plans read the worker's settings: never read by today's code. */
+  deliveryTime?: string;
+  /** Only in runs started before plans read the worker's settings: never read by today's code. */
+  leapDayPolicy?: LeapDayPolicy;
+}
+
+/** A user's pause, as Postgres holds it: nothing is sent while it lasts. */
+export interface Pause {
+  /** ISO instant the pause began. */
+  since: string;
+  reason: string | null;
+}
+
+/**
+ * What a plan found: the next occurrence, the zone it was planned in and the user's pause. Plans recorded before
+ * plans read Postgres hold only the occurrence (no zone, no pause).
+ */
+export interface PlannedOccurrence extends Occurrence {
+  timezone?: string;
+  paused?: Pause | null;
 }
 
 /** The occurrence a run waits for (or is delivering). */
@@ -48,13 +69,53 @@ export type DeliveryOutcome =
   | { outcome: 'user-deleted'; deliveryId: string | null }
   | { outcome: 'missed'; deliveryId: string; latenessMs: number }
   | { outcome: 'closed'; deliveryId: string; status: string }
+  /** The user was paused when the occurrence came due: recorded as skipped, nothing sent. */
+  | { outcome: 'skipped'; deliveryId: string; reason: string | null }
   | { outcome: 'not-found'; deliveryId: null };
 
-/** What a run is doing right now, or how its delivery ended (shown in the Web UI). */
-export type RunStage = 'planning' | 'sleeping' | 'delivering' | 'failed' | 'user-deleted' | DeliveryOutcome['outcome'];
+/**
+ * What a run is doing right now, or how its delivery ended (shown in the Web UI). `unplannable`: the user's schedule
+ * cannot be planned by this worker (see `ScheduleState.problem`); a PUT or `refreshSchedule` tries again.
+ * `plan-retrying`: planning failed for a passing reason (Postgres unreachable) and is retried with backoff.
+ */
+export type RunStage =
+  | 'planning'
+  | 'sleeping'
+  | 'delivering'
+  | 'failed'
+  | 'user-deleted'
+  | 'unplannable'
+  | 'plan-retrying'
+  | DeliveryOutcome['outcome'];
 
-/** Change the date or time zone: the sleeping timer moves, and the answer is the new next delivery. */
+/** The run's state as the API and operators read it. */
+export interface ScheduleState {
+  stage: RunStage;
+  /** The occurrence planned; null before the first plan and while unplannable. */
+  next: NextDelivery | null;
+  paused: Pause | null;
+  /** Why the schedule cannot be planned (stage `unplannable`) or why the last plan failed (`plan-retrying`). */
+  problem: string | null;
+}
+
+export interface PauseRequest {
+  reason?: string;
+}
+
+/**
+ * The user's date or zone changed in Postgres: plan again from Postgres and answer the new next delivery. The
+ * argument is what the caller just wrote, checked by the validator (so a zone this worker's time-zone data does not
+ * know is refused before anything changes) and never kept: the plan reads the row.
+ */
 export const changeScheduleUpdate = defineUpdate<NextDelivery, [GreetingSchedule]>('changeSchedule');
+/** Re-read Postgres and the worker's settings and plan again (after a tz data update or a DELIVERY_TIME change). */
+export const refreshScheduleSignal = defineSignal('refreshSchedule');
+/** Pause the user's greetings: recorded in Postgres, then the run plans again. A due occurrence is `skipped`. */
+export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
+/** End the user's pause: recorded in Postgres, then the run plans again. */
+export const resumeSignal = defineSignal<[]>('resume');
+/** The run's stage, plan, pause and problem, for the API and operators. */
+export const scheduleStateQuery = defineQuery<ScheduleState>('scheduleState');
 /** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */
 export const redriveDeliveryUpdate = defineUpdate<DeliveryOutcome, [RedriveRequest]>('redriveDelivery');
 /** The occurrence the workflow is waiting for (or delivering); null while its first plan is being made. */
@@ -77,6 +138,10 @@ export const FailureType = {
   UserDeleted: 'UserDeleted',
   /** An operator's re-drive was refused again by the receiver; the ledger row is failed again. */
   RedriveFailed: 'RedriveFailed',
+  /** The user's schedule cannot be planned by this worker (e.g. a zone its time-zone data does not know). */
+  Unplannable: 'Unplannable',
+  /** Planning failed for a passing reason (Postgres unreachable) and will be tried again. */
+  PlanUnavailable: 'PlanUnavailable',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -80,7 +80,7 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
   // and the recorded marker has no command: a determinism error. Runs recorded before search attributes existed
   // have no marker: false keeps them replaying.
   const webUiMetadata = patched('web-ui-metadata');
-  let schedule = input.schedule;
+  let schedule = input.schedule!;
   // Years before this one are done for this run: the one being delivered, once delivery starts.
   let notBeforeYear = input.fromYear;
   let plansInProgress = 0;
@@ -94,7 +94,7 @@ async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
         eventType,
         date: forSchedule.date,
         timezone: forSchedule.timezone,
-        deliveryTime: input.deliveryTime,
+        deliveryTime: input.deliveryTime!,
         leapDayPolicy: input.leapDayPolicy,
         nowMs: Date.now(),
         notBeforeYear,
