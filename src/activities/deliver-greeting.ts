@@ -83,6 +83,8 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           { outcome: 'missed', deliveryId: claim.deliveryId, latenessMs: claim.latenessMs },
           { ...report, latenessMs: claim.latenessMs },
         );
+      case 'skipped':
+        return settle({ outcome: 'skipped', deliveryId: claim.deliveryId, reason: claim.reason }, report);
       case 'closed':
         return settle({ outcome: 'closed', deliveryId: claim.deliveryId, status: claim.status }, report);
       case 'in-flight':
@@ -154,8 +156,8 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
 
   return {
     /**
-     * Sends one occurrence's greeting at most once per attempt and never after a success, a deletion, or once it is
-     * later than the lateness limit. Idempotency key: (user, event type, occurrence year), also sent to the receiver
+     * Sends one occurrence's greeting at most once per attempt and never after a success, a deletion, while the user
+     * is paused (recorded as skipped), or once it is later than the lateness limit. Idempotency key: (user, event type, occurrence year), also sent to the receiver
      * as `Idempotency-Key`.
      */
     async deliverGreeting(input: DeliverGreetingInput): Promise<DeliveryOutcome> {
@@ -163,7 +165,8 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     },
 
     /**
-     * An operator's re-drive of a failed or missed occurrence: reopens its ledger row and sends it, however late.
+     * An operator's re-drive of a failed, missed or skipped occurrence: reopens its ledger row and sends it, however
+     * late (unless the user is still paused: skipped again).
      * Same idempotency key as the first try, and a delivered row stays a no-op.
      */
     async redeliverGreeting(input: RedeliverGreetingInput): Promise<DeliveryOutcome> {

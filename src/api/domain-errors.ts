@@ -1,5 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { ApiError } from './errors';
+import { userJson } from './user-json';
+import type { User } from '../db/users';
 
 // The one table from the errors the service layers throw to the status and code the API answers with. Errors are
 // matched by `name`, not `instanceof`: they come from other layers (the database, Temporal), whose classes the API
@@ -19,7 +21,9 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   ScheduleRejectedError: (error) =>
     new ApiError(422, 'schedule_rejected', `the user's workflow refused the change: ${error.message}`),
   SchedulerUnavailableError: (error) =>
-    new ApiError(503, 'scheduler_unavailable', error.message, [], { user: error.user ?? null }),
+    new ApiError(503, 'scheduler_unavailable', error.message, [], {
+      user: error.user ? userJson(error.user as User) : null,
+    }),
   // src/temporal/greeting-workflows.ts (a refused change reaches the API as ScheduleRejectedError: this is a re-drive)
   WorkflowNotRunningError: (error) => new ApiError(409, 'workflow_not_running', error.message),
   WorkflowRejectedError: (error) => new ApiError(409, 'redrive_rejected', error.message),

@@ -9,7 +9,7 @@ export const API_ERROR_CODES = {
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',
   email_taken: 'another live user has this email',
-  delivery_not_retryable: 'only `failed` or `missed` deliveries can be retried',
+  delivery_not_retryable: 'only `failed`, `missed` or `skipped` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
   redrive_rejected: 'the workflow refused the re-drive',
   schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeliveryView } from '../db/deliveries';
 import type { Page } from '../db/keyset-page';
-import type { User } from '../db/users';
+import type { UserJson } from './user-json';
 import { DeliveryStatus, EventType } from '../generated/prisma/enums';
 import type { NextDelivery } from '../workflows/definitions';
 import { apiErrorCodes } from './error-codes';
@@ -33,9 +33,17 @@ export const userSchema = z
     email: z.string().nullable(),
     createdAt: instant,
     updatedAt: instant,
+    paused: z.boolean().meta({
+      description: 'True while the greetings are paused: an occurrence that comes due meanwhile is skipped',
+    }),
+    pausedAt: instant.nullable().meta({ description: 'When the pause began; null when not paused' }),
+    pauseReason: z
+      .string()
+      .nullable()
+      .meta({ description: 'The reason given for the pause; null when not paused or none was given' }),
   })
   .meta({ id: 'User' });
-true satisfies SameShape<z.output<typeof userSchema>, User>;
+true satisfies SameShape<z.output<typeof userSchema>, UserJson>;
 
 function pageOf<Item extends z.ZodType>(item: Item, id: string) {
   return z
@@ -50,7 +58,7 @@ function pageOf<Item extends z.ZodType>(item: Item, id: string) {
 }
 
 export const userPageSchema = pageOf(userSchema, 'UserPage');
-true satisfies SameShape<z.output<typeof userPageSchema>, Page<User>>;
+true satisfies SameShape<z.output<typeof userPageSchema>, Page<UserJson>>;
 
 export const deliverySchema = z
   .strictObject({

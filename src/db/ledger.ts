@@ -32,16 +32,23 @@ export type ClaimResult =
   | { kind: 'user-deleted'; deliveryId: string | null }
   /** Recorded as missed now: it is later than the lateness limit. */
   | { kind: 'missed'; deliveryId: string; latenessMs: number }
-  /** Closed earlier as failed or missed; only an explicit re-drive reopens it. */
+  /** Recorded as skipped now: the user is paused. `reason` is the pause's, if one was given. */
+  | { kind: 'skipped'; deliveryId: string; reason: string | null }
+  /** Closed earlier as failed, missed or skipped; only an explicit re-drive reopens it. */
   | { kind: 'closed'; deliveryId: string; status: string };
 
-/** Statuses after which no attempt is made unless an operator re-drives the occurrence. */
-export const CLOSED_STATUSES = ['failed', 'missed'] as const;
+/**
+ * Statuses after which no attempt is made unless an operator re-drives the occurrence. Each settles its year: the
+ * next plan starts after it.
+ */
+export const CLOSED_STATUSES = ['failed', 'missed', 'skipped'] as const;
 
 interface LockedUser {
   first_name: string;
   last_name: string;
   deleted_at: Date | null;
+  paused_at: Date | null;
+  pause_reason: string | null;
 }
 
 interface LockedDelivery {
@@ -61,7 +68,8 @@ interface LockedDelivery {
 export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): Promise<ClaimResult> {
   return db.$transaction(async (tx) => {
     const [user] = await tx.$queryRaw<LockedUser[]>`
-      SELECT first_name, last_name, deleted_at FROM users WHERE id = ${request.userId}::uuid FOR SHARE`;
+      SELECT first_name, last_name, deleted_at, paused_at, pause_reason FROM users
+      WHERE id = ${request.userId}::uuid FOR SHARE`;
 
     await tx.$executeRaw`
       INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, status,
@@ -103,6 +111,15 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
     // lateness is judged against the instant the greeting is really due now.
     const scheduledAt = new Date(request.scheduledAt);
     const timing = { scheduledAt, occurrenceDate: new Date(`${request.occurrenceDate}T00:00:00Z`) };
+    // Paused when it came due (or when an operator re-drove it): settled as skipped, the reason kept, nothing sent.
+    if (user.paused_at) {
+      const reason = user.pause_reason;
+      await tx.delivery.update({
+        where: { id: row.id },
+        data: { ...timing, status: 'skipped', lastError: reason === null ? 'paused' : `paused: ${reason}` },
+      });
+      return { kind: 'skipped', deliveryId: row.id, reason };
+    }
     // An attempt ahead of the due moment (clock skew between machines) counts as on time.
     const latenessMs = Math.max(0, now.getTime() - scheduledAt.getTime());
     if (request.maxLatenessMs !== null && latenessMs > request.maxLatenessMs) {
@@ -141,7 +158,8 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
 }
 
 /**
- * An operator's re-drive: a failed or missed occurrence becomes pending again so the next claim may send it.
+ * An operator's re-drive: a failed, missed or skipped occurrence becomes pending again so the next claim may send it
+ * (a user still paused gets it skipped again).
  * Returns the row's due data, or null when there is nothing to re-drive (unknown, delivered, or already pending).
  */
 export async function reopenDelivery(
@@ -168,7 +186,7 @@ export async function reopenDelivery(
   });
 }
 
-/** The latest occurrence year that is settled (delivered, failed or missed): the next plan starts after it. */
+/** The latest occurrence year that is settled (delivered, failed, missed or skipped): the next plan starts after it. */
 export async function lastSettledYear(db: Db, userId: string, eventType: EventType): Promise<number | null> {
   const row = await db.delivery.findFirst({
     where: { userId, eventType, status: { in: ['delivered', ...CLOSED_STATUSES] } },

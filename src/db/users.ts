@@ -1,5 +1,6 @@
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
+import type { Pause } from '../workflows/definitions';
 import { CursorLayout, toPage, type Page } from './keyset-page';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
@@ -12,6 +13,8 @@ export interface User {
   email: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Set while the user's greetings are paused: an occurrence due meanwhile is skipped. */
+  pause: Pause | null;
 }
 
 export interface UserFields {
@@ -48,8 +51,54 @@ export async function updateLiveUser(db: Db, id: string, fields: UserFields, now
 }
 
 /**
+ * Pauses the user's greetings from `now`; a user already paused keeps the instant the pause began and takes the new
+ * reason. `flagForSync` flags the row for the reconciler (the API does, until the workflow has the signal; the
+ * workflow recording a pause it was signalled does not). Null if there is no live user.
+ */
+export async function pauseUser(
+  db: Db,
+  id: string,
+  reason: string | null,
+  now: Date,
+  flagForSync: boolean,
+): Promise<User | null> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE users
+      SET paused_at = COALESCE(paused_at, ${now}::timestamptz),
+          pause_reason = ${reason}::varchar,
+          updated_at = CASE WHEN paused_at IS NULL OR pause_reason IS DISTINCT FROM ${reason}::varchar
+                            THEN ${now}::timestamptz ELSE updated_at END,
+          workflow_sync_requested_at = CASE WHEN ${flagForSync}::boolean THEN ${now}::timestamptz
+                                            ELSE workflow_sync_requested_at END
+      WHERE id = ${id}::uuid AND deleted_at IS NULL`;
+    const row = await tx.user.findFirst({ where: { id, ...live } });
+    return row ? toUser(row) : null;
+  });
+}
+
+/**
+ * Ends the user's pause (a user not paused stays as is). `flagForSync` as for pauseUser. Null if there is no live
+ * user.
+ */
+export async function resumeUser(db: Db, id: string, now: Date, flagForSync: boolean): Promise<User | null> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE users
+      SET paused_at = NULL,
+          pause_reason = NULL,
+          updated_at = CASE WHEN paused_at IS NULL THEN updated_at ELSE ${now}::timestamptz END,
+          workflow_sync_requested_at = CASE WHEN ${flagForSync}::boolean THEN ${now}::timestamptz
+                                            ELSE workflow_sync_requested_at END
+      WHERE id = ${id}::uuid AND deleted_at IS NULL`;
+    const row = await tx.user.findFirst({ where: { id, ...live } });
+    return row ? toUser(row) : null;
+  });
+}
+
+/**
  * Puts back the fields a rejected change replaced, unless the row changed again since (`expectedUpdatedAt`).
- * The workflow never took the change, so there is nothing to sync.
+ * The workflow never took the change, so there is nothing to sync. The pause is not a field a PUT sets: it stays.
  */
 export async function restoreUser(db: Db, previous: User, expectedUpdatedAt: string): Promise<void> {
   await db.user.updateMany({
@@ -208,5 +257,6 @@ function toUser(row: UserRow): User {
     email: row.email,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    pause: row.pausedAt ? { since: row.pausedAt.toISOString(), reason: row.pauseReason } : null,
   };
 }

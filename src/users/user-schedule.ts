@@ -12,7 +12,7 @@ export class DeliveryNotFoundError extends Error {
   override name = 'DeliveryNotFoundError';
 }
 
-/** The delivery is not failed or missed: there is nothing to re-drive. */
+/** The delivery is not failed, missed or skipped: there is nothing to re-drive. */
 export class DeliveryNotRetryableError extends Error {
   override name = 'DeliveryNotRetryableError';
 }
@@ -31,7 +31,8 @@ export class UserSchedule {
   }
 
   /**
-   * Hands a failed or missed delivery to the user's workflow to send again. The ledger row stays the guard: the
+   * Hands a failed, missed or skipped delivery to the user's workflow to send again (a user still paused gets it
+   * skipped again). The ledger row stays the guard: the
    * workflow's activity reopens it and a delivered row is never sent twice. Returns the occurrence year.
    */
   async redrive(userId: string, deliveryId: string): Promise<{ deliveryId: string; occurrenceYear: number }> {
@@ -40,7 +41,7 @@ export class UserSchedule {
     if (!delivery) throw new DeliveryNotFoundError(`user ${userId} has no delivery ${deliveryId}`);
     if (!(CLOSED_STATUSES as readonly string[]).includes(delivery.status)) {
       throw new DeliveryNotRetryableError(
-        `delivery ${deliveryId} is ${delivery.status}; only failed or missed deliveries can be retried`,
+        `delivery ${deliveryId} is ${delivery.status}; only failed, missed or skipped deliveries can be retried`,
       );
     }
     await this.workflows.redrive(userId, delivery.occurrenceYear);

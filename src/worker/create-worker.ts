@@ -1,5 +1,5 @@
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { createDeliveryActivities, createPlanningActivities } from '../activities';
+import { createDeliveryActivities, createPauseActivities, createPlanningActivities } from '../activities';
 import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
@@ -39,7 +39,9 @@ export function workerTuningFrom(config: Config): WorkerTuning {
   };
 }
 
-/** A worker that runs the yearly greeting workflows, their planning and their delivery activities on one task queue. */
+/**
+ * A worker that runs the yearly greeting workflows, their planning, pause and delivery activities on one task queue.
+ */
 export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
   const { tuning } = options;
   return Worker.create({
@@ -51,6 +53,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       : { workflowsPath: require.resolve('../workflows') }),
     activities: {
       ...createPlanningActivities({ db: options.db }),
+      ...createPauseActivities({ db: options.db }),
       ...createDeliveryActivities({
         db: options.db,
         webhookUrl: options.webhookUrl,

@@ -18,6 +18,7 @@ const user = {
   email: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
+  pause: { since: '2026-01-02T00:00:00.000Z', reason: 'on leave' },
 };
 
 test.each([
@@ -45,8 +46,11 @@ test('an error is known by its name, whichever copy of its class threw it', () =
   });
 });
 
-test('the saved user of a 503 and the field of a taken email go into the answer', () => {
-  expect(apiErrorFor(new SchedulerUnavailableError('m', user))?.extra).toEqual({ user });
+test('the saved user of a 503 (as the API shows a user) and the field of a taken email go into the answer', () => {
+  const { pause: _pause, ...fields } = user;
+  expect(apiErrorFor(new SchedulerUnavailableError('m', user))?.extra).toEqual({
+    user: { ...fields, paused: true, pausedAt: '2026-01-02T00:00:00.000Z', pauseReason: 'on leave' },
+  });
   expect(apiErrorFor(new EmailTakenError('m'))?.details).toEqual([
     { path: 'email', message: 'already used by another user' },
   ]);

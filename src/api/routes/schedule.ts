@@ -29,7 +29,7 @@ const retryDelivery = createRoute({
   method: 'post',
   path: '/{id}/deliveries/{deliveryId}/retry',
   operationId: 'retryDelivery',
-  summary: 'Send a failed or missed delivery again, with the same idempotency key',
+  summary: 'Send a failed, missed or skipped delivery again, with the same idempotency key',
   tags: ['Deliveries'],
   request: { params: deliveryPathSchema },
   responses: {

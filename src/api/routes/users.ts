@@ -6,6 +6,7 @@ import { foundUser } from '../errors';
 import { jsonBody } from '../json-body';
 import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
 import { listQuerySchema, userBodySchema, userPathSchema } from '../schemas';
+import { userJson } from '../user-json';
 
 // CRUD on users, mounted under /users. Each handler takes its validated input, calls the user service once and
 // answers with a status; the service's errors become answers in the app's one error handler.
@@ -99,20 +100,23 @@ export function userRoutes(users: UserService): OpenAPIHono {
 
   routes.openapi(createUser, async (c) => {
     const user = await users.create(c.req.valid('json'));
-    return c.json(user, 201, { location: `/users/${user.id}` });
+    return c.json(userJson(user), 201, { location: `/users/${user.id}` });
   });
 
-  routes.openapi(listUsers, async (c) => c.json(await users.list(c.req.valid('query')), 200));
+  routes.openapi(listUsers, async (c) => {
+    const page = await users.list(c.req.valid('query'));
+    return c.json({ ...page, items: page.items.map(userJson) }, 200);
+  });
 
   routes.openapi(getUser, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(foundUser(await users.get(id), id), 200);
+    return c.json(userJson(foundUser(await users.get(id), id)), 200);
   });
 
   routes.openapi(updateUser, async (c) => {
     const { id } = c.req.valid('param');
     const { user, nextDelivery } = foundUser(await users.update(id, c.req.valid('json')), id);
-    return c.json({ ...user, nextDelivery }, 200);
+    return c.json({ ...userJson(user), nextDelivery }, 200);
   });
 
   routes.openapi(deleteUser, async (c) => {

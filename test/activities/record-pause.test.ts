@@ -1,0 +1,108 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Registry } from 'prom-client';
+import { createDeliveryActivities, createPauseActivities } from '../../src/activities';
+import type { Db } from '../../src/db/client';
+import { findLiveUser, softDeleteUser } from '../../src/db/users';
+import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
+import { testDb } from '../support/environment';
+import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { silentLog } from '../support/silent-log';
+import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
+
+// What the workflow runs for the `pause` and `resume` signals, and what a delivery attempt does for a paused user,
+// against the real Postgres and a real webhook receiver.
+
+let db: Db;
+let receiver: TestReceiver;
+
+beforeAll(async () => {
+  db = testDb();
+  receiver = await startTestReceiver();
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  await db?.$disconnect();
+});
+
+const newUser = () => createUserRow(db, personWithBirthdayIn(0, Date.now(), 'UTC'));
+
+describe('recordPause and recordResume', () => {
+  test('record the pause with its reason, then its end, without flagging the row for the reconciler', async () => {
+    const user = await newUser();
+    const pausedAt = new Date('2030-01-01T00:00:00.000Z');
+    const pause = createPauseActivities({ db, now: () => pausedAt });
+
+    await pause.recordPause({ userId: user.id, reason: 'asked by support' });
+    expect(await findLiveUser(db, user.id)).toMatchObject({
+      pause: { since: pausedAt.toISOString(), reason: 'asked by support' },
+    });
+    await pause.recordPause({ userId: user.id });
+    expect((await findLiveUser(db, user.id))?.pause).toEqual({ since: pausedAt.toISOString(), reason: null });
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).workflowSyncRequestedAt).toBeNull();
+
+    await pause.recordResume({ userId: user.id });
+    expect((await findLiveUser(db, user.id))?.pause).toBeNull();
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).workflowSyncRequestedAt).toBeNull();
+  });
+
+  test('a deleted user is left as is', async () => {
+    const user = await newUser();
+    await softDeleteUser(db, user.id, new Date());
+    const pause = createPauseActivities({ db });
+
+    await expect(pause.recordPause({ userId: user.id, reason: 'x' })).resolves.toBeUndefined();
+    await expect(pause.recordResume({ userId: user.id })).resolves.toBeUndefined();
+    expect(await db.user.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({ pausedAt: null });
+  });
+});
+
+describe('a delivery attempt for a paused user', () => {
+  function deliveryActivities() {
+    return createDeliveryActivities({
+      db,
+      webhookUrl: receiver.url,
+      webhookTimeoutMs: 5_000,
+      maxLatenessMs: null,
+      log: silentLog,
+      metrics: createDeliveryMetrics(new Registry()),
+    });
+  }
+
+  test('settles as skipped with the reason and sends nothing; a re-drive once resumed sends it', async () => {
+    const user = await newUser();
+    await createPauseActivities({ db }).recordPause({ userId: user.id, reason: 'on leave' });
+    const activities = deliveryActivities();
+    const occurrence = {
+      userId: user.id,
+      eventType: 'birthday' as const,
+      occurrenceYear: 2032,
+      occurrenceDate: '2032-01-01',
+      scheduledAt: new Date().toISOString(),
+      workflowId: 'test',
+      runId: 'test',
+    };
+    const before = receiver.requests.length;
+
+    const outcome = await new MockActivityEnvironment().run(() => activities.deliverGreeting(occurrence));
+    expect(outcome).toEqual({ outcome: 'skipped', deliveryId: expect.any(String), reason: 'on leave' });
+    expect(receiver.requests).toHaveLength(before);
+    expect(await deliveriesOf(db, user.id)).toEqual([
+      expect.objectContaining({ status: 'skipped', lastError: 'paused: on leave', attempts: 0 }),
+    ]);
+
+    // Still paused: the re-drive is skipped again.
+    const { workflowId, runId, occurrenceYear, eventType, userId } = occurrence;
+    const redrive = { userId, eventType, occurrenceYear, workflowId, runId };
+    await expect(new MockActivityEnvironment().run(() => activities.redeliverGreeting(redrive))).resolves.toMatchObject(
+      { outcome: 'skipped' },
+    );
+    expect(receiver.requests).toHaveLength(before);
+
+    await createPauseActivities({ db }).recordResume({ userId: user.id });
+    await expect(new MockActivityEnvironment().run(() => activities.redeliverGreeting(redrive))).resolves.toMatchObject(
+      { outcome: 'delivered' },
+    );
+    expect(receiver.requests.slice(before).map((request) => request.body.userId)).toEqual([user.id]);
+  });
+});
