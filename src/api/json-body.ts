@@ -21,3 +21,12 @@ export const jsonBody = createMiddleware(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * As `jsonBody`, for a route whose JSON body is optional: a request without a body and without a content type goes
+ * on (the route's validator then sees `{}`).
+ */
+export const optionalJsonBody = createMiddleware(async (c, next) => {
+  if (c.req.header('content-type') === undefined && (await c.req.text()) === '') return next();
+  return jsonBody(c, next);
+});

@@ -53,6 +53,7 @@ const birthday = z
   });
 
 const MAX_NAME_LENGTH = 100;
+const MAX_PAUSE_REASON_LENGTH = 500;
 
 // A name is what the person says it is (`Jennifer 8. Lee`, `Martin Luther King Jr.`): any printable text. Refused
 // are C0 and C1 control characters (a tab or a line break has no place in a greeting) and blank names. The pattern
@@ -66,29 +67,45 @@ const NAME_PATTERN = new RegExp(`^[^${CONTROL}]*[^${CONTROL}${TRIMMED_SPACE}][^$
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * A first or last name, trimmed and normalized to NFC. Its length is counted in code points, as Postgres counts the
- * characters of its VARCHAR(100) column; a letter with a mark that NFC cannot merge into it counts as two.
+ * Printable text, trimmed and normalized to NFC. Its length is counted in code points, as Postgres counts the
+ * characters of a VARCHAR column; a letter with a mark that NFC cannot merge into it counts as two.
  */
-const name = z
-  .string()
-  .superRefine(
-    firstBroken(
-      [(value) => value.trim().length > 0, 'must not be empty'],
-      [(value) => NAME_PATTERN.test(value), 'must not hold control characters (tabs, line breaks, ...)'],
-      [(value) => !LONE_SURROGATE.test(value), 'must not hold a lone UTF-16 surrogate'],
-    ),
-  )
-  .transform((value) => value.trim().normalize('NFC'))
-  .refine((value) => [...value].length <= MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
-  .meta({
-    minLength: 1,
-    maxLength: MAX_NAME_LENGTH,
-    pattern: NAME_PATTERN.source,
-    description:
-      `Any printable text, as the person writes their name: trimmed and stored in Unicode NFC, 1 to ` +
-      `${MAX_NAME_LENGTH} characters (code points) once trimmed, without control characters.`,
-    example: 'Ada',
-  });
+function printableText(maxLength: number) {
+  return z
+    .string()
+    .superRefine(
+      firstBroken(
+        [(value) => value.trim().length > 0, 'must not be empty'],
+        [(value) => NAME_PATTERN.test(value), 'must not hold control characters (tabs, line breaks, ...)'],
+        [(value) => !LONE_SURROGATE.test(value), 'must not hold a lone UTF-16 surrogate'],
+      ),
+    )
+    .transform((value) => value.trim().normalize('NFC'))
+    .refine((value) => [...value].length <= maxLength, `at most ${maxLength} characters`);
+}
+
+/** A first or last name (a VARCHAR(100) column). */
+const name = printableText(MAX_NAME_LENGTH).meta({
+  minLength: 1,
+  maxLength: MAX_NAME_LENGTH,
+  pattern: NAME_PATTERN.source,
+  description:
+    `Any printable text, as the person writes their name: trimmed and stored in Unicode NFC, 1 to ` +
+    `${MAX_NAME_LENGTH} characters (code points) once trimmed, without control characters.`,
+  example: 'Ada',
+});
+
+/** Why a user's greetings are paused (a VARCHAR(500) column): printable text as a name is. */
+const pauseReason = printableText(MAX_PAUSE_REASON_LENGTH).meta({
+  minLength: 1,
+  maxLength: MAX_PAUSE_REASON_LENGTH,
+  pattern: NAME_PATTERN.source,
+  description:
+    `Why the greetings are paused, kept with the pause and in the ledger of each occurrence skipped: printable text, ` +
+    `trimmed and stored in Unicode NFC, 1 to ${MAX_PAUSE_REASON_LENGTH} characters (code points) once trimmed, ` +
+    'without control characters.',
+  example: 'on leave until March',
+});
 
 const TIMEZONE_MESSAGE = 'not an IANA time zone name (e.g. "Europe/Paris")';
 
@@ -169,6 +186,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export const userBodySchema = createUserBodySchema().meta({ id: 'UserBody' });
 
 export type UserBody = z.infer<typeof userBodySchema>;
+
+/** The optional body of POST /users/:id/pause; unknown fields are refused. */
+export const pauseBodySchema = z
+  .strictObject({ reason: pauseReason.nullish() })
+  .meta({ id: 'PauseBody', description: 'Optional: without a body (or a reason) the pause has no reason.' });
 
 /** An id in a path: a UUID in any case, read in lower case as the database stores it. */
 const pathId = (description: string) =>

@@ -17,7 +17,9 @@ import {
   eventTypeSearchAttribute,
   FailureType,
   nextDeliveryQuery,
+  pauseSignal,
   redriveDeliveryUpdate,
+  resumeSignal,
   userIdSearchAttribute,
   type NextDelivery,
   type YearlyGreetingInput,
@@ -206,6 +208,32 @@ export class GreetingWorkflows {
 
   private withDeadline<T>(call: () => Promise<T>): Promise<T> {
     return this.client.connection.withDeadline(Date.now() + this.settings.callTimeoutMs, call);
+  }
+
+  /**
+   * Signals the user's workflow that the user is paused (Postgres already says so): it replans, and an occurrence
+   * that comes due meanwhile is skipped. Returns once Temporal has recorded the signal.
+   */
+  async pause(userId: string, reason: string | null): Promise<void> {
+    await this.signalUser(userId, 'pausing', () =>
+      reason === null ? this.handle(userId).signal(pauseSignal) : this.handle(userId).signal(pauseSignal, { reason }),
+    );
+  }
+
+  /** Signals the user's workflow that the pause has ended (Postgres already says so): it replans. */
+  async resume(userId: string): Promise<void> {
+    await this.signalUser(userId, 'resuming', () => this.handle(userId).signal(resumeSignal));
+  }
+
+  private async signalUser(userId: string, step: string, signal: () => Promise<void>): Promise<void> {
+    try {
+      await this.withDeadline(signal);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new WorkflowNotRunningError(`the workflow of user ${userId} is not running`, { cause: error });
+      }
+      throw unavailable(`${step} the workflow of user ${userId}`, error);
+    }
   }
 }
 

@@ -6,14 +6,16 @@ import {
   insertUser,
   listLiveUsers,
   markWorkflowSynced,
+  pauseUser,
   restoreUser,
+  resumeUser,
   softDeleteUser,
   updateLiveUser,
   type User,
   type UserFields,
   type UserListQuery,
 } from '../db/users';
-import { WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
+import { WorkflowNotRunningError, WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/definitions';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
@@ -101,6 +103,48 @@ export class UserService {
     }
     await markWorkflowSynced(this.db, id, requestedAt);
     return { user, nextDelivery };
+  }
+
+  /**
+   * Pauses the user's greetings: saved (and flagged) first, then the workflow is signalled so it replans; an
+   * occurrence that comes due while paused is recorded as skipped. A user already paused keeps the instant the pause
+   * began and takes the new reason. Null when there is no live user.
+   */
+  async pause(id: string, reason: string | null): Promise<User | null> {
+    const requestedAt = this.clock();
+    const user = await pauseUser(this.db, id, reason, requestedAt, true);
+    if (!user) return null;
+    await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.pause(id, reason));
+    return user;
+  }
+
+  /** Ends the user's pause: saved (and flagged) first, then the workflow is signalled so it replans. */
+  async resume(id: string): Promise<User | null> {
+    const requestedAt = this.clock();
+    const user = await resumeUser(this.db, id, requestedAt, true);
+    if (!user) return null;
+    await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.resume(id));
+    return user;
+  }
+
+  /**
+   * Sends a signal for a change already saved and flagged, and clears the flag once Temporal has it. The saved row
+   * already rules what is sent (the delivery reads the pause), so a workflow that is not running is left to the
+   * reconciler, which starts it from the row.
+   */
+  private async signal(user: User, requestedAt: Date, step: string, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (error instanceof WorkflowNotRunningError) {
+        this.log.warn(`the greeting workflow is not running while ${step}; the reconciler will start it`, {
+          userId: user.id,
+        });
+        return;
+      }
+      throw this.unavailable(step, error, user);
+    }
+    await markWorkflowSynced(this.db, user.id, requestedAt);
   }
 
   /**

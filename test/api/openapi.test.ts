@@ -230,6 +230,10 @@ describe('real answers match their documented schema', () => {
     ['GET', '/users/{id}/next-delivery', 200],
     ['GET', '/users/{id}/deliveries', 200],
     ['GET', '/health', 200],
+    ['POST', '/users/{id}/pause', 200],
+    ['POST', '/users/{id}/resume', 200],
+    ['POST', '/users/00000000-0000-4000-8000-000000000000/pause', 404],
+    ['POST', '/users/not-a-uuid/resume', 400],
     ['POST', '/users/{id}/deliveries/{deliveryId}/retry', 409],
     ['POST', '/users/{id}/deliveries/00000000-0000-4000-8000-000000000000/retry', 404],
     ['GET', '/users/{id}/deliveries?cursor=bm9wZQ', 400],
@@ -244,6 +248,19 @@ describe('real answers match their documented schema', () => {
     const answer = await call(api.url, method, path, body);
     expect(answer.status).toBe(expectedStatus);
     expectAsDocumented(method, documentedPathOf(path), answer.status, answer.body);
+  });
+
+  test('POST /users/{id}/pause with a reason, and with a refused one, answers as documented', async () => {
+    const { body: created } = await call(api.url, 'POST', '/users', ada);
+    const paused = await call(api.url, 'POST', `/users/${created.id}/pause`, { reason: 'on leave' });
+    expect(paused.status).toBe(200);
+    expectAsDocumented('POST', '/users/{id}/pause', 200, paused.body);
+    const refused = await call(api.url, 'POST', `/users/${created.id}/pause`, { reason: '' });
+    expect(refused.status).toBe(400);
+    expectAsDocumented('POST', '/users/{id}/pause', 400, refused.body);
+    const body = document.paths['/users/{id}/pause'].post.requestBody;
+    expect(body.required).toBeFalsy();
+    expect(body.content['application/json'].schema).toBeDefined();
   });
 
   test('GET /ready answers as documented', async () => {
@@ -302,12 +319,17 @@ describe('real answers match their documented schema', () => {
       email: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
+      paused: false,
+      pausedAt: null,
+      pauseReason: null,
     };
     expect(validator(user)).toBe(true);
     expect(validator({ ...user, birthday: '10/12/1990' })).toBe(false);
     expect(validator({ ...user, extra: 1 })).toBe(false);
     const { email: _email, ...withoutEmail } = user;
     expect(validator(withoutEmail)).toBe(false);
+    const { paused: _paused, ...withoutPaused } = user;
+    expect(validator(withoutPaused)).toBe(false);
   });
 });
 

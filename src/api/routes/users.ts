@@ -3,12 +3,12 @@ import { z } from 'zod';
 import type { UserService } from '../../users/user-service';
 import { BODY_ERRORS, errorResponses, json, savedButUnscheduled } from '../error-responses';
 import { foundUser } from '../errors';
-import { jsonBody } from '../json-body';
+import { jsonBody, optionalJsonBody } from '../json-body';
 import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
-import { listQuerySchema, userBodySchema, userPathSchema } from '../schemas';
+import { listQuerySchema, pauseBodySchema, userBodySchema, userPathSchema } from '../schemas';
 import { userJson } from '../user-json';
 
-// CRUD on users, mounted under /users. Each handler takes its validated input, calls the user service once and
+// CRUD on users and their pause, mounted under /users. Each handler takes its validated input, calls the user service once and
 // answers with a status; the service's errors become answers in the app's one error handler.
 
 const userBody = { required: true, ...json(userBodySchema) };
@@ -95,6 +95,47 @@ const deleteUser = createRoute({
   },
 });
 
+const pauseUser = createRoute({
+  method: 'post',
+  path: '/{id}/pause',
+  operationId: 'pauseUser',
+  summary: "Pause a user's greetings: an occurrence that comes due while paused is skipped, nothing is sent",
+  description:
+    'The pause is saved, then the workflow is told (signal `pause`) and plans again. An occurrence whose 09:00 ' +
+    'passes while paused is recorded in the ledger as `skipped` with the reason, and the workflow goes on to the ' +
+    'next year; resuming does not send it (an operator may re-drive it). Pausing a paused user keeps the instant ' +
+    'the pause began and replaces the reason. The body is optional.',
+  tags: ['Users'],
+  middleware: [optionalJsonBody] as const,
+  request: { params: userPathSchema, body: { required: false, ...json(pauseBodySchema) } },
+  responses: {
+    200: { description: 'The user as saved, paused', ...json(userSchema) },
+    ...errorResponses({
+      400: ['invalid_id', 'validation_failed', 'invalid_json'],
+      404: ['user_not_found'],
+      ...BODY_ERRORS,
+    }),
+    ...savedButUnscheduled,
+  },
+});
+
+const resumeUser = createRoute({
+  method: 'post',
+  path: '/{id}/resume',
+  operationId: 'resumeUser',
+  summary: "End a user's pause; the workflow plans the next occurrence again",
+  description:
+    'The end of the pause is saved, then the workflow is told (signal `resume`) and plans again. Occurrences ' +
+    'skipped meanwhile stay skipped. Resuming a user who is not paused changes nothing. No body.',
+  tags: ['Users'],
+  request: { params: userPathSchema },
+  responses: {
+    200: { description: 'The user as saved, not paused', ...json(userSchema) },
+    ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
+    ...savedButUnscheduled,
+  },
+});
+
 export function userRoutes(users: UserService): OpenAPIHono {
   const routes = new OpenAPIHono();
 
@@ -123,6 +164,17 @@ export function userRoutes(users: UserService): OpenAPIHono {
     const { id } = c.req.valid('param');
     foundUser(await users.delete(id), id);
     return c.body(null, 204);
+  });
+
+  routes.openapi(pauseUser, async (c) => {
+    const { id } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    return c.json(userJson(foundUser(await users.pause(id, reason ?? null), id)), 200);
+  });
+
+  routes.openapi(resumeUser, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(userJson(foundUser(await users.resume(id), id)), 200);
   });
 
   return routes;
