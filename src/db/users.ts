@@ -42,12 +42,53 @@ export async function findLiveUser(db: Db, id: string): Promise<User | null> {
   return row ? toUser(row) : null;
 }
 
-/** Saves new fields, flagged for the reconciler until the workflow has taken the schedule. Null if not live. */
-export async function updateLiveUser(db: Db, id: string, fields: UserFields, now: Date): Promise<User | null> {
-  const { count } = await emailChecked(() =>
-    db.user.updateMany({ where: { id, ...live }, data: { ...toRow(fields), workflowSyncRequestedAt: now } }),
+/** A PUT's fields as saved, the row they replaced, and whether the user's workflow must be told. */
+export interface SavedUserChange {
+  user: User;
+  previous: User;
+  /**
+   * The date or zone changed, or an earlier change is still waiting for the workflow (the row was flagged): the row
+   * is flagged and the workflow must replan. Otherwise (a name or email only) the workflow has nothing to learn.
+   */
+  workflowSyncNeeded: boolean;
+}
+
+/**
+ * Saves new fields. A change the workflow must learn is flagged for the reconciler until the workflow has taken it;
+ * one it need not (a name or email on a row in step) leaves the row unflagged. The row is locked while deciding, so
+ * a concurrent change is either seen or sees this one. Null if not live.
+ */
+export async function updateLiveUser(
+  db: Db,
+  id: string,
+  fields: UserFields,
+  now: Date,
+): Promise<SavedUserChange | null> {
+  return emailChecked(() =>
+    db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`;
+      const row = await tx.user.findFirst({ where: { id, ...live } });
+      if (!row) return null;
+      const previous = toUser(row);
+      const workflowSyncNeeded =
+        row.workflowSyncRequestedAt !== null ||
+        previous.birthday !== fields.birthday ||
+        previous.timezone !== fields.timezone;
+      const saved = await tx.user.update({
+        where: { id },
+        data: { ...toRow(fields), ...(workflowSyncNeeded && { workflowSyncRequestedAt: now }) },
+      });
+      return { user: toUser(saved), previous, workflowSyncNeeded };
+    }),
   );
-  return count === 0 ? null : findLiveUser(db, id);
+}
+
+/** Flags the user for the reconciler: the workflow must replan from the row (it was not told yet). */
+export async function requestWorkflowSync(db: Db, id: string, now: Date): Promise<void> {
+  // Raw SQL so updated_at keeps meaning "the user changed".
+  await db.$executeRaw`
+    UPDATE users SET workflow_sync_requested_at = ${now}
+    WHERE id = ${id}::uuid AND deleted_at IS NULL`;
 }
 
 /**

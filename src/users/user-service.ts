@@ -7,6 +7,7 @@ import {
   listLiveUsers,
   markWorkflowSynced,
   pauseUser,
+  requestWorkflowSync,
   restoreUser,
   resumeUser,
   softDeleteUser,
@@ -82,13 +83,20 @@ export class UserService {
     return listDeliveriesOfLiveUser(this.db, id, query);
   }
 
-  /** Saves the change, then gives the workflow the schedule through an Update and returns its new plan. */
+  /**
+   * Saves the change, then gives the workflow the schedule through an Update and returns its new plan. A change the
+   * workflow need not learn (a name or email, on a row in step with it) sends no Update: every Update grows the
+   * workflow's history, and a CRM syncing names every few minutes would fill it. Its answer is the current plan.
+   */
   async update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
-    const previous = await findLiveUser(this.db, id);
-    if (!previous) return null;
     const requestedAt = this.clock();
-    const user = await updateLiveUser(this.db, id, fields, requestedAt);
-    if (!user) return null;
+    const saved = await updateLiveUser(this.db, id, fields, requestedAt);
+    if (!saved) return null;
+    const { user, previous } = saved;
+    if (!saved.workflowSyncNeeded) {
+      const current = await this.currentPlan(user, requestedAt);
+      if (current) return { user, nextDelivery: current };
+    }
     let nextDelivery: NextDelivery;
     try {
       nextDelivery = await this.workflows.changeSchedule(user);
@@ -103,6 +111,22 @@ export class UserService {
     }
     await markWorkflowSynced(this.db, id, requestedAt);
     return { user, nextDelivery };
+  }
+
+  /**
+   * The plan of the user's workflow, when the workflow is in step with the row; null when it is not running, after
+   * flagging the row so the Update that follows (which starts it) is finished by the reconciler if it fails.
+   */
+  private async currentPlan(user: User, requestedAt: Date): Promise<NextDelivery | null> {
+    let plan: NextDelivery | null;
+    try {
+      plan = await this.workflows.nextDelivery(user.id);
+    } catch (error) {
+      await requestWorkflowSync(this.db, user.id, requestedAt);
+      throw this.unavailable('reading the greeting plan', error, user);
+    }
+    if (!plan) await requestWorkflowSync(this.db, user.id, requestedAt);
+    return plan;
   }
 
   /**

@@ -89,10 +89,48 @@ test('a PUT that is put back (restoreUser) leaves the pause alone', async () => 
   const previous = (await findLiveUser(db, user.id))!;
   const saved = await updateLiveUser(db, user.id, { ...ada, timezone: 'Asia/Kolkata' }, new Date());
 
-  await restoreUser(db, previous, saved!.updatedAt);
+  await restoreUser(db, previous, saved!.user.updatedAt);
 
   expect(await findLiveUser(db, user.id)).toMatchObject({
     timezone: 'Europe/London',
     pause: { since: pausedAt.toISOString(), reason: 'on leave' },
+  });
+});
+
+describe('updateLiveUser says whether the workflow must learn the change', () => {
+  test('a name or email only, on a row in step: saved, not flagged', async () => {
+    const user = await createUserRow(db, ada);
+    const saved = await updateLiveUser(db, user.id, { ...ada, lastName: 'King', email: 'ada@example.com' }, new Date());
+
+    expect(saved).toMatchObject({ workflowSyncNeeded: false, user: { lastName: 'King' }, previous: user });
+    expect((await rowOf(user.id)).workflowSyncRequestedAt).toBeNull();
+  });
+
+  test.each([
+    ['the birthday', { birthday: '1990-12-11' }],
+    ['the zone', { timezone: 'Asia/Kolkata' }],
+  ])('a change of %s: flagged', async (_label, change) => {
+    const user = await createUserRow(db, ada);
+    const now = new Date();
+    const saved = await updateLiveUser(db, user.id, { ...ada, ...change }, now);
+
+    expect(saved?.workflowSyncNeeded).toBe(true);
+    expect((await rowOf(user.id)).workflowSyncRequestedAt).toEqual(now);
+  });
+
+  test('a name only, on a row still flagged (an earlier change the workflow has not confirmed): flagged', async () => {
+    const user = await createUserRow(db, ada);
+    await pauseUser(db, user.id, null, new Date(), true);
+    const now = new Date(Date.now() + MINUTE_MS);
+    const saved = await updateLiveUser(db, user.id, { ...ada, lastName: 'King' }, now);
+
+    expect(saved?.workflowSyncNeeded).toBe(true);
+    expect((await rowOf(user.id)).workflowSyncRequestedAt).toEqual(now);
+  });
+
+  test('a deleted user is null', async () => {
+    const user = await createUserRow(db, ada);
+    await softDeleteUser(db, user.id, new Date());
+    expect(await updateLiveUser(db, user.id, ada, new Date())).toBeNull();
   });
 });

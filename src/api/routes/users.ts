@@ -66,6 +66,10 @@ const updateUser = createRoute({
   path: '/{id}',
   operationId: 'updateUser',
   summary: "Replace a user's fields and move their workflow's schedule",
+  description:
+    'A change of `birthday` or `timezone` is handed to the workflow, which plans again from the saved row. A change ' +
+    'of names or email only is saved without disturbing the workflow (unless an earlier change is still waiting ' +
+    'for it); `nextDelivery` is then its current plan.',
   tags: ['Users'],
   middleware: [jsonBody] as const,
   request: { params: userPathSchema, body: userBody },

@@ -1,0 +1,130 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import type { Db } from '../../src/db/client';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { createTestWorker, startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { sleep } from '../support/real-time';
+import { call, startApi } from '../support/service';
+
+// Issue 9, section 4: every Update adds events to the workflow's history, so a PUT that changes nothing the
+// workflow plans from (a name, an email) sends none; a CRM that syncs names every few minutes must not fill the
+// history. On the real dev server, in real time.
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let api: RunningHttpServer;
+let worker: Worker;
+let workerRun: Promise<void>;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  db = testDb();
+  const taskQueue = uniqueTaskQueue('put-without-update');
+  api = await startApi(env, { db, taskQueue });
+  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await api?.close();
+  await env?.teardown();
+  await db?.$disconnect();
+});
+
+const ada = {
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  birthday: '1990-12-10',
+  timezone: 'Europe/London',
+  email: null as string | null,
+};
+
+/** A user whose workflow has made its first plan; answers the user's id. */
+async function createdAndPlanned(): Promise<string> {
+  const created = await call(api.url, 'POST', '/users', ada);
+  expect(created.status).toBe(201);
+  expect((await call(api.url, 'GET', `/users/${created.body.id}/next-delivery`)).status).toBe(200);
+  return created.body.id as string;
+}
+
+/** How many events the run's history holds, and how many of them are accepted Updates. */
+async function historyOf(userId: string): Promise<{ events: number; updates: number }> {
+  const { events } = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).fetchHistory();
+  return {
+    events: events?.length ?? 0,
+    updates: (events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length,
+  };
+}
+
+const flagOf = async (id: string) => (await db.user.findUniqueOrThrow({ where: { id } })).workflowSyncRequestedAt;
+
+test('a PUT of names and email only adds no event to the history and answers with the current plan', async () => {
+  const id = await createdAndPlanned();
+  const before = await historyOf(id);
+  const plan = (await call(api.url, 'GET', `/users/${id}/next-delivery`)).body;
+
+  for (const [index, lastName] of ['King', 'Byron', 'Lovelace-King'].entries()) {
+    const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, lastName, email: `ada${index}@example.com` });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ lastName, email: `ada${index}@example.com` });
+    expect(updated.body.nextDelivery).toMatchObject({ instant: plan.instant, year: plan.occurrenceYear });
+  }
+  // A signal or Update sent by mistake would be in the history by now.
+  await sleep(500);
+
+  expect(await historyOf(id)).toEqual(before);
+  expect(await flagOf(id)).toBeNull();
+  expect((await call(api.url, 'GET', `/users/${id}`)).body).toMatchObject({ lastName: 'Lovelace-King' });
+});
+
+test('a PUT that moves the birthday still sends the Update, and the plan moves', async () => {
+  const id = await createdAndPlanned();
+  const before = await historyOf(id);
+  const plan = (await call(api.url, 'GET', `/users/${id}/next-delivery`)).body;
+
+  const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, birthday: '1990-12-11' });
+
+  expect(updated.status).toBe(200);
+  expect(Date.parse(updated.body.nextDelivery.instant) - Date.parse(plan.instant)).toBe(24 * 3_600_000);
+  expect((await historyOf(id)).updates).toBe(before.updates + 1);
+  expect(await flagOf(id)).toBeNull();
+});
+
+test('a PUT that changes the zone still sends the Update', async () => {
+  const id = await createdAndPlanned();
+  const before = await historyOf(id);
+
+  const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, timezone: 'Asia/Kolkata' });
+
+  expect(updated.status).toBe(200);
+  expect(updated.body.nextDelivery).toMatchObject({ timezone: 'Asia/Kolkata' });
+  expect((await historyOf(id)).updates).toBe(before.updates + 1);
+});
+
+test('a name-only PUT on a row still flagged (a change the workflow has not confirmed) sends the Update', async () => {
+  const id = await createdAndPlanned();
+  await db.user.update({ where: { id }, data: { workflowSyncRequestedAt: new Date() } });
+  const before = await historyOf(id);
+
+  const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, firstName: 'Augusta' });
+
+  expect(updated.status).toBe(200);
+  expect((await historyOf(id)).updates).toBe(before.updates + 1);
+  expect(await flagOf(id)).toBeNull();
+});
+
+test('a name-only PUT whose workflow is not running starts it through the Update and answers its plan', async () => {
+  const id = await createdAndPlanned();
+  await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).terminate('test: the run is gone');
+
+  const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, firstName: 'Augusta' });
+
+  expect(updated.status).toBe(200);
+  expect(updated.body.nextDelivery).toMatchObject({ timezone: 'Europe/London' });
+  const description = await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
+  expect(description.status.name).toBe('RUNNING');
+  expect(await flagOf(id)).toBeNull();
+});
