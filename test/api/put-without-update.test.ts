@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/api/http-server';
@@ -66,10 +67,11 @@ test('a PUT of names and email only adds no event to the history and answers wit
   const before = await historyOf(id);
   const plan = (await call(api.url, 'GET', `/users/${id}/next-delivery`)).body;
 
-  for (const [index, lastName] of ['King', 'Byron', 'Lovelace-King'].entries()) {
-    const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, lastName, email: `ada${index}@example.com` });
+  for (const lastName of ['King', 'Byron', 'Lovelace-King']) {
+    const email = `ada-${randomUUID()}@example.com`;
+    const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, lastName, email });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ lastName, email: `ada${index}@example.com` });
+    expect(updated.body).toMatchObject({ lastName, email });
     expect(updated.body.nextDelivery).toMatchObject({ instant: plan.instant, year: plan.occurrenceYear });
   }
   // A signal or Update sent by mistake would be in the history by now.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/client';
 import {
   findLiveUser,
@@ -100,7 +101,12 @@ test('a PUT that is put back (restoreUser) leaves the pause alone', async () => 
 describe('updateLiveUser says whether the workflow must learn the change', () => {
   test('a name or email only, on a row in step: saved, not flagged', async () => {
     const user = await createUserRow(db, ada);
-    const saved = await updateLiveUser(db, user.id, { ...ada, lastName: 'King', email: 'ada@example.com' }, new Date());
+    const saved = await updateLiveUser(
+      db,
+      user.id,
+      { ...ada, lastName: 'King', email: `ada-${randomUUID()}@example.com` },
+      new Date(),
+    );
 
     expect(saved).toMatchObject({ workflowSyncNeeded: false, user: { lastName: 'King' }, previous: user });
     expect((await rowOf(user.id)).workflowSyncRequestedAt).toBeNull();
