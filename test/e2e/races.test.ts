@@ -76,6 +76,9 @@ test('PUT and DELETE at once: the user ends deleted, no workflow keeps running, 
           id: _id,
           createdAt: _c,
           updatedAt: _u,
+          paused: _p,
+          pausedAt: _pa,
+          pauseReason: _pr,
           ...fields
         } = (await call(api.url, 'GET', `/users/${user.id}`)).body;
         const [put, del] = await Promise.all([

@@ -25,7 +25,19 @@ async function bornTodayWhereItIs(localHour: number) {
 
 async function put(stack: Stack, userId: string, fields: Record<string, unknown>) {
   const current = (await call(stack.api.url, 'GET', `/users/${userId}`)).body;
-  const { id: _id, createdAt: _c, updatedAt: _u, ...body } = { ...current, ...fields };
+  // What a PUT takes: the user as GET answers it, without the fields the service sets (the pause has its own routes).
+  const {
+    id: _id,
+    createdAt: _c,
+    updatedAt: _u,
+    paused: _p,
+    pausedAt: _pa,
+    pauseReason: _pr,
+    ...body
+  } = {
+    ...current,
+    ...fields,
+  };
   return call(stack.api.url, 'PUT', `/users/${userId}`, body);
 }
 
