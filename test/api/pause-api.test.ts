@@ -214,6 +214,25 @@ describe('when Temporal does not answer', () => {
       workflowSyncRequestedAt: expect.any(Date),
     });
   });
+  test('a name-only PUT (which only reads the plan) is saved, flagged, and answered 503 with the saved user', async () => {
+    const id = await createAda();
+    const app = await appWithTemporalGone();
+
+    const response = await app.request(`/users/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ada, lastName: 'King' }),
+    });
+
+    expect(response.status).toBe(503);
+    const body: any = await response.json();
+    expect(body.error.code).toBe('scheduler_unavailable');
+    expect(body.user).toMatchObject({ id, lastName: 'King', paused: false });
+    expect(await api.db.user.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      lastName: 'King',
+      workflowSyncRequestedAt: expect.any(Date),
+    });
+  });
 });
 
 test('a user whose workflow is not running is paused all the same, and left flagged for the reconciler to start it', async () => {
