@@ -7,3 +7,5 @@ export type {
 } from './deliver-greeting';
 export { createPlanningActivities } from './plan-delivery';
 export type { PlanDeliveryInput, PlanningActivities } from './plan-delivery';
+export { createPauseActivities } from './record-pause';
+export type { PauseActivities } from './record-pause';
