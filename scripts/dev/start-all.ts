@@ -86,6 +86,8 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+    deliveryTime: config.DELIVERY_TIME,
+    leapDayPolicy: config.LEAP_DAY_POLICY,
     log: componentLog(root, 'delivery'),
     metrics: metrics.delivery,
     tuning: workerTuningFrom(config),

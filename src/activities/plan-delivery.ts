@@ -1,45 +1,92 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { lastSettledYear } from '../db/ledger';
-import { findLiveUser } from '../db/users';
+import { lastSettledYear, settleStaleOccurrences } from '../db/ledger';
+import { findLiveUser, type User } from '../db/users';
 import type { EventType } from '../greetings/message';
-import { nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
+import type { DeliveryMetrics } from '../metrics/delivery-metrics';
+import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
+import { FailureType, type PlannedOccurrence } from '../workflows/definitions';
 
 export interface PlanDeliveryInput {
   userId: string;
   eventType: EventType;
-  /** `YYYY-MM-DD`; only month and day matter. */
-  date: string;
-  timezone: string;
-  deliveryTime: string;
-  leapDayPolicy?: LeapDayPolicy;
   /** The workflow's clock, so the plan follows workflow time (and the test server's skipped time). */
   nowMs: number;
   /** No occurrence before this year (the year after the one this run already delivered). */
   notBeforeYear?: number;
 }
 
-export function createPlanningActivities(deps: { db: Db }) {
+/** What decides the due instant besides the user's row: the worker's settings, read at every plan. */
+export interface PlanningDependencies {
+  db: Db;
+  /** DELIVERY_TIME: local time of day greetings are due. */
+  deliveryTime: string;
+  leapDayPolicy?: LeapDayPolicy;
+  /** MAX_DELIVERY_LATENESS: a due moment missed by less than this is still sent; null for no limit. */
+  maxLatenessMs: number | null;
+  metrics?: Pick<DeliveryMetrics, 'unplannable'>;
+}
+
+export function createPlanningActivities(deps: PlanningDependencies) {
   return {
     /**
-     * The next due moment of a user's yearly event, after the last occurrence the ledger has settled, so a changed
-     * date never earns a second delivery in a year already delivered. Run as a local activity: its answer is kept
-     * in the workflow's history, and a replay never recomputes it with newer time-zone rules. Null when the user is
-     * deleted: a workflow started in a race with a DELETE ends at once.
+     * The occurrence a user's run should deliver next, from what Postgres holds now (date, zone, pause, ledger) and
+     * the worker's settings: a recent due moment nobody delivered (the run restarted after it), else the next one
+     * after the last occurrence the ledger has settled. Run as a local activity: its answer is kept in the
+     * workflow's history, and a replay never recomputes it with newer data. Null when the user is deleted.
+     * A schedule this worker cannot compute fails as `Unplannable`, not retried; a database error is retried.
      */
-    async planDelivery(input: PlanDeliveryInput): Promise<Occurrence | null> {
-      if (!(await findLiveUser(deps.db, input.userId))) return null;
+    async planDelivery(input: PlanDeliveryInput): Promise<PlannedOccurrence | null> {
+      const user = await findLiveUser(deps.db, input.userId);
+      if (!user) return null;
       const settled = await lastSettledYear(deps.db, input.userId, input.eventType);
       const notBeforeYear = Math.max(input.notBeforeYear ?? 0, settled === null ? 0 : settled + 1);
-      return nextOccurrence({
-        date: input.date,
-        timezone: input.timezone,
-        deliveryTime: input.deliveryTime,
-        leapDayPolicy: input.leapDayPolicy,
-        nowMs: input.nowMs,
-        notBeforeYear: notBeforeYear || undefined,
-      });
+      const { late, next } = computeOrUnplannable(user, input.eventType, () => ({
+        late: lateOccurrence(user, input.nowMs, notBeforeYear),
+        next: nextOccurrence({ ...scheduleOf(user), nowMs: input.nowMs, notBeforeYear: notBeforeYear || undefined }),
+      }));
+      if (deps.maxLatenessMs !== null) {
+        // Whatever is due longer ago than the limit will never be sent: no row may wait for it for ever.
+        const limit = new Date(input.nowMs - deps.maxLatenessMs);
+        await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, limit);
+      }
+      return { ...(late ?? next), timezone: user.timezone, paused: user.pause };
     },
   };
+
+  function scheduleOf(user: User) {
+    return {
+      date: user.birthday,
+      timezone: user.timezone,
+      deliveryTime: deps.deliveryTime,
+      leapDayPolicy: deps.leapDayPolicy,
+    };
+  }
+
+  /**
+   * The last due moment, when it passed after the user was created, within the lateness limit, in a year not yet
+   * settled: the run planning now is the only one that can still send it. A user created on the day after the due
+   * time waits for next year.
+   */
+  function lateOccurrence(user: User, nowMs: number, notBeforeYear: number): Occurrence | null {
+    const last = latestOccurrence({ ...scheduleOf(user), nowMs });
+    const existed = last.epochMs >= Date.parse(user.createdAt);
+    const recent = deps.maxLatenessMs === null || nowMs - last.epochMs <= deps.maxLatenessMs;
+    return existed && recent && last.year >= notBeforeYear ? last : null;
+  }
+
+  function computeOrUnplannable<T>(user: User, eventType: EventType, compute: () => T): T {
+    try {
+      return compute();
+    } catch (error) {
+      deps.metrics?.unplannable.inc({ event_type: eventType });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw ApplicationFailure.nonRetryable(
+        `the schedule of user ${user.id} cannot be planned by this worker: ${reason}`,
+        FailureType.Unplannable,
+      );
+    }
+  }
 }
 
 export type PlanningActivities = ReturnType<typeof createPlanningActivities>;

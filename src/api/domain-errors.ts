@@ -28,6 +28,8 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   WorkflowNotRunningError: (error) => new ApiError(409, 'workflow_not_running', error.message),
   WorkflowRejectedError: (error) => new ApiError(409, 'redrive_rejected', error.message),
   TemporalUnavailableError: (error) => new ApiError(503, 'temporal_unavailable', error.message),
+  ScheduleUnplannableError: (error) => new ApiError(409, 'schedule_unplannable', error.message),
+  PlanUnavailableError: (error) => new ApiError(503, 'plan_unavailable', error.message),
   // A re-drive that raced a DELETE: the workflow found the user gone.
   UserDeletedError: (error) => new ApiError(404, 'user_not_found', error.message),
   // src/db/keyset-page.ts

@@ -12,6 +12,8 @@ export const API_ERROR_CODES = {
   delivery_not_retryable: 'only `failed`, `missed` or `skipped` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
   redrive_rejected: 'the workflow refused the re-drive',
+  schedule_unplannable:
+    "the user's workflow cannot plan the saved schedule (e.g. a zone the worker's time-zone data lacks); a PUT fixes it",
   schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',
   route_not_found: 'no such route',
   method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
@@ -20,6 +22,8 @@ export const API_ERROR_CODES = {
   scheduler_unavailable:
     "Temporal did not answer; the change is saved (the body's `user`) and the reconciler completes it",
   temporal_unavailable: 'Temporal did not answer in time (a read or a re-drive); nothing changed, ask again later',
+  plan_unavailable:
+    "the worker could not plan the user's next delivery (its database unreachable); it retries on its own",
   internal_error: 'a bug: the body never carries a stack trace',
 } as const;
 

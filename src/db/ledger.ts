@@ -262,3 +262,25 @@ export async function markFailed(db: Db, key: OccurrenceKey, result: AttemptResu
     },
   });
 }
+
+/**
+ * Occurrences due before `dueBefore` that no attempt settled (a run terminated or reset mid-delivery, a worker
+ * killed while sending) are recorded as missed: they will never be sent, and no row stays pending or sending for
+ * ever. A late attempt that still gets a 2xx records it as delivered all the same (markDelivered).
+ */
+export async function settleStaleOccurrences(
+  db: Db,
+  key: Omit<OccurrenceKey, 'occurrenceYear'>,
+  dueBefore: Date,
+): Promise<number> {
+  const { count } = await db.delivery.updateMany({
+    where: {
+      userId: key.userId,
+      eventType: key.eventType,
+      status: { in: ['pending', 'sending'] },
+      scheduledAt: { lt: dueBefore },
+    },
+    data: { status: 'missed', lastError: 'no attempt settled it within the lateness limit; not sent' },
+  });
+  return count;
+}

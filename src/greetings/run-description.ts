@@ -1,5 +1,5 @@
 import type { Occurrence } from '../time/next-occurrence';
-import type { RunStage } from '../workflows/definitions';
+import type { Pause, RunStage } from '../workflows/definitions';
 import type { EventType } from './message';
 
 /**
@@ -34,8 +34,12 @@ export interface RunState {
   eventType: EventType;
   timezone: string;
   stage: RunStage;
-  /** The planned occurrence; absent while the first plan is being made. */
+  /** The planned occurrence; absent while the first plan is being made or while no plan can be made. */
   next?: Occurrence;
+  /** The user's pause: a due occurrence is recorded as skipped. */
+  paused?: Pause | null;
+  /** Why no plan can be made (stage `unplannable` or `plan-retrying`). */
+  problem?: string | null;
 }
 
 /** The run's current details in Markdown: whose run, which year, the local and UTC due instant, and the stage. */
@@ -49,5 +53,15 @@ export function runDetails(state: RunState): string {
     );
   }
   lines.push(`| Stage | ${state.stage} |`);
+  if (state.paused) {
+    const reason = state.paused.reason ? `: ${tableCell(state.paused.reason)}` : '';
+    lines.push(`| Paused | since ${state.paused.since}${reason} |`);
+  }
+  if (state.problem) lines.push(`| Problem | ${tableCell(state.problem)} |`);
   return lines.join('\n');
+}
+
+/** Text inside one Markdown table cell: one line, no column breaks. */
+function tableCell(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
 }

@@ -1,8 +1,10 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** What the delivery activities count and time. */
+/** What the planning and delivery activities count and time. */
 export interface DeliveryMetrics {
   deliveries: Counter<'event_type' | 'outcome'>;
+  /** Plans refused because the user's schedule cannot be planned here (a zone this worker's tz data lacks). */
+  unplannable: Counter<'event_type'>;
   lateness: Histogram<'event_type'>;
   webhookDuration: Histogram<'status_class'>;
 }
@@ -16,6 +18,12 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
       name: 'greetings_deliveries_total',
       help: 'Delivery attempts by outcome; outcome "failed" counts occurrences the workflow gave up on',
       labelNames: ['event_type', 'outcome'],
+      registers: [registry],
+    }),
+    unplannable: new Counter({
+      name: 'greetings_unplannable_plans_total',
+      help: 'Plans refused because the schedule cannot be planned by this worker (stage "unplannable" of the run)',
+      labelNames: ['event_type'],
       registers: [registry],
     }),
     lateness: new Histogram({

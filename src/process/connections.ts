@@ -54,8 +54,6 @@ export async function openConnections(config: Config, options: OpenOptions): Pro
       greetingWorkflows: (callTimeoutMs) =>
         new GreetingWorkflows(temporal, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
-          deliveryTime: config.DELIVERY_TIME,
-          leapDayPolicy: config.LEAP_DAY_POLICY,
           callTimeoutMs,
         }),
       async connectWorker() {

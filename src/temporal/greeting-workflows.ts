@@ -10,26 +10,25 @@ import type { User } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
-import type { LeapDayPolicy } from '../time/next-occurrence';
 import { requireWorkerPolling } from './task-queue-pollers';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
   FailureType,
-  nextDeliveryQuery,
   pauseSignal,
   redriveDeliveryUpdate,
+  refreshScheduleSignal,
   resumeSignal,
+  scheduleStateQuery,
   userIdSearchAttribute,
   type NextDelivery,
+  type ScheduleState,
   type YearlyGreetingInput,
 } from '../workflows/definitions';
 import { yearlyGreetingWorkflow } from '../workflows/yearly-greeting';
 
 export interface GreetingWorkflowSettings {
   taskQueue: string;
-  deliveryTime: string;
-  leapDayPolicy?: LeapDayPolicy;
   /** How long one call to Temporal may take before the API gives up and answers 503. */
   callTimeoutMs: number;
 }
@@ -37,6 +36,16 @@ export interface GreetingWorkflowSettings {
 /** The workflow refused a change or a re-drive in its validator; nothing was changed. */
 export class WorkflowRejectedError extends Error {
   override name = 'WorkflowRejectedError';
+}
+
+/** The user's workflow cannot plan the schedule Postgres holds (e.g. a zone the worker's tz data lacks). */
+export class ScheduleUnplannableError extends Error {
+  override name = 'ScheduleUnplannableError';
+}
+
+/** The user's workflow could not plan for a passing reason (its database unreachable) and retries on its own. */
+export class PlanUnavailableError extends Error {
+  override name = 'PlanUnavailableError';
 }
 
 /** The user's workflow is not running (it will be started by the reconciler). */
@@ -90,8 +99,8 @@ export class GreetingWorkflows {
   }
 
   /**
-   * Gives the running workflow the user's date and zone through an Update and returns the new next delivery; a
-   * missing workflow is started with them first.
+   * Asks the running workflow to plan again from the user's row (an Update carrying the date and zone just written,
+   * which its validator checks) and returns the new next delivery; a missing workflow is started first.
    */
   async changeSchedule(user: User): Promise<NextDelivery> {
     const update = () =>
@@ -114,15 +123,16 @@ export class GreetingWorkflows {
   /**
    * The occurrence the user's workflow waits for; null when it is not running. A closed run still answers queries
    * (a worker replays it), with a plan nobody will carry out: only a running one is asked. Right after the start the
-   * first plan may not be made yet (the query answers null): asked again for a moment before giving up.
+   * first plan may not be made yet: asked again for a moment before giving up. A run that cannot plan says why.
    */
   async nextDelivery(userId: string): Promise<NextDelivery | null> {
     const deadline = Date.now() + this.settings.callTimeoutMs;
+    let state: ScheduleState;
     try {
       if (!(await this.isRunning(userId))) return null;
       for (;;) {
-        const planned = await this.withDeadline(() => this.handle(userId).query(nextDeliveryQuery));
-        if (planned) return planned;
+        state = await this.withDeadline(() => this.handle(userId).query(scheduleStateQuery));
+        if (state.next || state.stage === 'unplannable' || state.stage === 'plan-retrying') break;
         if (Date.now() > deadline) {
           throw new Error(`the workflow has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
         }
@@ -131,6 +141,19 @@ export class GreetingWorkflows {
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return null;
       throw unavailable(`reading the next delivery of user ${userId}`, error);
+    }
+    if (state.next) return state.next;
+    if (state.stage === 'unplannable') throw new ScheduleUnplannableError(state.problem ?? 'no plan can be made');
+    throw new PlanUnavailableError(`the worker could not plan the next delivery and retries: ${state.problem}`);
+  }
+
+  /** Asks the user's workflow to plan again from Postgres (the `refreshSchedule` signal); a missing one is fine. */
+  async refresh(userId: string): Promise<void> {
+    try {
+      await this.withDeadline(() => this.handle(userId).signal(refreshScheduleSignal));
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError))
+        throw unavailable(`asking user ${userId}'s workflow to plan`, error);
     }
   }
 
@@ -196,14 +219,9 @@ export class GreetingWorkflows {
     return this.client.workflow.getHandle<typeof yearlyGreetingWorkflow>(workflowIdFor(userId, EVENT));
   }
 
+  /** Only whose greeting it is: the workflow plans from the user's row and the worker's settings. */
   private inputFor(user: User): YearlyGreetingInput {
-    return {
-      userId: user.id,
-      eventType: EVENT,
-      schedule: { date: user.birthday, timezone: user.timezone },
-      deliveryTime: this.settings.deliveryTime,
-      ...(this.settings.leapDayPolicy ? { leapDayPolicy: this.settings.leapDayPolicy } : {}),
-    };
+    return { userId: user.id, eventType: EVENT };
   }
 
   private withDeadline<T>(call: () => Promise<T>): Promise<T> {
@@ -238,14 +256,15 @@ export class GreetingWorkflows {
 }
 
 /**
- * An Update's failure, told apart by its ApplicationFailure type: a validator's refusal becomes a
- * WorkflowRejectedError, a deleted user a UserDeletedError; anything else (Temporal unreachable, a failure type this
- * code does not know) passes unchanged.
+ * An Update's failure, told apart by its ApplicationFailure type: a validator's refusal (or a schedule the workflow
+ * cannot plan) becomes a WorkflowRejectedError, a deleted user a UserDeletedError; anything else (Temporal
+ * unreachable, a plan that failed for a passing reason, a failure type this code does not know) passes unchanged.
  */
 function fromUpdateFailure(error: unknown): unknown {
   if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) return error;
   switch (error.cause.type) {
     case FailureType.InvalidUpdate:
+    case FailureType.Unplannable:
       return new WorkflowRejectedError(error.cause.message, { cause: error });
     case FailureType.UserDeleted:
       return new UserDeletedError(error.cause.message, { cause: error });

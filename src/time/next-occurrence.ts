@@ -64,6 +64,20 @@ export function nextOccurrence(query: OccurrenceQuery): Occurrence {
   throw new Error('unreachable: next year is always in the future');
 }
 
+/**
+ * The last due moment at or before `nowMs` (this year's or last year's), for a run that starts after a due moment
+ * nobody waited for (a restart, a terminated run) and may still send it late.
+ */
+export function latestOccurrence(query: Omit<OccurrenceQuery, 'notBeforeYear'>): Occurrence {
+  const { month, day } = parseMonthDay(query.date);
+  const nowYear = DateTime.fromMillis(query.nowMs, { zone: requireZone(query.timezone) }).year;
+  for (const year of [nowYear, nowYear - 1]) {
+    const occurrence = occurrenceInYear({ ...query, year, month, day });
+    if (occurrence.epochMs <= query.nowMs) return occurrence;
+  }
+  throw new Error('unreachable: last year is always in the past');
+}
+
 /** The due moment of the yearly date in one given year. */
 export function occurrenceInYear(args: {
   year: number;

@@ -3,6 +3,7 @@ import { createDeliveryActivities, createPauseActivities, createPlanningActiviti
 import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
+import type { LeapDayPolicy } from '../time/next-occurrence';
 
 /** How much one worker takes on at once and how it stops; from the WORKER_* settings. */
 export interface WorkerTuning {
@@ -24,6 +25,9 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   webhookTimeoutMs: number;
   /** How late a delivery may start and still be sent; null for no limit. */
   maxLatenessMs: number | null;
+  /** DELIVERY_TIME and LEAP_DAY_POLICY: the worker owns them; every plan reads them. */
+  deliveryTime: string;
+  leapDayPolicy?: LeapDayPolicy;
   /** Unset keeps every SDK default (tests). */
   tuning?: WorkerTuning;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
@@ -52,7 +56,13 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: {
-      ...createPlanningActivities({ db: options.db }),
+      ...createPlanningActivities({
+        db: options.db,
+        deliveryTime: options.deliveryTime,
+        leapDayPolicy: options.leapDayPolicy,
+        maxLatenessMs: options.maxLatenessMs,
+        metrics: options.metrics,
+      }),
       ...createPauseActivities({ db: options.db }),
       ...createDeliveryActivities({
         db: options.db,

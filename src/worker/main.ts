@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+      deliveryTime: config.DELIVERY_TIME,
+      leapDayPolicy: config.LEAP_DAY_POLICY,
       log: componentLog(root, 'delivery'),
       metrics: metrics.delivery,
       tuning: workerTuningFrom(config),

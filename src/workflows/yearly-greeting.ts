@@ -15,26 +15,39 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
-import { isValidCalendarDate, isValidTimezone, type Occurrence } from '../time/next-occurrence';
+import { isValidCalendarDate, isValidTimezone } from '../time/next-occurrence';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
   FailureType,
   nextDeliveryQuery,
   nextDeliverySearchAttribute,
+  pauseSignal,
   redriveDeliveryUpdate,
+  refreshScheduleSignal,
+  resumeSignal,
+  scheduleStateQuery,
   userIdSearchAttribute,
   type DeliveryOutcome,
   type GreetingSchedule,
   type NextDelivery,
+  type PlannedOccurrence,
   type RedriveRequest,
   type RunStage,
+  type ScheduleState,
   type YearlyGreetingInput,
 } from './definitions';
 
 const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  // Bounded: a plan that keeps failing (Postgres down) is given up after a minute and tried again on a durable timer
+  // (PLAN_RETRY_DELAYS_MS), so an outage costs a few events an attempt, not a workflow task every few seconds.
+  scheduleToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: [FailureType.Unplannable],
+  },
 });
 
 const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.DeliveryActivities>({
@@ -51,19 +64,30 @@ const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.Delive
   },
 });
 
-const { recordDeliveryFailure } = proxyActivities<activities.DeliveryActivities>({
+const { recordDeliveryFailure, recordPause, recordResume } = proxyActivities<
+  activities.DeliveryActivities & activities.PauseActivities
+>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
+/** After a plan failed for a passing reason, the waits before the next tries: doubling, then hourly. */
+const PLAN_RETRY_DELAYS_MS = [1, 2, 4, 8, 15, 30, 60].map((minutes) => minutes * 60_000);
+
 /**
- * One person's greeting for one yearly event, forever: plan the due moment (DELIVERY_TIME local on the date), sleep
- * until then, deliver once, continue as new for the next year. A schedule change moves the timer; cancelling the
- * workflow is how a deletion stops it.
+ * A run continues as new while it sleeps once its history is this long (or Temporal suggests it), so schedule
+ * changes, nudges and plan retries never grow one run's history towards Temporal's limit.
+ */
+export const HISTORY_EVENT_BUDGET = 2_000;
+
+/**
+ * One person's greeting for one yearly event, forever: plan the due moment from Postgres, sleep until then, deliver
+ * once, continue as new for the next year. Updates and signals only ask for a new plan; cancelling the workflow is
+ * how a deletion stops it.
  */
 export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promise<void> {
   try {
-    await greetOneYear(input);
+    await new GreetingRun(input).live();
   } finally {
     // However the run ends (a DELETE's cancel racing a PUT's Update, say), an Update still running answers first:
     // its answer must not come after the run's last command.
@@ -71,159 +95,330 @@ export async function yearlyGreetingWorkflow(input: YearlyGreetingInput): Promis
   }
 }
 
-/** This run's year: plan, sleep, deliver, then continue as new (see yearlyGreetingWorkflow). */
-async function greetOneYear(input: YearlyGreetingInput): Promise<void> {
-  const { userId, eventType } = input;
-  // Decided once, before the first await: a patched() call after the plan's local activity lands wherever the
-  // activity's result is delivered, and a replay may deliver it one workflow task earlier than the run did (when a
-  // heartbeat or a query answer closed the task that carried the result's marker). There patched() answers false
-  // and the recorded marker has no command: a determinism error. Runs recorded before search attributes existed
-  // have no marker: false keeps them replaying.
-  const webUiMetadata = patched('web-ui-metadata');
-  let schedule = input.schedule!;
-  // Years before this one are done for this run: the one being delivered, once delivery starts.
-  let notBeforeYear = input.fromYear;
-  let plansInProgress = 0;
-  let replanned = false;
+/** How one plan ended. */
+type PlanOutcome =
+  | { kind: 'planned'; planned: PlannedOccurrence }
+  | { kind: 'user-deleted' }
+  /** This worker cannot plan the schedule Postgres holds: wait for a change. */
+  | { kind: 'unplannable'; reason: string }
+  /** Planning failed for a passing reason: try again later. */
+  | { kind: 'unavailable'; reason: string };
 
-  const plan = async (forSchedule: GreetingSchedule): Promise<Occurrence | null> => {
-    plansInProgress += 1;
+/** One run's state and its story: plan, sleep, deliver, hand over. Handlers sit beside the state they change. */
+class GreetingRun {
+  private stage: RunStage = 'planning';
+  /** The plan adopted last; undefined before the first and while no plan can be made. */
+  private next: PlannedOccurrence | undefined;
+  /** Why no plan can be made right now (stage `unplannable` or `plan-retrying`). */
+  private problem: string | null = null;
+  private userDeleted = false;
+  /** Years before this one are not this run's: the year after the one being delivered, once delivery starts. */
+  private notBeforeYear: number | undefined;
+  private plansStarted = 0;
+  private plansInProgress = 0;
+  /** A plan was adopted or failed since the run went to sleep: the sleep ends and starts over. */
+  private replanned = false;
+  private planFailuresInARow = 0;
+  /** Pause and resume write Postgres one after another, in the order their signals arrived. */
+  private pauseWrites: Promise<void> = Promise.resolve();
+  /**
+   * Decided once, before the first await: a patched() call after the plan's local activity lands wherever the
+   * activity's result is delivered, and a replay may deliver it one workflow task earlier than the run did (when a
+   * heartbeat or a query answer closed the task that carried the result's marker). There patched() answers false
+   * and the recorded marker has no command: a determinism error. Runs recorded before search attributes existed
+   * have no marker: false keeps them replaying.
+   */
+  private readonly webUiMetadata = patched('web-ui-metadata');
+
+  constructor(private readonly input: YearlyGreetingInput) {}
+
+  async live(): Promise<void> {
+    this.handleQueries();
+    this.handleNudges();
+    this.handleRedrives();
+    this.show();
+    await this.replan();
+    const due = await this.sleepUntilDue();
+    if (due === 'user-deleted') return;
+    if (due === 'continue-as-new') return this.handOver(this.notBeforeYear);
+    this.notBeforeYear = due.year + 1;
+    this.show('delivering');
+    const outcome = await this.deliver(due);
+    this.show(outcome);
+    if (outcome === 'user-deleted') return;
+    return this.handOver(due.year + 1);
+  }
+
+  // --- Planning ------------------------------------------------------------------------------------------------
+
+  /**
+   * Plans from what Postgres holds now. Plans may overlap (nudges arrive while one is made): the one started last
+   * read Postgres last, so only its outcome is adopted. A deletion is adopted whenever it is seen.
+   */
+  private async replan(): Promise<PlanOutcome> {
+    const ticket = ++this.plansStarted;
+    this.plansInProgress += 1;
+    let outcome: PlanOutcome;
     try {
-      return await planDelivery({
-        userId,
-        eventType,
-        date: forSchedule.date,
-        timezone: forSchedule.timezone,
-        deliveryTime: input.deliveryTime!,
-        leapDayPolicy: input.leapDayPolicy,
+      const planned = await planDelivery({
+        userId: this.input.userId,
+        eventType: this.input.eventType,
         nowMs: Date.now(),
-        notBeforeYear,
+        notBeforeYear: this.notBeforeYear,
       });
+      outcome = planned === null ? { kind: 'user-deleted' } : { kind: 'planned', planned };
+    } catch (error) {
+      outcome = planFailure(error);
     } finally {
-      plansInProgress -= 1;
+      this.plansInProgress -= 1;
     }
-  };
-  const view = (occurrence: Occurrence): NextDelivery => ({ ...occurrence, eventType, timezone: schedule.timezone });
-  let next: Occurrence | undefined;
-  let userDeleted = false;
-  let stage: RunStage = 'planning';
-  /** Keeps the Web UI's view of the run current: its details, and the next delivery instant in visibility. */
-  const show = (newStage: RunStage = stage): void => {
-    stage = newStage;
-    setCurrentDetails(runDetails({ userId, eventType, timezone: schedule.timezone, stage, next }));
-  };
-  const publishPlan = (planned: Occurrence): void => {
-    // Runs of today's code before this fix decided here; asking again keeps those replaying (see webUiMetadata).
-    if (webUiMetadata || patched('web-ui-metadata')) {
+    if (outcome.kind === 'user-deleted') {
+      this.userDeleted = true;
+      this.show('user-deleted');
+    } else if (ticket === this.plansStarted) {
+      this.adopt(outcome);
+    }
+    return outcome;
+  }
+
+  private adopt(outcome: Exclude<PlanOutcome, { kind: 'user-deleted' }>): void {
+    this.replanned = true;
+    if (outcome.kind === 'planned') {
+      this.next = outcome.planned;
+      this.problem = null;
+      this.planFailuresInARow = 0;
+      this.publishPlan(outcome.planned);
+      return;
+    }
+    this.next = undefined;
+    this.problem = outcome.reason;
+    this.planFailuresInARow += outcome.kind === 'unavailable' ? 1 : 0;
+    this.show(outcome.kind === 'unplannable' ? 'unplannable' : 'plan-retrying');
+  }
+
+  private publishPlan(planned: PlannedOccurrence): void {
+    // Runs of today's code before the decision moved up decided here; asking again keeps those replaying.
+    if (this.webUiMetadata || patched('web-ui-metadata')) {
       upsertSearchAttributes([
-        { key: userIdSearchAttribute, value: userId },
-        { key: eventTypeSearchAttribute, value: eventType },
+        { key: userIdSearchAttribute, value: this.input.userId },
+        { key: eventTypeSearchAttribute, value: this.input.eventType },
         { key: nextDeliverySearchAttribute, value: new Date(planned.epochMs) },
       ]);
     }
-    show();
-  };
-  /** Plans for a schedule and adopts the plan unless a later change overtook it meanwhile: the latest change wins. */
-  const replan = async (forSchedule: GreetingSchedule): Promise<void> => {
-    const planned = await plan(forSchedule);
-    if (planned === null) {
-      userDeleted = true;
-      show('user-deleted');
-      return;
-    }
-    if (schedule === forSchedule) {
-      next = planned;
-      replanned = true;
-      publishPlan(planned);
-    }
-  };
+    this.show();
+  }
 
-  // Null until the first plan is made: a caller asks again in a moment.
-  setHandler(nextDeliveryQuery, () => (next ? view(next) : null));
-  setHandler(
-    changeScheduleUpdate,
-    async (changed) => {
-      schedule = changed;
-      await replan(changed);
-      if (userDeleted) throw ApplicationFailure.nonRetryable(`user ${userId} is deleted`, FailureType.UserDeleted);
-      await condition(() => next !== undefined && plansInProgress === 0);
-      return view(next!);
-    },
-    { validator: validateSchedule },
-  );
-  setHandler(
-    redriveDeliveryUpdate,
-    async ({ occurrenceYear }) => {
-      const { workflowId, runId } = workflowInfo();
-      const key = { userId, eventType, occurrenceYear };
-      try {
-        return await redeliverGreeting.executeWithOptions(
-          { summary: deliverySummary(eventType, occurrenceYear, true) },
-          [{ ...key, workflowId, runId }],
-        );
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        await recordDeliveryFailure({ ...key, reason: failureReason(error) });
-        throw ApplicationFailure.nonRetryable(
-          `re-drive of ${occurrenceYear} failed: ${failureReason(error)}`,
-          FailureType.RedriveFailed,
-        );
-      }
-    },
-    { validator: validateRedrive },
-  );
+  // --- Sleeping ------------------------------------------------------------------------------------------------
 
-  // The due moment comes from a local activity, so it is recorded in history and stays fixed under replay.
-  show();
-  await replan(schedule);
-  await condition(() => next !== undefined || userDeleted);
-  // Started for a user deleted meanwhile (a race with DELETE): nothing to do, ever.
-  if (userDeleted) return;
-
-  // Sleep until due; a schedule change interrupts the sleep and the loop sleeps until the new due moment.
-  for (;;) {
-    const untilDue = next!.epochMs - Date.now();
-    if (untilDue > 0) {
-      replanned = false;
-      show('sleeping');
-      const sleep = { summary: sleepSummary(next!, schedule.timezone) };
-      if (await condition(() => replanned || userDeleted, untilDue, sleep)) {
-        if (userDeleted) return;
+  /**
+   * Waits until the adopted plan is due, following every new plan; without a plan, waits for a change (unplannable)
+   * or retries with backoff (unavailable). Ends early when the user is deleted or the history is long enough to
+   * continue as new.
+   */
+  private async sleepUntilDue(): Promise<PlannedOccurrence | 'user-deleted' | 'continue-as-new'> {
+    for (;;) {
+      if (this.userDeleted) return 'user-deleted';
+      if (this.next === undefined) {
+        if (this.plansInProgress > 0) {
+          await condition(() => this.plansInProgress === 0 || this.userDeleted);
+        } else if (this.problem === null) {
+          // No plan and none coming (the plan adopted last was cut short): make one.
+          await this.replan();
+        } else if (await this.waitForPlanChange()) {
+          return 'continue-as-new';
+        }
         continue;
       }
+      const untilDue = this.next.epochMs - Date.now();
+      if (untilDue > 0) {
+        this.replanned = false;
+        this.show('sleeping');
+        const summary = sleepSummary(this.next, this.timezone());
+        if (
+          await condition(() => this.replanned || this.userDeleted || this.mayContinueAsNew(), untilDue, { summary })
+        ) {
+          if (!this.replanned && !this.userDeleted) return 'continue-as-new';
+          continue;
+        }
+      }
+      // Due: but a change being planned right now decides first.
+      if (this.plansInProgress === 0) return this.next;
+      await condition(() => this.plansInProgress === 0);
     }
-    // Due: but a change being planned right now decides first.
-    if (plansInProgress === 0) break;
-    await condition(() => plansInProgress === 0);
   }
 
-  const due = next!;
-  notBeforeYear = due.year + 1;
-  show('delivering');
-  const outcome = await deliver(due, input);
-  show(outcome);
-  if (outcome === 'user-deleted') return;
+  /**
+   * No plan can be made: an unplannable schedule waits for a nudge (a PUT, `refreshSchedule`); a passing failure
+   * also tries again after a backoff. True when the run should continue as new instead.
+   */
+  private async waitForPlanChange(): Promise<boolean> {
+    this.replanned = false;
+    const changed = () => this.replanned || this.userDeleted;
+    if (this.stage === 'unplannable') {
+      await condition(() => changed() || this.mayContinueAsNew());
+    } else {
+      const delay = PLAN_RETRY_DELAYS_MS[Math.min(this.planFailuresInARow, PLAN_RETRY_DELAYS_MS.length) - 1]!;
+      const woken = await condition(() => changed() || this.mayContinueAsNew(), delay, {
+        summary: 'plan again after a failure',
+      });
+      if (!woken) {
+        await this.replan();
+        return false;
+      }
+    }
+    return !changed();
+  }
 
-  // Let a re-drive or a change still in progress finish before this run hands over to the next.
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof yearlyGreetingWorkflow>({ ...input, schedule, fromYear: due.year + 1 });
+  /** Long enough to start afresh, and nothing in flight that the next run could not finish. */
+  private mayContinueAsNew(): boolean {
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    return (
+      (continueAsNewSuggested || historyLength >= HISTORY_EVENT_BUDGET) &&
+      this.plansInProgress === 0 &&
+      allHandlersFinished()
+    );
+  }
+
+  // --- Delivering and handing over ------------------------------------------------------------------------------
+
+  /** Delivers one occurrence; a delivery that finally fails is recorded and the year moves on. */
+  private async deliver(due: PlannedOccurrence): Promise<DeliveryOutcome['outcome'] | 'failed'> {
+    const { workflowId, runId } = workflowInfo();
+    const key = { userId: this.input.userId, eventType: this.input.eventType, occurrenceYear: due.year };
+    try {
+      const result = await deliverGreeting.executeWithOptions(
+        { summary: deliverySummary(this.input.eventType, due.year) },
+        [{ ...key, occurrenceDate: due.localDate, scheduledAt: due.instant, workflowId, runId }],
+      );
+      return result.outcome;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // The receiver rejected the greeting or never took it within the retry window: record it, move to next year.
+      await recordDeliveryFailure({ ...key, reason: failureReason(error) });
+      return 'failed';
+    }
+  }
+
+  /** The next run starts from `fromYear` and plans afresh from Postgres; nothing else carries over. */
+  private async handOver(fromYear: number | undefined): Promise<void> {
+    // Let a re-drive or a change still in progress finish before this run hands over to the next.
+    await condition(allHandlersFinished);
+    const { userId, eventType } = this.input;
+    await continueAsNew<typeof yearlyGreetingWorkflow>({
+      userId,
+      eventType,
+      ...(fromYear !== undefined && { fromYear }),
+    });
+  }
+
+  // --- Handlers ------------------------------------------------------------------------------------------------
+
+  private handleQueries(): void {
+    // Null until the first plan is made: a caller asks again in a moment.
+    setHandler(nextDeliveryQuery, () => (this.next ? this.view(this.next) : null));
+    setHandler(scheduleStateQuery, (): ScheduleState => ({
+      stage: this.stage,
+      next: this.next ? this.view(this.next) : null,
+      paused: this.next?.paused ?? null,
+      problem: this.problem,
+    }));
+  }
+
+  /** Every way to say "the schedule may have changed": each plans again from Postgres. */
+  private handleNudges(): void {
+    setHandler(
+      changeScheduleUpdate,
+      async () => {
+        await this.replan();
+        if (this.userDeleted) {
+          throw ApplicationFailure.nonRetryable(`user ${this.input.userId} is deleted`, FailureType.UserDeleted);
+        }
+        await condition(() => this.plansInProgress === 0);
+        if (this.next) return this.view(this.next);
+        const type = this.stage === 'unplannable' ? FailureType.Unplannable : FailureType.PlanUnavailable;
+        throw ApplicationFailure.nonRetryable(this.problem ?? 'no plan', type);
+      },
+      { validator: validateSchedule },
+    );
+    setHandler(refreshScheduleSignal, async () => {
+      await this.replan();
+    });
+    setHandler(pauseSignal, async (request) => {
+      await this.writePause(() => recordPause({ userId: this.input.userId, reason: request?.reason ?? null }));
+      await this.replan();
+    });
+    setHandler(resumeSignal, async () => {
+      await this.writePause(() => recordResume({ userId: this.input.userId }));
+      await this.replan();
+    });
+  }
+
+  private writePause(write: () => Promise<void>): Promise<void> {
+    this.pauseWrites = this.pauseWrites.then(write);
+    return this.pauseWrites;
+  }
+
+  private handleRedrives(): void {
+    setHandler(
+      redriveDeliveryUpdate,
+      async ({ occurrenceYear }) => {
+        const { workflowId, runId } = workflowInfo();
+        const key = { userId: this.input.userId, eventType: this.input.eventType, occurrenceYear };
+        try {
+          return await redeliverGreeting.executeWithOptions(
+            { summary: deliverySummary(this.input.eventType, occurrenceYear, true) },
+            [{ ...key, workflowId, runId }],
+          );
+        } catch (error) {
+          if (!(error instanceof ActivityFailure)) throw error;
+          await recordDeliveryFailure({ ...key, reason: failureReason(error) });
+          throw ApplicationFailure.nonRetryable(
+            `re-drive of ${occurrenceYear} failed: ${failureReason(error)}`,
+            FailureType.RedriveFailed,
+          );
+        }
+      },
+      { validator: validateRedrive },
+    );
+  }
+
+  // --- What the Web UI and callers see --------------------------------------------------------------------------
+
+  /** Plans recorded before plans read Postgres carry no zone: the run's input had it. */
+  private timezone(): string {
+    return this.next?.timezone ?? this.input.schedule?.timezone ?? '';
+  }
+
+  private view(planned: PlannedOccurrence): NextDelivery {
+    const { timezone: _zone, paused: _paused, ...occurrence } = planned;
+    return { ...occurrence, eventType: this.input.eventType, timezone: this.timezone() };
+  }
+
+  /** Keeps the Web UI's view of the run current: its stage, plan, pause and problem. */
+  private show(stage: RunStage = this.stage): void {
+    this.stage = stage;
+    setCurrentDetails(
+      runDetails({
+        userId: this.input.userId,
+        eventType: this.input.eventType,
+        timezone: this.timezone(),
+        stage,
+        next: this.next,
+        paused: this.next?.paused ?? null,
+        problem: this.problem,
+      }),
+    );
+  }
 }
 
-/** Delivers one occurrence; a delivery that finally fails is recorded and the year moves on. */
-async function deliver(due: Occurrence, input: YearlyGreetingInput): Promise<DeliveryOutcome['outcome'] | 'failed'> {
-  const { workflowId, runId } = workflowInfo();
-  const key = { userId: input.userId, eventType: input.eventType, occurrenceYear: due.year };
-  try {
-    const result = await deliverGreeting.executeWithOptions({ summary: deliverySummary(input.eventType, due.year) }, [
-      { ...key, occurrenceDate: due.localDate, scheduledAt: due.instant, workflowId, runId },
-    ]);
-    return result.outcome;
-  } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
-    // The receiver rejected the greeting or never took it within the retry window: record it, move to next year.
-    await recordDeliveryFailure({ ...key, reason: failureReason(error) });
-    return 'failed';
+/** A plan's failure: unplannable for good, or worth another try later. Anything else is a bug and fails the task. */
+function planFailure(error: unknown): Extract<PlanOutcome, { reason: string }> {
+  if (!(error instanceof ActivityFailure)) throw error;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.Unplannable) {
+    return { kind: 'unplannable', reason: cause.message };
   }
+  return { kind: 'unavailable', reason: failureReason(error) };
 }
 
 /** Refuses a change this worker could not plan (e.g. a zone its time-zone data does not know) before it is accepted. */

@@ -35,7 +35,10 @@ async function setUp(receiver: TestReceiver, workerSettings: Record<string, stri
   const taskQueue = uniqueTaskQueue('shutdown');
   const databaseUrl = await isolatedTestDatabaseUrl('shutdown');
   const db = createDb(databaseUrl);
+  // The worker owns DELIVERY_TIME: chosen before it starts, far enough ahead for its start-up.
+  const due = dueSoon(20);
   const worker = await startWorkerProcess({
+    DELIVERY_TIME: due.deliveryTime,
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -58,10 +61,9 @@ async function setUp(receiver: TestReceiver, workerSettings: Record<string, stri
     receiver,
     worker,
     async createUserDueSoon() {
-      const { person, deliveryTime } = dueSoon(3);
-      const api = await startApi(env, { db, taskQueue, deliveryTime });
+      const api = await startApi(env, { db, taskQueue });
       closers.unshift(() => api.close());
-      const created = await call(api.url, 'POST', '/users', person);
+      const created = await call(api.url, 'POST', '/users', due.person);
       expect(created.status).toBe(201);
       return created.body;
     },

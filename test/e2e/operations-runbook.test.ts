@@ -65,10 +65,10 @@ beforeAll(async () => {
   const due = dueSoon(12);
   deliveryTime = due.deliveryTime;
   receiver = await startTestReceiver({ statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) });
-  api = await startApi(env, { db, taskQueue, deliveryTime });
-  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  api = await startApi(env, { db, taskQueue });
+  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
   workerRun = worker.run();
-  workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 });
+  workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
 
   const [toDeliver, ...toRefuse] = await Promise.all([1, 2, 3].map(() => createUser(due.person)));
   for (const id of toRefuse) refused.add(id);

@@ -40,11 +40,11 @@ async function setUp(deliveryTime = '09:00'): Promise<Setup & { close(): Promise
   const taskQueue = uniqueTaskQueue('outage');
   const db = await isolatedTestDb('outages');
   const receiver = await startTestReceiver();
-  const api = await startApi(env, { db, taskQueue, deliveryTime });
-  const workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 });
+  const api = await startApi(env, { db, taskQueue });
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
   const running: Array<() => Promise<void>> = [];
   const startWorker = async (options: { maxLatenessMs?: number | null } = {}) => {
-    const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, ...options });
+    const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime, ...options });
     const done = worker.run();
     const stop = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

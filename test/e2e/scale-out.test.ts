@@ -37,8 +37,11 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
   const hold = gate();
   const receiver = await startTestReceiver({ holdFor: () => hold.opened });
   // Each worker posts to a path of its own: the receiver knows who sent what.
+  // The workers own DELIVERY_TIME: chosen before they start, far enough ahead for their start-up.
+  const { person, deliveryTime } = dueSoon(30);
   const startWorker = (name: string) =>
     startWorkerProcess({
+      DELIVERY_TIME: deliveryTime,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -54,8 +57,7 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
   try {
     await Promise.all(processes.map((worker) => waitUntilPolling(env.client, taskQueue, worker)));
 
-    const { person, deliveryTime } = dueSoon(8);
-    const api = await startApi(env, { db, taskQueue, deliveryTime });
+    const api = await startApi(env, { db, taskQueue });
     const users: Array<{ id: string }> = [];
     try {
       for (let index = 0; index < USERS; index += 1) {
@@ -78,7 +80,7 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
     hold.release();
 
     // Done when every workflow has delivered and moved on to next year: no attempt for this year is left anywhere.
-    const workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 });
+    const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
     // Born today in their zone (asking a workflow now could wait on the killed worker's sticky queue).
     const thisYear = Number(localDate(Date.now(), person.timezone).slice(0, 4));
     await eventually(

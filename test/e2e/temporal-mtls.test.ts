@@ -81,7 +81,10 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
   const databaseUrl = await isolatedTestDatabaseUrl('mtls');
   const db = createDb(databaseUrl);
   const receiver = await startTestReceiver();
+  // The worker owns DELIVERY_TIME: chosen before it starts, far enough ahead for its start-up.
+  const { person, deliveryTime } = dueSoon(20);
   const worker = await startWorkerProcess({
+    DELIVERY_TIME: deliveryTime,
     TEMPORAL_CONFIG_FILE: await temporalProfileFile('greetings-worker'),
     TEMPORAL_PROFILE: 'mtls',
     DATABASE_URL: databaseUrl,
@@ -91,11 +94,10 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
   let client: Client | undefined;
   try {
     await waitUntilPolling(env.client, taskQueue, worker);
-    const { person, deliveryTime } = dueSoon(4);
     client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
     const app = createServiceApp({
       db,
-      workflows: apiWorkflows(client, taskQueue, deliveryTime),
+      workflows: apiWorkflows(client, taskQueue),
       log: silentLog,
       metrics: createServiceMetrics(),
     });

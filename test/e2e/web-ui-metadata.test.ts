@@ -72,11 +72,7 @@ test('a sleeping run carries its user id, event type and next delivery instant a
   await withStack(env, db, {}, async ({ api }) => {
     const user = await createUserDueIn(env, api, 1, 'Asia/Kolkata');
     const handle = handleOf(user.id);
-    const workflows = new GreetingWorkflows(env.client, {
-      taskQueue: 'unused',
-      deliveryTime: '09:00',
-      callTimeoutMs: 10_000,
-    });
+    const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
     const next = (await workflows.nextDelivery(user.id))!;
 
     const described = await eventually(async () => {
@@ -167,7 +163,7 @@ test('a delivered year shows "deliver birthday <year>" on the activity, and the 
       return text.includes('| Stage | sleeping |') ? text : undefined;
     }, 'the next run to sleep');
     expect(details).toContain(`| Year | ${year + 1} |`);
-    const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', deliveryTime, callTimeoutMs: 10_000 });
+    const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
     const next = (await workflows.nextDelivery(userId))!;
     const nextRun = await eventually(async () => {
       const description = await handleOf(userId).describe();

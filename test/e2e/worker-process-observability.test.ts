@@ -45,6 +45,9 @@ function jsonLines(output: string): Array<Record<string, any>> {
 test("the worker process logs JSON lines (its own, the SDK's, each delivery's) and serves SDK and service metrics on /metrics", async () => {
   const taskQueue = uniqueTaskQueue('worker-process');
   const metricsPort = await freePort();
+  // The worker owns DELIVERY_TIME: due right now; the user below existed before that, so the worker's first plan
+  // finds the due moment just passed and sends it late, however long the worker took to start.
+  const { person, deliveryTime } = dueSoon(0);
   worker = new ServiceProcess(WORKER, {
     ...process.env,
     HOST: '127.0.0.1',
@@ -53,6 +56,7 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     WEBHOOK_URL: receiver.url,
+    DELIVERY_TIME: deliveryTime,
     METRICS_PORT: String(metricsPort),
     TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     // Only the deliveries this test starts: the reconciler's first pass finds nothing, the next is far away.
@@ -73,9 +77,9 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
     }),
   );
 
-  const { person, deliveryTime } = dueSoon(8);
   const user = await createUserRow(db, person);
-  await new GreetingWorkflows(env.client, { taskQueue, deliveryTime, callTimeoutMs: 10_000 }).start(user);
+  await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
+  await new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 }).start(user);
   await receiver.waitForRequests(1, 60_000);
   await worker.waitForOutput('"greeting delivered"', 30_000);
 

@@ -9,6 +9,7 @@ import { migrate } from '../../src/db/migrate';
 import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { workflowIdFor } from '../../src/greetings/ids';
+import type { LeapDayPolicy } from '../../src/time/next-occurrence';
 import { createGreetingWorker } from '../../src/worker/create-worker';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
 import { replayingOnTeardown } from './replay-on-teardown';
@@ -72,6 +73,9 @@ export function createTestWorker(
     webhookUrl: string;
     webhookTimeoutMs?: number;
     maxLatenessMs?: number | null;
+    /** DELIVERY_TIME of the worker; 09:00 unless given. */
+    deliveryTime?: string;
+    leapDayPolicy?: LeapDayPolicy;
     connection?: NativeConnection;
   },
 ): Promise<Worker> {
@@ -83,6 +87,8 @@ export function createTestWorker(
     webhookUrl: options.webhookUrl,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
+    deliveryTime: options.deliveryTime ?? '09:00',
+    leapDayPolicy: options.leapDayPolicy,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
     log: options.log ?? silentLog,
     metrics: options.metrics ?? createDeliveryMetrics(new Registry()),
@@ -116,26 +122,19 @@ export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
 }
 
 /**
- * Starts a user's yearly greeting workflow straight on the server, as the API would, with the user's date and zone
- * and delivery at 09:00; `options` may add start options (a shorter workflow task timeout, say).
+ * Starts a user's yearly greeting workflow straight on the server, as the API would (the workflow plans from the
+ * user's row); `options` may add start options (a shorter workflow task timeout, say).
  */
 export function startGreetingWorkflow(
   env: TestWorkflowEnvironment,
   taskQueue: string,
-  user: { id: string; birthday: string; timezone: string },
+  user: { id: string },
   options: Partial<Pick<WorkflowStartOptions<typeof yearlyGreetingWorkflow>, 'workflowTaskTimeout'>> = {},
 ) {
   return env.client.workflow.start(yearlyGreetingWorkflow, {
     workflowId: workflowIdFor(user.id, 'birthday'),
     taskQueue,
-    args: [
-      {
-        userId: user.id,
-        eventType: 'birthday',
-        schedule: { date: user.birthday, timezone: user.timezone },
-        deliveryTime: '09:00',
-      },
-    ],
+    args: [{ userId: user.id, eventType: 'birthday' }],
     ...options,
   });
 }

@@ -23,18 +23,18 @@ export function letterName(prefix: string, index: number): string {
 export { silentLog } from './silent-log';
 
 /** The users' workflows as the API drives them, through `client` on `taskQueue`. */
-export function apiWorkflows(client: Client, taskQueue: string, deliveryTime = '09:00'): GreetingWorkflows {
-  return new GreetingWorkflows(client, { taskQueue, deliveryTime, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
+export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflows {
+  return new GreetingWorkflows(client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
 }
 
 /** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
 export function startApi(
   env: TestWorkflowEnvironment,
-  options: { db: Db; taskQueue: string; deliveryTime?: string },
+  options: { db: Db; taskQueue: string },
 ): Promise<RunningHttpServer> {
   const app = createServiceApp({
     db: options.db,
-    workflows: apiWorkflows(env.client, options.taskQueue, options.deliveryTime),
+    workflows: apiWorkflows(env.client, options.taskQueue),
     log: silentLog,
     metrics: createServiceMetrics(),
   });

@@ -35,12 +35,13 @@ export async function withStack(
 ): Promise<void> {
   const taskQueue = uniqueTaskQueue('stack');
   const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), ...options.receiver });
-  const api = await startApi(env, { db, taskQueue, deliveryTime: options.deliveryTime });
+  const api = await startApi(env, { db, taskQueue });
   const worker = await createTestWorker(env, {
     db,
     taskQueue,
     webhookUrl: receiver.url,
     maxLatenessMs: options.maxLatenessMs,
+    deliveryTime: options.deliveryTime,
     ...options.observers,
   });
   try {
@@ -67,11 +68,7 @@ export async function createUserDueIn(
 
 /** The occurrence the user's workflow plans, asked of the workflow itself (once its first plan is made). */
 export async function plannedDelivery(env: TestWorkflowEnvironment, userId: string): Promise<NextDelivery> {
-  const workflows = new GreetingWorkflows(env.client, {
-    taskQueue: 'unused',
-    deliveryTime: '09:00',
-    callTimeoutMs: 10_000,
-  });
+  const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
   const next = await workflows.nextDelivery(userId);
   if (!next) throw new Error(`the workflow of user ${userId} is not running`);
   return next;

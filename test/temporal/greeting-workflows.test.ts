@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { PlanDeliveryInput } from '../../src/activities';
+import { createPlanningActivities, type PlanDeliveryInput } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { softDeleteUser } from '../../src/db/users';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { nextOccurrence } from '../../src/time/next-occurrence';
 import { nextDeliveryQuery, type DeliveryOutcome } from '../../src/workflows/definitions';
 import { createTestWorker, uniqueTaskQueue, startGreetingWorkflow } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
@@ -18,8 +17,16 @@ let db: Db;
 
 useTimeSkippingServer({}, (started) => ({ env, db } = started));
 
-const workflowsOn = (taskQueue: string) =>
-  new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 10_000 });
+/** The real planning activity: the stand-ins below only hold it back. */
+const realPlanning = createPlanningActivities({
+  get db() {
+    return db;
+  },
+  deliveryTime: '09:00',
+  maxLatenessMs: null,
+});
+
+const workflowsOn = (taskQueue: string) => new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
 
 async function sleepingUser(workflows: GreetingWorkflows) {
   const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
@@ -97,7 +104,7 @@ test('a terminated workflow serves no stale plan: nextDelivery is null and a re-
 
 test('a query no worker answers in time (a backlog, no worker) is a TemporalUnavailableError, not a bare failure', async () => {
   const taskQueue = uniqueTaskQueue('unanswered');
-  const workflows = new GreetingWorkflows(env.client, { taskQueue, deliveryTime: '09:00', callTimeoutMs: 1_000 });
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 1_000 });
   const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
   await workflows.start(user);
 
@@ -113,7 +120,7 @@ test('while the first plan is being made the query answers null, and nextDeliver
     async planDelivery(input: PlanDeliveryInput) {
       planningStarted.release();
       await planning.promise;
-      return nextOccurrence(input);
+      return realPlanning.planDelivery(input);
     },
   });
   await worker.runUntil(async () => {
@@ -152,6 +159,6 @@ function workerWith(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
-    activities: { planDelivery: (input: PlanDeliveryInput) => Promise.resolve(nextOccurrence(input)), ...activities },
+    activities: { planDelivery: (input: PlanDeliveryInput) => realPlanning.planDelivery(input), ...activities },
   });
 }

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** A worker whose planning activity takes `delayMs(call)` (the call's index from 0) before the real plan. */
 function workerWithSlowPlan(taskQueue: string, delayMs: (call: number) => number) {
-  const planning = createPlanningActivities({ db });
+  const planning = createPlanningActivities({ db, deliveryTime: '09:00', maxLatenessMs: null });
   let calls = 0;
   return Worker.create({
     connection: env.nativeConnection,
@@ -102,9 +102,13 @@ test.each([
   const { history, workflowId } = await worker.runUntil(async () => {
     const handle = await startSleepingUser(taskQueue);
     await sleep(200);
-    const answer = await handle.executeUpdate(changeScheduleUpdate, {
-      args: [{ date: '1990-07-14', timezone: 'Europe/Paris' }],
+    // As the API does: the change is saved, then the workflow is asked to plan from the row.
+    const changed = { date: '1990-07-14', timezone: 'Europe/Paris' };
+    await db.user.update({
+      where: { id: handle.workflowId.replace(/^birthday-/, '') },
+      data: { birthday: new Date(changed.date), timezone: changed.timezone },
     });
+    const answer = await handle.executeUpdate(changeScheduleUpdate, { args: [changed] });
     expect(answer).toMatchObject({ timezone: 'Europe/Paris', localDate: expect.stringMatching(/-07-14$/) });
     return { history: await historyOnceAsleep(handle), workflowId: handle.workflowId };
   });

@@ -19,8 +19,8 @@ const getNextDelivery = createRoute({
     ...errorResponses({
       400: ['invalid_id'],
       404: ['user_not_found'],
-      409: ['workflow_not_running'],
-      503: ['temporal_unavailable'],
+      409: ['workflow_not_running', 'schedule_unplannable'],
+      503: ['temporal_unavailable', 'plan_unavailable'],
     }),
   },
 });
