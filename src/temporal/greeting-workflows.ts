@@ -17,7 +17,6 @@ import {
   FailureType,
   pauseSignal,
   redriveDeliveryUpdate,
-  refreshScheduleSignal,
   resumeSignal,
   scheduleStateQuery,
   userIdSearchAttribute,
@@ -147,16 +146,6 @@ export class GreetingWorkflows {
     throw new PlanUnavailableError(`the worker could not plan the next delivery and retries: ${state.problem}`);
   }
 
-  /** Asks the user's workflow to plan again from Postgres (the `refreshSchedule` signal); a missing one is fine. */
-  async refresh(userId: string): Promise<void> {
-    try {
-      await this.withDeadline(() => this.handle(userId).signal(refreshScheduleSignal));
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError))
-        throw unavailable(`asking user ${userId}'s workflow to plan`, error);
-    }
-  }
-
   /** Asks the workflow to send a failed or missed occurrence again; returns once the workflow has accepted. */
   async redrive(userId: string, occurrenceYear: number): Promise<void> {
     let update: WorkflowUpdateHandle<unknown>;
@@ -256,16 +245,18 @@ export class GreetingWorkflows {
 }
 
 /**
- * An Update's failure, told apart by its ApplicationFailure type: a validator's refusal (or a schedule the workflow
- * cannot plan) becomes a WorkflowRejectedError, a deleted user a UserDeletedError; anything else (Temporal
- * unreachable, a plan that failed for a passing reason, a failure type this code does not know) passes unchanged.
+ * An Update's failure, told apart by its ApplicationFailure type: a validator's refusal becomes a
+ * WorkflowRejectedError, a schedule the workflow cannot plan a ScheduleUnplannableError, a deleted user a
+ * UserDeletedError; anything else (Temporal unreachable, a plan that failed for a passing reason, a failure type
+ * this code does not know) passes unchanged.
  */
 function fromUpdateFailure(error: unknown): unknown {
   if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) return error;
   switch (error.cause.type) {
     case FailureType.InvalidUpdate:
-    case FailureType.Unplannable:
       return new WorkflowRejectedError(error.cause.message, { cause: error });
+    case FailureType.Unplannable:
+      return new ScheduleUnplannableError(error.cause.message, { cause: error });
     case FailureType.UserDeleted:
       return new UserDeletedError(error.cause.message, { cause: error });
     default:

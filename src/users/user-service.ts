@@ -16,7 +16,13 @@ import {
   type UserFields,
   type UserListQuery,
 } from '../db/users';
-import { WorkflowNotRunningError, WorkflowRejectedError, type GreetingWorkflows } from '../temporal/greeting-workflows';
+import {
+  ScheduleUnplannableError,
+  TemporalUnavailableError,
+  WorkflowNotRunningError,
+  WorkflowRejectedError,
+  type GreetingWorkflows,
+} from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/definitions';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
@@ -107,6 +113,11 @@ export class UserService {
         await restoreUser(this.db, previous, user.updatedAt);
         throw new ScheduleRejectedError(error.message, { cause: error });
       }
+      if (error instanceof ScheduleUnplannableError) {
+        // Saved, and the workflow knows: it waits in stage `unplannable` until a change it can plan.
+        await markWorkflowSynced(this.db, id, requestedAt);
+        throw error;
+      }
       throw this.unavailable('changing the greeting schedule', error, user);
     }
     await markWorkflowSynced(this.db, id, requestedAt);
@@ -122,6 +133,8 @@ export class UserService {
     try {
       plan = await this.workflows.nextDelivery(user.id);
     } catch (error) {
+      // The run says why it has no plan (unplannable, or its database unreachable): the change is saved all the same.
+      if (!(error instanceof TemporalUnavailableError)) throw error;
       await requestWorkflowSync(this.db, user.id, requestedAt);
       throw this.unavailable('reading the greeting plan', error, user);
     }
