@@ -40,9 +40,9 @@ import {
 
 const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
   startToCloseTimeout: '10 seconds',
-  // Bounded: a plan that keeps failing (Postgres down) is given up after a minute and tried again on a durable timer
-  // (PLAN_RETRY_DELAYS_MS), so an outage costs a few events an attempt, not a workflow task every few seconds.
-  scheduleToCloseTimeout: '1 minute',
+  // Bounded: a plan that keeps failing (Postgres down) is given up after 30 s and tried again on a durable timer
+  // (PLAN_RETRY_DELAYS_MS), so an outage costs a few events a try, not a workflow task every few seconds for ever.
+  scheduleToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '10 seconds',

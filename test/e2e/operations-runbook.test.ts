@@ -10,7 +10,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { greetingSearchAttributes } from '../../src/workflows/definitions';
+import { greetingSearchAttributes, scheduleStateQuery } from '../../src/workflows/definitions';
 import type { NextDelivery } from '../../src/workflows/definitions';
 import {
   createTestWorker,
@@ -165,9 +165,16 @@ function forUser(userId: string): Record<string, string> {
 test('the runbook documents every query, Update and signal the workflow defines, by name', () => {
   const workflowSource = readFileSync(path.resolve(__dirname, '../../src/workflows/definitions.ts'), 'utf8');
   const label = ([, kind, name]: RegExpMatchArray) => `${kind} ${name}`;
-  const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)<.*?>\('([^']+)'\)/g)].map(label);
+  const defined = [...workflowSource.matchAll(/define(Query|Update|Signal)(?:<.*?>)?\('([^']+)'\)/g)].map(label);
   expect(defined).toEqual(
-    expect.arrayContaining(['Query nextDelivery', 'Update changeSchedule', 'Update redriveDelivery']),
+    expect.arrayContaining([
+      'Query nextDelivery',
+      'Update changeSchedule',
+      'Update redriveDelivery',
+      'Signal refreshSchedule',
+      'Signal pause',
+      'Signal resume',
+    ]),
   );
   const documented = [...runbook.matchAll(/^\| (Query|Update|Signal) `(\w+)` \|/gm)].map(label);
   expect([...documented].sort()).toEqual([...defined].sort());
@@ -352,20 +359,86 @@ runbookTest(['update-profile'], 'saves the new birthday and zone, and moves the 
   });
 });
 
+/** Writes a new birthday straight into Postgres, as a restore or a fix by SQL would: the workflow is not told. */
+async function changeRowBehindTheApi(userId: string, birthday: string): Promise<void> {
+  await db.user.update({ where: { id: userId }, data: { birthday: new Date(birthday) } });
+}
+
+function plannedOn(userId: string, monthDay: string): Promise<NextDelivery> {
+  return eventually(async () => {
+    const next = await nextDeliveryOf(userId);
+    return next.localDate.endsWith(monthDay) ? next : undefined;
+  }, `user ${userId}'s workflow to plan ${monthDay}`);
+}
+
+runbookTest(['refresh-schedule-cli'], 'makes the workflow plan again from the row Postgres holds', async () => {
+  const userId = await sleepingUser();
+  await changeRowBehindTheApi(userId, '1990-07-14');
+  expect((await nextDeliveryOf(userId)).localDate).not.toMatch(/-07-14$/);
+  await run('refresh-schedule-cli', forUser(userId));
+  expect(await plannedOn(userId, '-07-14')).toMatchObject({ timezone: 'Asia/Kolkata' });
+});
+
 runbookTest(
-  ['change-schedule-cli'],
-  "moves only the workflow's timer: Postgres keeps the old birthday and zone",
+  ['refresh-schedule-batch', 'batch-describe'],
+  'signals every running workflow through a batch job over a visibility query, and the job is watched to completion',
+  async () => {
+    const users = [await sleepingUser(), await sleepingUser()];
+    for (const userId of users) await changeRowBehindTheApi(userId, '1990-09-09');
+    // Visibility lists a workflow a moment after it starts: the batch only reaches those it lists.
+    const ids = users.map((userId) => `'${workflowIdFor(userId, 'birthday')}'`).join(', ');
+    await eventually(async () => {
+      const listed = await env.client.workflow.count(`ExecutionStatus='Running' AND WorkflowId IN (${ids})`);
+      return listed.count === users.length ? true : undefined;
+    }, 'visibility to list the workflows');
+    const { stdout } = await run('refresh-schedule-batch');
+    const jobId = /job id:?\s*([\w-]+)/i.exec(stdout)?.[1];
+    expect(jobId).toBeDefined();
+    const described = await eventually(async () => {
+      const { stdout: description } = await run('batch-describe', { JOB_ID: jobId! });
+      return /Completed/i.test(description) ? description : undefined;
+    }, 'the batch job to complete');
+    expect(described).toContain(jobId!);
+    for (const userId of users) await plannedOn(userId, '-09-09');
+  },
+);
+
+runbookTest(
+  ['pause-api', 'resume-api'],
+  "pauses and resumes through the API: saved in Postgres, the user's JSON and the run say so",
   async () => {
     const userId = await sleepingUser();
-    const saved = (await call(api.url, 'GET', `/users/${userId}`)).body;
-    const { stdout } = await run('change-schedule-cli', forUser(userId));
-    const after = await nextDeliveryOf(userId);
-    expect(after).toMatchObject({ localDate: expect.stringMatching(/-07-14$/), timezone: 'Europe/Paris' });
-    expect(JSON.parse(stdout)).toMatchObject({ name: 'changeSchedule', result: after });
-    expect((await call(api.url, 'GET', `/users/${userId}`)).body).toMatchObject({
-      birthday: saved.birthday,
-      timezone: 'Asia/Kolkata',
-    });
+    const { stdout } = await run('pause-api', forUser(userId));
+    expect(JSON.parse(stdout)).toMatchObject({ id: userId, paused: true, pauseReason: 'on leave' });
+    await eventually(async () => {
+      const state = await handleOf(userId).query(scheduleStateQuery);
+      return state.paused?.reason === 'on leave' ? state : undefined;
+    }, 'the run to plan with the pause');
+    const resumed = await run('resume-api', forUser(userId));
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ id: userId, paused: false, pauseReason: null });
+    await eventually(async () => {
+      const state = await handleOf(userId).query(scheduleStateQuery);
+      return state.paused === null ? state : undefined;
+    }, 'the run to plan without the pause');
+  },
+);
+
+runbookTest(
+  ['pause-cli', 'resume-cli'],
+  "the CLI signals record the pause in Postgres themselves, and the user's JSON shows it",
+  async () => {
+    const userId = await sleepingUser();
+    await run('pause-cli', forUser(userId));
+    const paused = await eventually(async () => {
+      const user = (await call(api.url, 'GET', `/users/${userId}`)).body;
+      return user.paused ? user : undefined;
+    }, 'the pause to be recorded');
+    expect(paused).toMatchObject({ pauseReason: 'asked by support' });
+    await run('resume-cli', forUser(userId));
+    await eventually(async () => {
+      const user = (await call(api.url, 'GET', `/users/${userId}`)).body;
+      return user.paused === false ? user : undefined;
+    }, 'the pause to be lifted');
   },
 );
 

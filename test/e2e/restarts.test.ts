@@ -1,0 +1,171 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Db } from '../../src/db/client';
+import type { User } from '../../src/db/users';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { pauseSignal, resumeSignal, scheduleStateQuery } from '../../src/workflows/definitions';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
+import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { eventually } from '../support/real-time';
+import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
+
+// A run that starts after a due moment nobody delivered (terminated, reset, started by the reconciler) still sends it
+// within MAX_DELIVERY_LATENESS (24 h in these workers), once; older unsettled rows are closed as missed.
+let env: TestWorkflowEnvironment;
+let db: Db;
+let receiver: TestReceiver;
+
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
+
+beforeEach(async () => {
+  receiver = await startTestReceiver({ clock: () => env.currentTimeMs() });
+});
+afterEach(async () => {
+  await receiver.close();
+});
+
+const HOUR_MS = 3_600_000;
+
+function workflowsOn(taskQueue: string): GreetingWorkflows {
+  return new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
+}
+
+/** A user created two days ago (so they existed at the due moment), whose birthday is tomorrow, asleep. */
+async function sleepingUser(taskQueue: string): Promise<{ user: User; dueMs: number }> {
+  const nowMs = await env.currentTimeMs();
+  const user = await createUserRow(db, personWithBirthdayIn(1, nowMs, 'Asia/Kolkata'));
+  await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(nowMs - 48 * HOUR_MS) } });
+  await workflowsOn(taskQueue).start(user);
+  const next = await workflowsOn(taskQueue).nextDelivery(user.id);
+  return { user, dueMs: next!.epochMs };
+}
+
+const handleOf = (userId: string, runId?: string) =>
+  env.client.workflow.getHandle(workflowIdFor(userId, 'birthday'), runId);
+
+async function skipTo(ms: number): Promise<void> {
+  await env.sleep(ms - (await env.currentTimeMs()));
+}
+
+test('terminated before its due moment and started again an hour after it: the year is sent late, once', async () => {
+  const taskQueue = uniqueTaskQueue('terminated');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  await worker.runUntil(async () => {
+    const { user, dueMs } = await sleepingUser(taskQueue);
+    await handleOf(user.id).terminate('an operator mistake');
+    await skipTo(dueMs + HOUR_MS);
+    expect(receiver.requests).toHaveLength(0);
+
+    // What the reconciler's sweep does for a live user without a running workflow.
+    await workflowsOn(taskQueue).start(user);
+    await receiver.waitForRequests(1);
+    const [row] = await eventually(async () => {
+      const rows = await deliveriesOf(db, user.id);
+      return rows[0]?.status === 'delivered' ? rows : undefined;
+    }, 'the late delivery to be recorded');
+    expect(Number(row!.latenessMs)).toBeGreaterThanOrEqual(HOUR_MS);
+    expect(row!.scheduledAt.getTime()).toBe(dueMs);
+
+    await env.sleep('2 days');
+    expect(receiver.requests).toHaveLength(1);
+    expect((await workflowsOn(taskQueue).nextDelivery(user.id))?.year).toBe(row!.occurrenceYear + 1);
+  });
+});
+
+test('a run reset to its first workflow task after the due moment passed unseen plans again and sends it late', async () => {
+  const taskQueue = uniqueTaskQueue('reset');
+  const { user, dueMs, runId } = await (
+    await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url })
+  ).runUntil(async () => {
+    const sleeping = await sleepingUser(taskQueue);
+    return { ...sleeping, runId: (await handleOf(sleeping.user.id).describe()).runId };
+  });
+  // No worker while the due moment passes: the timer fires, nobody runs the task.
+  await skipTo(dueMs + 2 * HOUR_MS);
+  const history = await handleOf(user.id, runId).fetchHistory();
+  const firstTaskCompleted = history.events!.find((event) => event.workflowTaskCompletedEventAttributes)!;
+  await env.client.workflowService.resetWorkflowExecution({
+    namespace: env.namespace ?? 'default',
+    workflowExecution: { workflowId: workflowIdFor(user.id, 'birthday'), runId },
+    reason: 'runbook: reset to the first workflow task',
+    workflowTaskFinishEventId: firstTaskCompleted.eventId,
+    requestId: `reset-${runId}`,
+  });
+
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  await worker.runUntil(async () => {
+    await receiver.waitForRequests(1);
+    await eventually(async () => {
+      const rows = await deliveriesOf(db, user.id);
+      return rows[0]?.status === 'delivered' ? rows : undefined;
+    }, 'the late delivery to be recorded');
+    await env.sleep('1 day');
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+test('an unsettled row older than the lateness limit is closed as missed by the next plan; nothing is sent', async () => {
+  const taskQueue = uniqueTaskQueue('stale-row');
+  const unavailable = await startTestReceiver({ statusFor: () => 503 });
+  try {
+    const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: unavailable.url });
+    await worker.runUntil(async () => {
+      const { user, dueMs } = await sleepingUser(taskQueue);
+      await skipTo(dueMs + 1_000);
+      await unavailable.waitForRequests(1);
+      const pending = await eventually(async () => {
+        const rows = await deliveriesOf(db, user.id);
+        return rows[0]?.status === 'pending' ? rows[0] : undefined;
+      }, 'the first attempt to leave the row waiting for a retry');
+      // The run is terminated between attempts: nothing will retry the row.
+      await handleOf(user.id).terminate('lost');
+      await skipTo(dueMs + 25 * HOUR_MS);
+
+      await workflowsOn(taskQueue).start(user);
+      const next = await workflowsOn(taskQueue).nextDelivery(user.id);
+      expect(next?.year).toBe(pending.occurrenceYear + 1);
+      expect(await deliveriesOf(db, user.id)).toEqual([
+        expect.objectContaining({ id: pending.id, status: 'missed', lastError: expect.stringMatching(/lateness/) }),
+      ]);
+    });
+  } finally {
+    await unavailable.close();
+  }
+});
+
+test('paused through the pause signal: the due occurrence is skipped with the reason, nothing sent; resume plans on', async () => {
+  const taskQueue = uniqueTaskQueue('paused');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  await worker.runUntil(async () => {
+    const { user, dueMs } = await sleepingUser(taskQueue);
+    const handle = handleOf(user.id);
+    await handle.signal(pauseSignal, { reason: 'on leave' });
+    await eventually(async () => {
+      const state = await handle.query(scheduleStateQuery);
+      return state.paused?.reason === 'on leave' ? state : undefined;
+    }, 'the run to plan with the pause');
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).pauseReason).toBe('on leave');
+    // The Web UI's details of the run (the built-in metadata query it asks) show the pause and its reason.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/\| Paused \| since \S+: on leave \|/);
+
+    await skipTo(dueMs + 1_000);
+    const [row] = await eventually(async () => {
+      const rows = await deliveriesOf(db, user.id);
+      return rows[0]?.status === 'skipped' ? rows : undefined;
+    }, 'the occurrence to be skipped');
+    expect(row!.lastError).toContain('on leave');
+    expect(receiver.requests).toHaveLength(0);
+
+    await handle.signal(resumeSignal);
+    const resumed = await eventually(async () => {
+      const state = await handle.query(scheduleStateQuery);
+      return state.paused === null && state.next ? state : undefined;
+    }, 'the run to plan without the pause');
+    expect(resumed.next?.year).toBe(row!.occurrenceYear + 1);
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).pausedAt).toBeNull();
+    await env.sleep('2 days');
+    expect(receiver.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,278 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DateTime } from 'luxon';
+import { Registry } from 'prom-client';
+import { createDb, type Db } from '../../src/db/client';
+import { updateLiveUser, type User } from '../../src/db/users';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
+import { reconcile } from '../../src/reconciler/reconcile';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { UserService } from '../../src/users/user-service';
+import { refreshScheduleSignal, scheduleStateQuery } from '../../src/workflows/definitions';
+import { HISTORY_EVENT_BUDGET } from '../../src/workflows/yearly-greeting';
+import { createTestWorker, isolatedTestDb, uniqueTaskQueue } from '../support/environment';
+import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
+import { eventually } from '../support/real-time';
+import { startTcpProxy } from '../support/tcp-proxy';
+import { gate } from '../support/test-receiver';
+import { call, silentLog, startApi } from '../support/service';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
+
+// Postgres is the one truth of a schedule: every plan reads the row, and Updates and signals only ask for a new one.
+let env: TestWorkflowEnvironment;
+let db: Db;
+
+useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
+
+const NEVER_CALLED = 'http://127.0.0.1:9/never-called';
+
+function workflowsOn(taskQueue: string): GreetingWorkflows {
+  return new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
+}
+
+/** GreetingWorkflows whose changeSchedule, for the users `delayed` names, waits until the test opens the gate. */
+class DelayedUpdates extends GreetingWorkflows {
+  constructor(
+    taskQueue: string,
+    private readonly delayed: (user: User) => Promise<void> | undefined,
+  ) {
+    super(env.client, { taskQueue, callTimeoutMs: 10_000 });
+  }
+
+  override async changeSchedule(user: User) {
+    await this.delayed(user);
+    return super.changeSchedule(user);
+  }
+}
+
+async function sleepingUser(taskQueue: string, timezone = 'Europe/Oslo', database = db) {
+  const user = await createUserRow(database, personWithBirthdayIn(40, await env.currentTimeMs(), timezone));
+  await workflowsOn(taskQueue).start(user);
+  await workflowsOn(taskQueue).nextDelivery(user.id);
+  return user;
+}
+
+const fieldsOf = (user: User, change: Partial<User>) => ({
+  firstName: user.firstName,
+  lastName: user.lastName,
+  birthday: change.birthday ?? user.birthday,
+  timezone: change.timezone ?? user.timezone,
+  email: user.email,
+});
+
+test("two PUTs racing, the first one's Update arriving last: the workflow plans from the row Postgres holds", async () => {
+  const taskQueue = uniqueTaskQueue('racing-puts');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED });
+  await worker.runUntil(async () => {
+    const user = await sleepingUser(taskQueue);
+    const holdFirst = gate();
+    const workflows = new DelayedUpdates(taskQueue, (saved) =>
+      saved.birthday === '1990-03-01' ? holdFirst.opened : undefined,
+    );
+    const service = new UserService(db, workflows, silentLog);
+
+    // A commits, its Update waits; B commits and its Update lands; then A's Update lands last.
+    const first = service.update(user.id, fieldsOf(user, { birthday: '1990-03-01' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await service.update(user.id, fieldsOf(user, { birthday: '1990-08-20', timezone: 'Asia/Tokyo' }));
+    holdFirst.release();
+    const firstAnswer = await first;
+
+    expect(second?.nextDelivery).toMatchObject({ localDate: expect.stringMatching(/-08-20$/), timezone: 'Asia/Tokyo' });
+    // The late Update planned from the row too: both answers, and the workflow, say B.
+    expect(firstAnswer?.nextDelivery).toMatchObject({
+      localDate: expect.stringMatching(/-08-20$/),
+      timezone: 'Asia/Tokyo',
+    });
+    expect(await workflowsOn(taskQueue).nextDelivery(user.id)).toMatchObject({
+      localDate: expect.stringMatching(/-08-20$/),
+      timezone: 'Asia/Tokyo',
+    });
+  });
+});
+
+test('a reconciler pass holding a stale row, racing a PUT: the workflow plans from the row Postgres holds', async () => {
+  const taskQueue = uniqueTaskQueue('reconciler-race');
+  const isolated = await isolatedTestDb('truth_reconciler');
+  try {
+    const worker = await createTestWorker(env, { db: isolated, taskQueue, webhookUrl: NEVER_CALLED });
+    await worker.runUntil(async () => {
+      const user = await sleepingUser(taskQueue, 'Europe/Oslo', isolated);
+      // A change the API saved but could not tell the workflow: flagged for the reconciler.
+      await updateLiveUser(
+        isolated,
+        user.id,
+        fieldsOf(user, { birthday: '1990-03-01' }),
+        new Date(Date.now() - 60_000),
+      );
+
+      const reconcilerHolds = gate();
+      const reconcilerRead = gate();
+      const stale = new DelayedUpdates(taskQueue, () => {
+        reconcilerRead.release();
+        return reconcilerHolds.opened;
+      });
+      const pass = reconcile(
+        { db: isolated, client: env.client, workflows: stale, taskQueue, log: silentLog, graceMs: 0 },
+        { fullSweep: false },
+      );
+      // The reconciler has read the flagged row (March 1) and is about to send it; a PUT saves August 20 meanwhile.
+      await reconcilerRead.opened;
+      const service = new UserService(isolated, workflowsOn(taskQueue), silentLog);
+      await service.update(user.id, fieldsOf(user, { birthday: '1990-08-20' }));
+      reconcilerHolds.release();
+      await pass;
+
+      expect(await workflowsOn(taskQueue).nextDelivery(user.id)).toMatchObject({
+        localDate: expect.stringMatching(/-08-20$/),
+      });
+    });
+  } finally {
+    await isolated.$disconnect();
+  }
+});
+
+test('DELIVERY_TIME belongs to the worker: a new setting reaches a sleeping workflow on refreshSchedule', async () => {
+  const taskQueue = uniqueTaskQueue('delivery-time');
+  const before = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, deliveryTime: '09:00' });
+  const user = await before.runUntil(() => sleepingUser(taskQueue, 'Asia/Kolkata'));
+
+  const after = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, deliveryTime: '10:30' });
+  await after.runUntil(async () => {
+    expect((await workflowsOn(taskQueue).nextDelivery(user.id))?.localDateTime).toMatch(/T09:00:00\.000\+05:30$/);
+    // An operator's nudge after the change: `temporal workflow signal --name refreshSchedule`.
+    await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).signal(refreshScheduleSignal);
+    const replanned = await eventually(async () => {
+      const next = await workflowsOn(taskQueue).nextDelivery(user.id);
+      return next?.localDateTime.includes('T10:30') ? next : undefined;
+    }, 'the plan at the new delivery time');
+    expect(replanned.localDateTime).toMatch(/T10:30:00\.000\+05:30$/);
+  });
+});
+
+test('a zone the worker cannot plan: stage unplannable with the reason, 409 from the API, counted, no history growth; a PUT fixes it', async () => {
+  const taskQueue = uniqueTaskQueue('unplannable');
+  const metrics = createDeliveryMetrics(new Registry());
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, metrics });
+  const api = await startApi(env, { db, taskQueue });
+  try {
+    await worker.runUntil(async () => {
+      const user = await createUserRow(db, personWithBirthdayIn(40, await env.currentTimeMs(), 'Europe/Oslo'));
+      // Saved by an API whose time-zone data knew a zone this worker's does not: here, straight into the row.
+      await db.user.update({ where: { id: user.id }, data: { timezone: 'Mars/Olympus' } });
+      await workflowsOn(taskQueue).start(user);
+      const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+
+      const state = await eventually(async () => {
+        const current = await handle.query(scheduleStateQuery);
+        return current.stage === 'unplannable' ? current : undefined;
+      }, 'the run to find its schedule unplannable');
+      expect(state).toMatchObject({ next: null, problem: expect.stringContaining('"Mars/Olympus"') });
+      const answer = await call(api.url, 'GET', `/users/${user.id}/next-delivery`);
+      expect(answer).toMatchObject({
+        status: 409,
+        body: { error: { code: 'schedule_unplannable', message: expect.stringContaining('Mars/Olympus') } },
+      });
+      expect((await metrics.unplannable.get()).values).toEqual([
+        expect.objectContaining({ labels: { event_type: 'birthday' }, value: 1 }),
+      ]);
+      // Not a retry loop: days pass and the history does not grow.
+      const events = (await handle.fetchHistory()).events!.length;
+      await env.sleep('3 days');
+      expect((await handle.fetchHistory()).events).toHaveLength(events);
+
+      const fixed = await call(api.url, 'PUT', `/users/${user.id}`, {
+        firstName: user.firstName,
+        lastName: user.lastName,
+        birthday: user.birthday,
+        timezone: 'Europe/Oslo',
+      });
+      expect(fixed).toMatchObject({ status: 200, body: { nextDelivery: { timezone: 'Europe/Oslo' } } });
+      expect(await handle.query(scheduleStateQuery)).toMatchObject({ stage: 'sleeping', problem: null });
+    });
+  } finally {
+    await api.close();
+  }
+});
+
+test('Postgres unreachable from the worker: the plan is retried on a durable backoff with a bounded history, and recovers', async () => {
+  const taskQueue = uniqueTaskQueue('postgres-down');
+  const target = new URL(process.env.TEST_DATABASE_URL!);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  const proxied = new URL(target);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  const workerDb = createDb(proxied.toString());
+  const worker = await createTestWorker(env, { db: workerDb, taskQueue, webhookUrl: NEVER_CALLED });
+  const api = await startApi(env, { db, taskQueue });
+  try {
+    await worker.runUntil(async () => {
+      const user = await sleepingUser(taskQueue);
+      const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+      const before = (await handle.fetchHistory()).events!.length;
+
+      await proxy.cut();
+      await handle.signal(refreshScheduleSignal);
+      const state = await eventually(
+        async () => {
+          const current = await handle.query(scheduleStateQuery);
+          return current.stage === 'plan-retrying' ? current : undefined;
+        },
+        'the plan to give up for now',
+        60_000,
+      );
+      expect(state).toMatchObject({ next: null, problem: expect.any(String) });
+      expect(await call(api.url, 'GET', `/users/${user.id}/next-delivery`)).toMatchObject({
+        status: 503,
+        body: { error: { code: 'plan_unavailable' } },
+      });
+      // One failed try costs a handful of events (its workflow task heartbeats, the marker, the retry timer).
+      expect((await handle.fetchHistory()).events!.length - before).toBeLessThan(40);
+
+      await proxy.restore();
+      await env.sleep('2 minutes');
+      const recovered = await eventually(async () => {
+        const current = await handle.query(scheduleStateQuery);
+        return current.stage === 'sleeping' ? current : undefined;
+      }, 'the retry to plan once Postgres is back');
+      expect(recovered).toMatchObject({ problem: null, next: { timezone: 'Europe/Oslo' } });
+    });
+  } finally {
+    await api.close();
+    await workerDb.$disconnect();
+    await proxy.close();
+  }
+});
+
+test('2,000 schedule changes on one workflow: it continues as new, each run keeps a short history, the plan is the last change', async () => {
+  const taskQueue = uniqueTaskQueue('many-changes');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED });
+  await worker.runUntil(async () => {
+    const user = await sleepingUser(taskQueue);
+    const workflows = workflowsOn(taskQueue);
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    const firstRunId = (await handle.describe()).runId;
+    const service = new UserService(db, workflows, silentLog);
+
+    const CHANGES = 2_000;
+    const AT_ONCE = 8;
+    for (let change = 0; change < CHANGES; change += AT_ONCE) {
+      await Promise.all(
+        Array.from({ length: AT_ONCE }, async (_, offset) => {
+          const day = DateTime.fromISO('1990-01-01').plus({ days: (change + offset) % 365 });
+          const answer = await service.update(user.id, fieldsOf(user, { birthday: day.toISODate()! }));
+          expect(answer?.nextDelivery).toBeDefined();
+        }),
+      );
+    }
+
+    const saved = (await db.user.findUniqueOrThrow({ where: { id: user.id } })).birthday.toISOString().slice(5, 10);
+    expect((await workflows.nextDelivery(user.id))?.localDate.slice(5)).toBe(saved);
+    const current = await handle.describe();
+    expect(current.runId).not.toBe(firstRunId);
+    expect(current.historyLength).toBeLessThan(HISTORY_EVENT_BUDGET + 200);
+    expect((await env.client.workflow.getHandle(handle.workflowId, firstRunId).describe()).status.name).toBe(
+      'CONTINUED_AS_NEW',
+    );
+  });
+});
