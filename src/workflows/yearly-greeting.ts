@@ -5,11 +5,13 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -40,12 +42,14 @@ import {
 
 const { planDelivery } = proxyLocalActivities<activities.PlanningActivities>({
   startToCloseTimeout: '10 seconds',
-  // Bounded: a plan that keeps failing (Postgres down) is given up after 30 s and tried again on a durable timer
-  // (PLAN_RETRY_DELAYS_MS), so an outage costs a few events a try, not a workflow task every few seconds for ever.
-  scheduleToCloseTimeout: '30 seconds',
+  // Bounded: a plan that keeps failing (Postgres down) is given up after six attempts (about 25 s) and tried again on
+  // a durable timer (PLAN_RETRY_DELAYS_MS), so an outage costs a few events a try, not a workflow task every few
+  // seconds for ever.
   retry: {
     initialInterval: '1 second',
+    backoffCoefficient: 2,
     maximumInterval: '10 seconds',
+    maximumAttempts: 6,
     nonRetryableErrorTypes: [FailureType.Unplannable],
   },
 });
@@ -114,8 +118,10 @@ class GreetingRun {
   private userDeleted = false;
   /** Years before this one are not this run's: the year after the one being delivered, once delivery starts. */
   private notBeforeYear: number | undefined;
-  private plansStarted = 0;
-  private plansInProgress = 0;
+  /** Plans asked for (each nudge, the first plan, each retry) and the newest request a finished plan answered. */
+  private plansRequested = 0;
+  private plansAnswered = 0;
+  private planInFlight = false;
   /** A plan was adopted or failed since the run went to sleep: the sleep ends and starts over. */
   private replanned = false;
   private planFailuresInARow = 0;
@@ -152,12 +158,19 @@ class GreetingRun {
   // --- Planning ------------------------------------------------------------------------------------------------
 
   /**
-   * Plans from what Postgres holds now. Plans may overlap (nudges arrive while one is made): the one started last
-   * read Postgres last, so only its outcome is adopted. A deletion is adopted whenever it is seen.
+   * Plans from what Postgres holds now, one plan at a time: requests that arrive while one is made wait, and the
+   * newest of them plans for all (it reads Postgres after each of them was asked). Never two local activities at
+   * once: a replay may deliver two results in one activation that the run saw in two, and order the commands that
+   * follow differently (a determinism error). A deletion is adopted whenever it is seen.
    */
-  private async replan(): Promise<PlanOutcome> {
-    const ticket = ++this.plansStarted;
-    this.plansInProgress += 1;
+  private async replan(): Promise<void> {
+    const ticket = ++this.plansRequested;
+    while (this.planInFlight) await condition(() => !this.planInFlight);
+    if (ticket < this.plansRequested) {
+      await condition(() => this.plansAnswered >= ticket || this.userDeleted);
+      return;
+    }
+    this.planInFlight = true;
     let outcome: PlanOutcome;
     try {
       const planned = await planDelivery({
@@ -170,15 +183,20 @@ class GreetingRun {
     } catch (error) {
       outcome = planFailure(error);
     } finally {
-      this.plansInProgress -= 1;
+      this.planInFlight = false;
     }
+    this.plansAnswered = ticket;
     if (outcome.kind === 'user-deleted') {
       this.userDeleted = true;
       this.show('user-deleted');
-    } else if (ticket === this.plansStarted) {
+    } else {
       this.adopt(outcome);
     }
-    return outcome;
+  }
+
+  /** A plan is being made, or asked for and not yet made. */
+  private planPending(): boolean {
+    return this.planInFlight || this.plansAnswered < this.plansRequested;
   }
 
   private adopt(outcome: Exclude<PlanOutcome, { kind: 'user-deleted' }>): void {
@@ -219,8 +237,8 @@ class GreetingRun {
     for (;;) {
       if (this.userDeleted) return 'user-deleted';
       if (this.next === undefined) {
-        if (this.plansInProgress > 0) {
-          await condition(() => this.plansInProgress === 0 || this.userDeleted);
+        if (this.planPending()) {
+          await condition(() => !this.planPending() || this.userDeleted);
         } else if (this.problem === null) {
           // No plan and none coming (the plan adopted last was cut short): make one.
           await this.replan();
@@ -242,8 +260,8 @@ class GreetingRun {
         }
       }
       // Due: but a change being planned right now decides first.
-      if (this.plansInProgress === 0) return this.next;
-      await condition(() => this.plansInProgress === 0);
+      if (!this.planPending()) return this.next;
+      await condition(() => !this.planPending());
     }
   }
 
@@ -273,9 +291,7 @@ class GreetingRun {
   private mayContinueAsNew(): boolean {
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     return (
-      (continueAsNewSuggested || historyLength >= HISTORY_EVENT_BUDGET) &&
-      this.plansInProgress === 0 &&
-      allHandlersFinished()
+      (continueAsNewSuggested || historyLength >= HISTORY_EVENT_BUDGET) && !this.planPending() && allHandlersFinished()
     );
   }
 
@@ -333,7 +349,7 @@ class GreetingRun {
         if (this.userDeleted) {
           throw ApplicationFailure.nonRetryable(`user ${this.input.userId} is deleted`, FailureType.UserDeleted);
         }
-        await condition(() => this.plansInProgress === 0);
+        await condition(() => !this.planPending());
         if (this.next) return this.view(this.next);
         const type = this.stage === 'unplannable' ? FailureType.Unplannable : FailureType.PlanUnavailable;
         throw ApplicationFailure.nonRetryable(this.problem ?? 'no plan', type);
@@ -411,14 +427,18 @@ class GreetingRun {
   }
 }
 
-/** A plan's failure: unplannable for good, or worth another try later. Anything else is a bug and fails the task. */
+/**
+ * A plan's failure: unplannable for good, or worth another try later. A local activity's own failure arrives as
+ * itself (not wrapped in an ActivityFailure as a regular activity's is), its timeout as a wrapped one. Cancellation
+ * (the run is being cancelled) and bugs are not plan failures: they go on up.
+ */
 function planFailure(error: unknown): Extract<PlanOutcome, { reason: string }> {
-  if (!(error instanceof ActivityFailure)) throw error;
-  const cause = error.cause;
+  if (isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure && cause.type === FailureType.Unplannable) {
     return { kind: 'unplannable', reason: cause.message };
   }
-  return { kind: 'unavailable', reason: failureReason(error) };
+  return { kind: 'unavailable', reason: cause?.message ?? error.message };
 }
 
 /** Refuses a change this worker could not plan (e.g. a zone its time-zone data does not know) before it is accepted. */

@@ -64,44 +64,14 @@ test('terminated before its due moment and started again an hour after it: the y
       const rows = await deliveriesOf(db, user.id);
       return rows[0]?.status === 'delivered' ? rows : undefined;
     }, 'the late delivery to be recorded');
-    expect(Number(row!.latenessMs)).toBeGreaterThanOrEqual(HOUR_MS);
+    // Sent after the restart, for the due moment it missed (lateness itself is measured on the wall clock, which
+    // this server's skipped time runs ahead of: see reset-after-due.test.ts for it on the real clock).
+    expect(receiver.requests[0]!.receivedAtMs).toBeGreaterThanOrEqual(dueMs + HOUR_MS);
     expect(row!.scheduledAt.getTime()).toBe(dueMs);
 
     await env.sleep('2 days');
     expect(receiver.requests).toHaveLength(1);
     expect((await workflowsOn(taskQueue).nextDelivery(user.id))?.year).toBe(row!.occurrenceYear + 1);
-  });
-});
-
-test('a run reset to its first workflow task after the due moment passed unseen plans again and sends it late', async () => {
-  const taskQueue = uniqueTaskQueue('reset');
-  const { user, dueMs, runId } = await (
-    await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url })
-  ).runUntil(async () => {
-    const sleeping = await sleepingUser(taskQueue);
-    return { ...sleeping, runId: (await handleOf(sleeping.user.id).describe()).runId };
-  });
-  // No worker while the due moment passes: the timer fires, nobody runs the task.
-  await skipTo(dueMs + 2 * HOUR_MS);
-  const history = await handleOf(user.id, runId).fetchHistory();
-  const firstTaskCompleted = history.events!.find((event) => event.workflowTaskCompletedEventAttributes)!;
-  await env.client.workflowService.resetWorkflowExecution({
-    namespace: env.namespace ?? 'default',
-    workflowExecution: { workflowId: workflowIdFor(user.id, 'birthday'), runId },
-    reason: 'runbook: reset to the first workflow task',
-    workflowTaskFinishEventId: firstTaskCompleted.eventId,
-    requestId: `reset-${runId}`,
-  });
-
-  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
-  await worker.runUntil(async () => {
-    await receiver.waitForRequests(1);
-    await eventually(async () => {
-      const rows = await deliveriesOf(db, user.id);
-      return rows[0]?.status === 'delivered' ? rows : undefined;
-    }, 'the late delivery to be recorded');
-    await env.sleep('1 day');
-    expect(receiver.requests).toHaveLength(1);
   });
 });
 

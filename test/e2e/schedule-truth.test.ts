@@ -132,24 +132,6 @@ test('a reconciler pass holding a stale row, racing a PUT: the workflow plans fr
   }
 });
 
-test('DELIVERY_TIME belongs to the worker: a new setting reaches a sleeping workflow on refreshSchedule', async () => {
-  const taskQueue = uniqueTaskQueue('delivery-time');
-  const before = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, deliveryTime: '09:00' });
-  const user = await before.runUntil(() => sleepingUser(taskQueue, 'Asia/Kolkata'));
-
-  const after = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, deliveryTime: '10:30' });
-  await after.runUntil(async () => {
-    expect((await workflowsOn(taskQueue).nextDelivery(user.id))?.localDateTime).toMatch(/T09:00:00\.000\+05:30$/);
-    // An operator's nudge after the change: `temporal workflow signal --name refreshSchedule`.
-    await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).signal(refreshScheduleSignal);
-    const replanned = await eventually(async () => {
-      const next = await workflowsOn(taskQueue).nextDelivery(user.id);
-      return next?.localDateTime.includes('T10:30') ? next : undefined;
-    }, 'the plan at the new delivery time');
-    expect(replanned.localDateTime).toMatch(/T10:30:00\.000\+05:30$/);
-  });
-});
-
 test('a zone the worker cannot plan: stage unplannable with the reason, 409 from the API, counted, no history growth; a PUT fixes it', async () => {
   const taskQueue = uniqueTaskQueue('unplannable');
   const metrics = createDeliveryMetrics(new Registry());
