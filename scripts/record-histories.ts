@@ -15,6 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Db } from '../src/db/client';
 import { workflowIdFor } from '../src/greetings/ids';
+import { refreshScheduleSignal, scheduleStateQuery } from '../src/workflows/definitions';
 import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from './tools/temporal-cli';
 import { TEST_SERVER_VERSION } from './tools/test-server';
 import { startDevServer, startTimeSkippingServer, testDb } from '../test/support/environment';
@@ -54,6 +55,13 @@ const CASES: Record<string, string> = {
   'three-years-run2.json': 'year 2 of the chain: delivered, continues as new',
   'three-years-run3.json': 'year 3 of the chain: delivered, continues as new',
   'three-years-run4.json': 'the fourth run of the chain, asleep until the fourth birthday',
+  'paused-run1.json':
+    'a user paused through `POST /users/:id/pause` (a `pause` signal; the run records it and plans again): the due ' +
+    'occurrence is `skipped`, the run continues as new',
+  'paused-run2.json': "next year's run, resumed through `POST /users/:id/resume` (a `resume` signal): it plans again",
+  'unplannable-then-fixed.json':
+    'a row given a zone the worker cannot plan, then `refreshSchedule`: stage `unplannable`; a `PUT` with a known ' +
+    'zone (a `changeSchedule` Update) plans again',
 };
 
 interface Recorded {
@@ -85,6 +93,8 @@ async function main(): Promise<void> {
       await recordProfileChange(recorder);
       await recordFailedThenRedriven(recorder);
       await recordDeletion(recorder);
+      await recordPaused(recorder);
+      await recordUnplannableThenFixed(recorder);
     } finally {
       await devServer.teardown();
     }
@@ -176,6 +186,48 @@ async function recordDeletion({ env, db, save }: Recorder): Promise<void> {
     }, 'the workflow to be cancelled');
     await save('deleted.json', handle.workflowId, runId);
   });
+}
+
+/** (6) A paused user's birthday is skipped; the next run is resumed and plans again. */
+async function recordPaused({ env, db, save }: Recorder): Promise<void> {
+  const { person, deliveryTime } = dueSoon(DUE_IN_SECONDS);
+  await withStack(env, db, { deliveryTime }, async ({ api }) => {
+    const user = await createUser(api.url, person);
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    const firstRunId = (await handle.describe()).runId;
+    await expectStatus(call(api.url, 'POST', `/users/${user.id}/pause`, { reason: 'on leave' }), 200);
+    const nextRunId = await runAfter(env, handle.workflowId, firstRunId);
+    await expectStatus(call(api.url, 'POST', `/users/${user.id}/resume`), 200);
+    await eventually(async () => {
+      const state = await handle.query(scheduleStateQuery);
+      return state.paused === null && state.stage === 'sleeping' ? true : undefined;
+    }, 'the next run to plan without the pause');
+    await save('paused-run1.json', handle.workflowId, firstRunId);
+    await save('paused-run2.json', handle.workflowId, nextRunId);
+  });
+}
+
+/** (7) A zone the worker cannot plan, found on `refreshSchedule`; a PUT with a known zone plans again. */
+async function recordUnplannableThenFixed({ env, db, save }: Recorder): Promise<void> {
+  await withStack(env, db, {}, async ({ api }) => {
+    const user = await createUserDueIn(env, api, 30);
+    await nextDueMs(env, user.id);
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    await db.user.update({ where: { id: user.id }, data: { timezone: 'Mars/Olympus' } });
+    await handle.signal(refreshScheduleSignal);
+    await eventually(
+      async () => ((await handle.query(scheduleStateQuery)).stage === 'unplannable' ? true : undefined),
+      'the run to find its schedule unplannable',
+    );
+    await putUser(api.url, user, { timezone: 'Europe/Oslo' });
+    const { runId } = await handle.describe();
+    await save('unplannable-then-fixed.json', handle.workflowId, runId);
+  });
+}
+
+async function expectStatus(answer: ReturnType<typeof call>, status: number): Promise<void> {
+  const { status: actual, body } = await answer;
+  if (actual !== status) throw new Error(`expected ${status}, got ${actual}: ${JSON.stringify(body)}`);
 }
 
 /** (5) Three birthdays in a row, years apart: only the time-skipping server can let years pass. */
