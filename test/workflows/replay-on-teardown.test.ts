@@ -30,3 +30,18 @@ test('passes a history the current code replays and names one it does not, with 
     { label: 'another activity', outcome: 'nondeterministic', reason: expect.stringMatching(/sendSomethingElse/) },
   ]);
 });
+
+/** A run continued as new just before its worker stopped: started, and no workflow task ever completed. */
+function neverRun(): NamedHistory {
+  const { workflowId, history } = recorded();
+  const copy = temporal.api.history.v1.History.decode(temporal.api.history.v1.History.encode(history).finish());
+  copy.events.splice(1);
+  return { label: 'never run', workflowId, history: copy };
+}
+
+test('a run that never had a workflow task decided nothing: it passes, and the replay does not wait for it', async () => {
+  expect(await unreplayable([neverRun()])).toEqual([]);
+  expect(await unreplayable([neverRun(), withAnotherActivity(), recorded()])).toEqual([
+    expect.objectContaining({ label: 'another activity', outcome: 'nondeterministic' }),
+  ]);
+});
