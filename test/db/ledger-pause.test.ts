@@ -2,7 +2,7 @@ import type { Db } from '../../src/db/client';
 import { claimDelivery, lastSettledYear, markDelivered, reopenDelivery, type ClaimRequest } from '../../src/db/ledger';
 import { pauseUser, resumeUser } from '../../src/db/users';
 import { testDb } from '../support/environment';
-import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
+import { claimRequestFor } from '../support/fixtures';
 
 // A paused user's occurrence is settled as skipped when it comes due: nothing is sent, the reason is kept, and the
 // year counts as settled. An operator may re-drive it like a failed or missed one.
@@ -19,21 +19,8 @@ afterAll(async () => {
 
 const LEASE_MS = 15_000;
 
-async function occurrence(scheduledAt: Date): Promise<ClaimRequest> {
-  const user = await createUserRow(db, personWithBirthdayIn(0, scheduledAt.getTime(), 'UTC'));
-  const year = scheduledAt.getUTCFullYear();
-  return {
-    userId: user.id,
-    eventType: 'birthday',
-    occurrenceYear: year,
-    occurrenceDate: scheduledAt.toISOString().slice(0, 10),
-    scheduledAt: scheduledAt.toISOString(),
-    idempotencyKey: `birthday-${year}-${user.id}`,
-    workflowId: `birthday-${user.id}`,
-    runId: 'run-1',
-    inFlightLeaseMs: LEASE_MS,
-    maxLatenessMs: null,
-  };
+function occurrence(scheduledAt: Date): Promise<ClaimRequest> {
+  return claimRequestFor(db, scheduledAt, { inFlightLeaseMs: LEASE_MS });
 }
 
 const rowOf = (request: ClaimRequest) => db.delivery.findFirstOrThrow({ where: { userId: request.userId } });

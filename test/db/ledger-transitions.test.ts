@@ -10,7 +10,7 @@ import {
 } from '../../src/db/ledger';
 import { softDeleteUser } from '../../src/db/users';
 import { testDb } from '../support/environment';
-import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
+import { claimRequestFor } from '../support/fixtures';
 
 // Every ledger transition after a claim is a compare-and-set on the claim it belongs to (the row's attempt number),
 // so an attempt that outlived its lease can never undo what a newer attempt or an operator did.
@@ -30,21 +30,8 @@ const HOUR_MS = 3_600_000;
 const answer500 = { responseStatus: 500, error: 'attempt: webhook answered HTTP 500' };
 
 /** A live user due at `scheduledAt`, and the claim request of that occurrence. */
-async function occurrence(scheduledAt: Date, maxLatenessMs: number | null = null): Promise<ClaimRequest> {
-  const user = await createUserRow(db, personWithBirthdayIn(0, scheduledAt.getTime(), 'UTC'));
-  const year = scheduledAt.getUTCFullYear();
-  return {
-    userId: user.id,
-    eventType: 'birthday',
-    occurrenceYear: year,
-    occurrenceDate: scheduledAt.toISOString().slice(0, 10),
-    scheduledAt: scheduledAt.toISOString(),
-    idempotencyKey: `birthday-${year}-${user.id}`,
-    workflowId: `birthday-${user.id}`,
-    runId: 'run-1',
-    inFlightLeaseMs: LEASE_MS,
-    maxLatenessMs,
-  };
+function occurrence(scheduledAt: Date, maxLatenessMs: number | null = null): Promise<ClaimRequest> {
+  return claimRequestFor(db, scheduledAt, { inFlightLeaseMs: LEASE_MS, maxLatenessMs });
 }
 
 async function claimed(request: ClaimRequest, at: Date) {

@@ -8,7 +8,7 @@ import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { createTestWorker } from '../support/environment';
 import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
-import { call } from '../support/service';
+import { call, putBodyOf } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
 import { eventually } from '../support/real-time';
 import { gate, startTestReceiver } from '../support/test-receiver';
@@ -72,15 +72,7 @@ test('PUT and DELETE at once: the user ends deleted, no workflow keeps running, 
 
     const outcomes = await Promise.all(
       users.map(async (user) => {
-        const {
-          id: _id,
-          createdAt: _c,
-          updatedAt: _u,
-          paused: _p,
-          pausedAt: _pa,
-          pauseReason: _pr,
-          ...fields
-        } = (await call(api.url, 'GET', `/users/${user.id}`)).body;
+        const fields = putBodyOf((await call(api.url, 'GET', `/users/${user.id}`)).body);
         const [put, del] = await Promise.all([
           call(api.url, 'PUT', `/users/${user.id}`, { ...fields, lastName: 'Changed' }),
           call(api.url, 'DELETE', `/users/${user.id}`),

@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { changeScheduleUpdate, FailureType, nextDeliveryQuery } from '../../src/workflows/definitions';
 import { deliveriesOf, localDate, zoneWithLocalHour } from '../support/fixtures';
-import { call } from '../support/service';
+import { call, putBodyOf } from '../support/service';
 import { createUserDueIn, nextDueMs, plannedDelivery, skipPast, withStack, type Stack } from '../support/stack';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
@@ -25,20 +25,7 @@ async function bornTodayWhereItIs(localHour: number) {
 
 async function put(stack: Stack, userId: string, fields: Record<string, unknown>) {
   const current = (await call(stack.api.url, 'GET', `/users/${userId}`)).body;
-  // What a PUT takes: the user as GET answers it, without the fields the service sets (the pause has its own routes).
-  const {
-    id: _id,
-    createdAt: _c,
-    updatedAt: _u,
-    paused: _p,
-    pausedAt: _pa,
-    pauseReason: _pr,
-    ...body
-  } = {
-    ...current,
-    ...fields,
-  };
-  return call(stack.api.url, 'PUT', `/users/${userId}`, body);
+  return call(stack.api.url, 'PUT', `/users/${userId}`, { ...putBodyOf(current), ...fields });
 }
 
 describe('created on the birthday itself', () => {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Db } from '../../src/db/client';
+import type { ClaimRequest } from '../../src/db/ledger';
 import { insertUser, markWorkflowSynced, type User, type UserFields } from '../../src/db/users';
 
 /** A person whose birthday falls `daysAhead` days after `nowMs` in their zone. */
@@ -40,4 +41,26 @@ export function zoneWithLocalHour(nowMs: number, localHour: number): string {
 /** Today's date in `timezone` at `nowMs`, as `YYYY-MM-DD`. */
 export function localDate(nowMs: number, timezone: string): string {
   return DateTime.fromMillis(nowMs, { zone: timezone }).toISODate()!;
+}
+
+/** A live user due at `scheduledAt` (in UTC), and the claim request of that occurrence, as the delivery makes it. */
+export async function claimRequestFor(
+  db: Db,
+  scheduledAt: Date,
+  options: { inFlightLeaseMs: number; maxLatenessMs?: number | null },
+): Promise<ClaimRequest> {
+  const user = await createUserRow(db, personWithBirthdayIn(0, scheduledAt.getTime(), 'UTC'));
+  const year = scheduledAt.getUTCFullYear();
+  return {
+    userId: user.id,
+    eventType: 'birthday',
+    occurrenceYear: year,
+    occurrenceDate: scheduledAt.toISOString().slice(0, 10),
+    scheduledAt: scheduledAt.toISOString(),
+    idempotencyKey: `birthday-${year}-${user.id}`,
+    workflowId: `birthday-${user.id}`,
+    runId: 'run-1',
+    inFlightLeaseMs: options.inFlightLeaseMs,
+    maxLatenessMs: options.maxLatenessMs ?? null,
+  };
 }

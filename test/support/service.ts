@@ -125,3 +125,20 @@ export async function allPages(
   } while (cursor !== null);
   return pages;
 }
+
+/**
+ * What a PUT takes, from the user as GET answers it: every field but those the service sets (the id, the instants,
+ * the pause, which has routes of its own).
+ */
+export function putBodyOf(user: Record<string, unknown>): Record<string, unknown> {
+  const {
+    id: _id,
+    createdAt: _created,
+    updatedAt: _updated,
+    paused: _paused,
+    pausedAt: _pausedAt,
+    pauseReason: _pauseReason,
+    ...body
+  } = user;
+  return body;
+}
