@@ -56,9 +56,10 @@ const CASES: Record<string, string> = {
   'three-years-run3.json': 'year 3 of the chain: delivered, continues as new',
   'three-years-run4.json': 'the fourth run of the chain, asleep until the fourth birthday',
   'paused-run1.json':
-    'a user paused through `POST /users/:id/pause` (a `pause` signal; the run records it and plans again): the due ' +
+    'a user paused through `POST /users/:id/pause` (saved, then a `refreshSchedule` nudge; the run plans again): the due ' +
     'occurrence is `skipped`, the run continues as new',
-  'paused-run2.json': "next year's run, resumed through `POST /users/:id/resume` (a `resume` signal): it plans again",
+  'paused-run2.json':
+    "next year's run, resumed through `POST /users/:id/resume` (a `refreshSchedule` nudge): it plans again",
   'unplannable-then-fixed.json':
     'a row given a zone the worker cannot plan, then `refreshSchedule`: stage `unplannable`; a `PUT` with a known ' +
     'zone (a `changeSchedule` Update) plans again',

@@ -15,9 +15,8 @@ import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
   FailureType,
-  pauseSignal,
   redriveDeliveryUpdate,
-  resumeSignal,
+  refreshScheduleSignal,
   scheduleStateQuery,
   userIdSearchAttribute,
   type NextDelivery,
@@ -218,18 +217,12 @@ export class GreetingWorkflows {
   }
 
   /**
-   * Signals the user's workflow that the user is paused (Postgres already says so): it replans, and an occurrence
-   * that comes due meanwhile is skipped. Returns once Temporal has recorded the signal.
+   * Asks the user's workflow to plan again from Postgres (the `refreshSchedule` signal), after a change the API has
+   * already saved (a pause, a resume). Only a nudge: the workflow writes nothing back, so a signal delivered late can
+   * never undo a newer change.
    */
-  async pause(userId: string, reason: string | null): Promise<void> {
-    await this.signalUser(userId, 'pausing', () =>
-      reason === null ? this.handle(userId).signal(pauseSignal) : this.handle(userId).signal(pauseSignal, { reason }),
-    );
-  }
-
-  /** Signals the user's workflow that the pause has ended (Postgres already says so): it replans. */
-  async resume(userId: string): Promise<void> {
-    await this.signalUser(userId, 'resuming', () => this.handle(userId).signal(resumeSignal));
+  async refresh(userId: string): Promise<void> {
+    await this.signalUser(userId, 'asking to plan again', () => this.handle(userId).signal(refreshScheduleSignal));
   }
 
   private async signalUser(userId: string, step: string, signal: () => Promise<void>): Promise<void> {

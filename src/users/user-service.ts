@@ -143,7 +143,8 @@ export class UserService {
   }
 
   /**
-   * Pauses the user's greetings: saved (and flagged) first, then the workflow is signalled so it replans; an
+   * Pauses the user's greetings: saved (and flagged) first, then the workflow is nudged (`refreshSchedule`) to plan
+   * again from the row; an
    * occurrence that comes due while paused is recorded as skipped. A user already paused keeps the instant the pause
    * began and takes the new reason. Null when there is no live user.
    */
@@ -151,16 +152,16 @@ export class UserService {
     const requestedAt = this.clock();
     const user = await pauseUser(this.db, id, reason, requestedAt, true);
     if (!user) return null;
-    await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.pause(id, reason));
+    await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.refresh(id));
     return user;
   }
 
-  /** Ends the user's pause: saved (and flagged) first, then the workflow is signalled so it replans. */
+  /** Ends the user's pause: saved (and flagged) first, then the workflow is nudged to plan again from the row. */
   async resume(id: string): Promise<User | null> {
     const requestedAt = this.clock();
     const user = await resumeUser(this.db, id, requestedAt, true);
     if (!user) return null;
-    await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.resume(id));
+    await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.refresh(id));
     return user;
   }
 

@@ -72,9 +72,8 @@ test('POST pause saves the pause and its reason, signals the workflow and answer
   expect(paused.body).toMatchObject({ ...ada, id, paused: true, pauseReason: 'on leave until March' });
   expect(Date.parse(paused.body.pausedAt)).toBeGreaterThanOrEqual(before - 1_000);
   expect((await call(api.url, 'GET', `/users/${id}`)).body).toEqual(paused.body);
-  expect(await signalsOf(api.env.client, id, 1)).toEqual([
-    { name: 'pause', input: [{ reason: 'on leave until March' }] },
-  ]);
+  // A nudge only: the workflow plans from the row, and writes nothing back that could undo a later change.
+  expect(await signalsOf(api.env.client, id, 1)).toEqual([{ name: 'refreshSchedule', input: [] }]);
   expect(await flagOf(id)).toBeNull();
 });
 
@@ -87,8 +86,8 @@ test('pausing a paused user is fine: the pause keeps its start and takes the new
   expect(second.status).toBe(200);
   expect(second.body).toMatchObject({ paused: true, pausedAt: first.body.pausedAt, pauseReason: null });
   expect(await signalsOf(api.env.client, id, 2)).toEqual([
-    { name: 'pause', input: [{ reason: 'first' }] },
-    { name: 'pause', input: [] },
+    { name: 'refreshSchedule', input: [] },
+    { name: 'refreshSchedule', input: [] },
   ]);
 });
 
@@ -100,7 +99,10 @@ test('POST resume ends the pause, signals the workflow and answers 200 with the 
 
   expect(resumed.status).toBe(200);
   expect(resumed.body).toMatchObject({ ...ada, id, paused: false, pausedAt: null, pauseReason: null });
-  expect((await signalsOf(api.env.client, id, 2)).map((signal) => signal.name)).toEqual(['pause', 'resume']);
+  expect((await signalsOf(api.env.client, id, 2)).map((signal) => signal.name)).toEqual([
+    'refreshSchedule',
+    'refreshSchedule',
+  ]);
   expect(await flagOf(id)).toBeNull();
 });
 
