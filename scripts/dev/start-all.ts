@@ -86,6 +86,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+    handOverWindowMs: config.HAND_OVER_WINDOW,
     deliveryTime: config.DELIVERY_TIME,
     leapDayPolicy: config.LEAP_DAY_POLICY,
     log: componentLog(root, 'delivery'),

@@ -9,13 +9,20 @@ export const WORKER_SHUTDOWN_REASON = 'the worker shut down before the receiver 
  * signal that aborts only when the worker, shutting down, ends its grace time; other cancellations (a deleted user's
  * workflow) do not stop an attempt half-way.
  */
-export async function withAttemptLifetime<T>(work: (workerShutdown: AbortSignal) => Promise<T>): Promise<T> {
+export async function withAttemptLifetime<T>(
+  work: (workerShutdown: AbortSignal) => Promise<T>,
+  /** Aborts at the end of the worker's shutdown grace time, for local activities, which the SDK never cancels. */
+  graceOver?: AbortSignal,
+): Promise<T> {
   const context = Context.current();
   const workerShutdown = new AbortController();
+  const cutShort = () => workerShutdown.abort(new Error(WORKER_SHUTDOWN_REASON));
   // The SDK cancels in-flight activities once the shutdown grace time is over, and says so in the details.
   context.cancelled.catch(() => {
-    if (context.cancellationDetails?.workerShutdown) workerShutdown.abort(new Error(WORKER_SHUTDOWN_REASON));
+    if (context.cancellationDetails?.workerShutdown) cutShort();
   });
+  if (graceOver?.aborted) cutShort();
+  graceOver?.addEventListener('abort', cutShort, { once: true });
   const heartbeatTimeoutMs = context.info.heartbeatTimeoutMs;
   if (!heartbeatTimeoutMs) return work(workerShutdown.signal);
   context.heartbeat();

@@ -24,6 +24,8 @@ export interface DeliveryDependencies extends DeliveryObservers {
   webhookTimeoutMs: number;
   /** How late a delivery may start and still be sent; later ones are recorded as missed. Null: no limit. */
   maxLatenessMs: number | null;
+  /** Aborts when the worker's shutdown grace time is over (see shutdownGrace): an attempt then cuts its POST short. */
+  shutdownGraceOver?: AbortSignal;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -66,7 +68,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
 
   /** One attempt, heartbeating: claim the ledger row, call the webhook, record what happened. */
   function attempt(request: AttemptRequest): Promise<DeliveryOutcome> {
-    return withAttemptLifetime((workerShutdown) => attemptOnce(request, workerShutdown));
+    return withAttemptLifetime((workerShutdown) => attemptOnce(request, workerShutdown), deps.shutdownGraceOver);
   }
 
   async function attemptOnce(request: AttemptRequest, workerShutdown: AbortSignal): Promise<DeliveryOutcome> {

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { lastSettledYear, settleStaleOccurrences } from '../db/ledger';
 import { findLiveUser, type User } from '../db/users';
+import { handOverDelayMs } from '../greetings/hand-over';
 import type { EventType } from '../greetings/message';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
@@ -24,6 +25,8 @@ export interface PlanningDependencies {
   leapDayPolicy?: LeapDayPolicy;
   /** MAX_DELIVERY_LATENESS: a due moment missed by less than this is still sent; null for no limit. */
   maxLatenessMs: number | null;
+  /** HAND_OVER_WINDOW: after a delivery, the run hands over to the next within this long; 0 for at once. */
+  handOverWindowMs?: number;
   metrics?: Pick<DeliveryMetrics, 'unplannable'>;
 }
 
@@ -50,7 +53,12 @@ export function createPlanningActivities(deps: PlanningDependencies) {
         const limit = new Date(input.nowMs - deps.maxLatenessMs);
         await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, limit);
       }
-      return { ...(late ?? next), timezone: user.timezone, paused: user.pause };
+      return {
+        ...(late ?? next),
+        timezone: user.timezone,
+        paused: user.pause,
+        handOverAfterMs: handOverDelayMs(`${input.userId}/${input.eventType}`, deps.handOverWindowMs ?? 0),
+      };
     },
   };
 

@@ -72,6 +72,11 @@ const configSchema = z
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     /** How late a delivery may start (after an outage) and still be sent; later ones are recorded as missed. */
     MAX_DELIVERY_LATENESS: z.union([z.literal('none').transform(() => null), duration]).default(24 * 3_600_000),
+    /**
+     * After a delivery, a run hands over to next year's run (continue-as-new) at a moment spread over this window, so
+     * hand-overs never add to the 09:00 rush. `0s`: at once.
+     */
+    HAND_OVER_WINDOW: duration.default(3 * 3_600_000),
     /** How often the worker's reconciler looks for users and workflows out of step. */
     RECONCILE_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(60_000),
     /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */

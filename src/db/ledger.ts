@@ -246,21 +246,20 @@ export async function markRejected(db: Db, deliveryId: string, attempt: number, 
   });
 }
 
-/** The workflow gave up on the occurrence (retries exhausted): no more attempts. Never overrides a delivery. */
+/**
+ * The workflow gave up on the occurrence (retries exhausted): no more attempts. Never overrides a delivery. The
+ * last attempt's error stays beside the reason (`<reason>; last attempt: <error>`), so the row says what the receiver
+ * last answered.
+ */
 export async function markFailed(db: Db, key: OccurrenceKey, result: AttemptResult): Promise<void> {
-  await db.delivery.updateMany({
-    where: {
-      userId: key.userId,
-      eventType: key.eventType,
-      occurrenceYear: key.occurrenceYear,
-      status: { in: ['pending', 'sending'] },
-    },
-    data: {
-      status: 'failed',
-      lastError: result.error,
-      ...(result.responseStatus !== null ? { responseStatus: result.responseStatus } : {}),
-    },
-  });
+  await db.$executeRaw`
+    UPDATE deliveries
+    SET status = 'failed',
+        last_error = CASE WHEN last_error IS NULL OR last_error = ${result.error} THEN ${result.error}
+                          ELSE ${result.error} || '; last attempt: ' || last_error END,
+        response_status = COALESCE(${result.responseStatus}::int, response_status), updated_at = now()
+    WHERE user_id = ${key.userId}::uuid AND event_type = ${key.eventType}::event_type
+      AND occurrence_year = ${key.occurrenceYear} AND status IN ('pending', 'sending')`;
 }
 
 /**

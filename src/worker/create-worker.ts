@@ -4,6 +4,7 @@ import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import type { LeapDayPolicy } from '../time/next-occurrence';
+import { shutdownGrace } from './shutdown-grace';
 
 /** How much one worker takes on at once and how it stops; from the WORKER_* settings. */
 export interface WorkerTuning {
@@ -28,6 +29,8 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   /** DELIVERY_TIME and LEAP_DAY_POLICY: the worker owns them; every plan reads them. */
   deliveryTime: string;
   leapDayPolicy?: LeapDayPolicy;
+  /** HAND_OVER_WINDOW: after a delivery, the run hands over to next year's run within this long. Unset: at once. */
+  handOverWindowMs?: number;
   /** Unset keeps every SDK default (tests). */
   tuning?: WorkerTuning;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
@@ -48,7 +51,8 @@ export function workerTuningFrom(config: Config): WorkerTuning {
  */
 export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
   const { tuning } = options;
-  return Worker.create({
+  const grace = tuning && shutdownGrace(tuning.shutdownGraceTimeMs);
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -61,6 +65,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         deliveryTime: options.deliveryTime,
         leapDayPolicy: options.leapDayPolicy,
         maxLatenessMs: options.maxLatenessMs,
+        handOverWindowMs: options.handOverWindowMs,
         metrics: options.metrics,
       }),
       ...createPauseActivities({ db: options.db }),
@@ -69,6 +74,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         webhookUrl: options.webhookUrl,
         webhookTimeoutMs: options.webhookTimeoutMs,
         maxLatenessMs: options.maxLatenessMs,
+        shutdownGraceOver: grace?.signal,
         log: options.log,
         metrics: options.metrics,
       }),
@@ -83,4 +89,6 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       shutdownGraceTime: tuning.shutdownGraceTimeMs,
     }),
   });
+  grace?.watch(worker);
+  return worker;
 }

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
+      handOverWindowMs: config.HAND_OVER_WINDOW,
       deliveryTime: config.DELIVERY_TIME,
       leapDayPolicy: config.LEAP_DAY_POLICY,
       log: componentLog(root, 'delivery'),

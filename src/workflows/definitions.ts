@@ -50,6 +50,8 @@ export interface Pause {
 export interface PlannedOccurrence extends Occurrence {
   timezone?: string;
   paused?: Pause | null;
+  /** After delivering, how long the run waits before it hands over to the next run (the worker's HAND_OVER_WINDOW). */
+  handOverAfterMs?: number;
 }
 
 /** The occurrence a run waits for (or is delivering). */

@@ -76,6 +76,8 @@ export function createTestWorker(
     /** DELIVERY_TIME of the worker; 09:00 unless given. */
     deliveryTime?: string;
     leapDayPolicy?: LeapDayPolicy;
+    /** HAND_OVER_WINDOW of the worker; unset: a run hands over right after its delivery. */
+    handOverWindowMs?: number;
     connection?: NativeConnection;
   },
 ): Promise<Worker> {
@@ -89,6 +91,7 @@ export function createTestWorker(
     maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
     deliveryTime: options.deliveryTime ?? '09:00',
     leapDayPolicy: options.leapDayPolicy,
+    handOverWindowMs: options.handOverWindowMs,
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
     log: options.log ?? silentLog,
     metrics: options.metrics ?? createDeliveryMetrics(new Registry()),
