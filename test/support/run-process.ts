@@ -39,6 +39,10 @@ export function runProcess(
 }
 
 /** `npm run <script> -- <args>` in the project, as an operator would run it. */
-export function runNpmScript(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+export function runNpmScript(
+  script: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+) {
   return runProcess('npm', ['run', '--silent', script, '--', ...args], options);
 }

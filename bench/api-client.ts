@@ -1,0 +1,45 @@
+import { timedCall, type CallResult } from './load';
+import { sleep } from './stats';
+
+/** POST /users body (src/api/schemas.ts). */
+export interface UserBody {
+  firstName: string;
+  lastName: string;
+  birthday: string;
+  timezone: string;
+}
+
+/** The service's public API as a user of it calls it. */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  createUser(body: UserBody): Promise<CallResult<{ id: string }>> {
+    return timedCall(`${this.baseUrl}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  nextDelivery(userId: string): Promise<CallResult<{ instant: string }>> {
+    return timedCall(`${this.baseUrl}/users/${userId}/next-delivery`);
+  }
+
+  /**
+   * How long after `createdAtMs` (the create's 201) GET /users/:id/next-delivery first answers 200, polling; null
+   * when it has not within `timeoutMs`. Before the workflow's first plan the API answers 409 or 503.
+   */
+  async plannedWithin(userId: string, createdAtMs: number, timeoutMs = 60_000): Promise<number | null> {
+    for (;;) {
+      const answer = await this.nextDelivery(userId);
+      if (answer.status === 200) return answer.answeredAtMs - createdAtMs;
+      if (Date.now() - createdAtMs > timeoutMs) return null;
+      await sleep(50);
+    }
+  }
+}
+
+/** A person for the benchmark: names carry the index, so any row can be traced back to its request. */
+export function benchPerson(index: number, birthday: string, timezone: string): UserBody {
+  return { firstName: 'Bench', lastName: `User ${index}`, birthday, timezone };
+}

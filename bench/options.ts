@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import type { Engine } from './stack';
+
+export type Kind = 'burst' | 'create' | 'scale';
+
+/** `npm run bench -- <kind> [options]`, parsed. */
+export interface BenchOptions {
+  kind: Kind;
+  users: number;
+  concurrency: number;
+  /** A running stack's API; the bench then starts nothing. */
+  api: string | undefined;
+  databaseUrl: string | undefined;
+  temporalAddress: string;
+  /** The running stack's DELIVERY_TIME (with --api). */
+  deliveryTime: string;
+  engine: Engine;
+  out: string;
+  baseline: boolean;
+  workers: number;
+  keepData: boolean;
+  /** create: requests per second of the steady phase, and its length. */
+  rate: number;
+  steadySeconds: number;
+  /** burst and scale: how long the stack may take to start before the due instant is missed. */
+  startupAllowanceSeconds: number;
+}
+
+export const USAGE = `Usage: npm run bench -- <burst|create|scale> [options]
+
+  burst    N users all due at one instant a little after they are created: create rate and latency, drain rate,
+           lateness, repeats, ledger check, time to settle, CPU and memory per process; pg-boss and a naive
+           poller as baselines
+  create   N users at full concurrency, then a steady open-loop phase: create latency and "planned within"
+  scale    N registered users (default 100000), today's share due a few minutes after creation: worker memory at
+           rest and in the rush, history events per yearly run, Postgres and Temporal storage per user
+
+Options:
+  --users N                  users to create (burst, create: 1000; scale: 100000)
+  --concurrency C            requests in flight while creating (default 32)
+  --api URL                  use a running stack instead of starting one (then --database-url, --temporal-address,
+                             --delivery-time say where its Postgres and Temporal are and its worker's DELIVERY_TIME)
+  --database-url URL         the running stack's Postgres (ledger check, baselines, storage)
+  --temporal-address H:P     the running stack's Temporal frontend (default 127.0.0.1:7233)
+  --delivery-time HH:MM      the running stack's DELIVERY_TIME (default 09:00)
+  --engine dev|server        dev: the embedded stack of npm start (default); server: not available yet
+  --out DIR                  where results go (default docs/benchmarks/results)
+  --no-baseline              skip pg-boss and the poller (burst)
+  --workers N                worker processes (only 1 for now)
+  --rate R                   create: requests per second in the steady phase (default 100)
+  --steady-seconds S         create: length of the steady phase (default 30)
+  --startup-allowance S      seconds the stack may take to start (default 60); a slower start is retried once
+  --keep-data                keep the stack's DATA_DIR
+  --help
+`;
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a whole number of at least 1`);
+  return number;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      users: { type: 'string' },
+      concurrency: { type: 'string' },
+      api: { type: 'string' },
+      'database-url': { type: 'string' },
+      'temporal-address': { type: 'string' },
+      'delivery-time': { type: 'string' },
+      engine: { type: 'string' },
+      out: { type: 'string' },
+      'no-baseline': { type: 'boolean' },
+      workers: { type: 'string' },
+      rate: { type: 'string' },
+      'steady-seconds': { type: 'string' },
+      'startup-allowance': { type: 'string' },
+      'keep-data': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const kind = positionals[0];
+  if (kind !== 'burst' && kind !== 'create' && kind !== 'scale') {
+    throw new Error(`expected a benchmark: burst, create or scale (got ${kind ?? 'nothing'})`);
+  }
+  const engine = values.engine ?? 'dev';
+  if (engine !== 'dev' && engine !== 'server') throw new Error('--engine must be dev or server');
+  const workers = positiveInteger('workers', values.workers, 1);
+  if (workers > 1) {
+    throw new Error('--workers above 1 is not supported yet: the stack runs one worker, in the API process');
+  }
+  if (values.api && !values['database-url']) {
+    throw new Error('--api needs --database-url: the ledger check reads the stack’s Postgres');
+  }
+  const deliveryTime = values['delivery-time'] ?? '09:00';
+  if (!/^\d{2}:\d{2}(:\d{2})?$/.test(deliveryTime)) throw new Error('--delivery-time must be HH:MM or HH:MM:SS');
+  return {
+    kind,
+    users: positiveInteger('users', values.users, kind === 'scale' ? 100_000 : 1_000),
+    concurrency: positiveInteger('concurrency', values.concurrency, 32),
+    api: values.api?.replace(/\/$/, ''),
+    databaseUrl: values['database-url'],
+    temporalAddress: values['temporal-address'] ?? '127.0.0.1:7233',
+    deliveryTime,
+    engine,
+    out: values.out ?? 'docs/benchmarks/results',
+    baseline: !values['no-baseline'],
+    workers,
+    keepData: values['keep-data'] ?? false,
+    rate: positiveInteger('rate', values.rate, 100),
+    steadySeconds: positiveInteger('steady-seconds', values['steady-seconds'], 30),
+    startupAllowanceSeconds: positiveInteger('startup-allowance', values['startup-allowance'], 60),
+  };
+}

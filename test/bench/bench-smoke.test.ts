@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runNpmScript } from '../support/run-process';
+
+/** `npm run bench -- burst`: the whole benchmark, small, end to end. Behaviour only: no timing is judged here. */
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-bench-out-'));
+});
+
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+test('bench burst greets every user exactly once, settles, runs the baselines and writes JSON, Markdown and PNG plots', async () => {
+  const run = await runNpmScript('bench', ['burst', '--users', '50', '--startup-allowance', '45', '--out', outDir], {
+    env: { ...process.env, TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI },
+    timeoutMs: 240_000,
+  });
+  // On failure the diff shows what the bench printed to stderr.
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
+  expect(run.stdout).toContain('drain rate');
+
+  const files = await readdir(outDir);
+  const json = files.find((file) => file.endsWith('-burst-50.json'));
+  expect(json).toBeDefined();
+  expect(files).toContain(json!.replace(/\.json$/, '.md'));
+  const report = JSON.parse(await readFile(path.join(outDir, json!), 'utf8'));
+  expect(report.warnings).toEqual([]);
+
+  // The receiver and the ledger agree: each of the 50 users got one POST and has one delivered row, nothing else.
+  const { drain, ledger, settle, pgBoss, poller } = report.figures;
+  expect({ deliveries: drain.deliveries, users: drain.users, repeats: drain.repeats }).toEqual({
+    deliveries: 50,
+    users: 50,
+    repeats: 0,
+  });
+  expect(ledger).toMatchObject({ users: 50, deliveredOnce: 50, rowsByStatus: { delivered: 50 }, exactlyOnce: true });
+  expect(settle.settled).toBe(true);
+  expect(pgBoss).toMatchObject({ deliveries: 50, users: 50, repeats: 0, ledgerRows: 50, exactlyOnce: true });
+  expect(poller).toMatchObject({ delivered: 50, repeats: 0, exactlyOnce: true });
+
+  expect(report.plots).toHaveLength(2);
+  for (const plot of report.plots) {
+    const png = await readFile(path.join(outDir, plot.file));
+    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  }
+  const markdown = await readFile(path.join(outDir, json!.replace(/\.json$/, '.md')), 'utf8');
+  for (const plot of report.plots) expect(markdown).toContain(`](${plot.file})`);
+}, 300_000);
