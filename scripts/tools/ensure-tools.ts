@@ -2,15 +2,20 @@
  * Installs the tools this project runs, once per machine (cached per user) and per clone (`.tools/`).
  *   npm run tools                            the temporal CLI (dev server for `npm start`)
  *   tsx scripts/tools/ensure-tools.ts --for-tests   also the time-skipping test server (`npm test` runs this)
+ *   npm run tools -- --temporal-server       also the Temporal server of docker-compose.yml, built from source
+ *                                            (about 10 minutes the first time, so neither `npm start` nor `npm test`
+ *                                            builds it; `npm run temporal-server` does)
  * Prints the resolved paths on stdout and progress on stderr; on failure says what is missing and exits 1.
  */
 import { ensureTemporalCli } from './temporal-cli';
+import { ensureTemporalServer } from './temporal-server';
 import { ensureTimeSkippingTestServer } from './test-server';
 
-const USAGE = 'usage: tsx scripts/tools/ensure-tools.ts [--for-tests]';
+const FLAGS = ['--for-tests', '--temporal-server'];
+const USAGE = `usage: tsx scripts/tools/ensure-tools.ts [${FLAGS.join('] [')}]`;
 
 async function main(args: readonly string[]): Promise<number> {
-  const unknown = args.filter((arg) => arg !== '--for-tests');
+  const unknown = args.filter((arg) => !FLAGS.includes(arg));
   if (unknown.length > 0) {
     process.stderr.write(`unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
     return 2;
@@ -21,6 +26,9 @@ async function main(args: readonly string[]): Promise<number> {
   // Side by side: on a fresh machine the Go build takes minutes and the Maven fetch fits inside it.
   const tools = [{ name: 'temporal CLI', ensure: () => ensureTemporalCli(options) }];
   if (forTests) tools.push({ name: 'time-skipping test server', ensure: () => ensureTimeSkippingTestServer(options) });
+  if (args.includes('--temporal-server')) {
+    tools.push({ name: 'Temporal server', ensure: async () => (await ensureTemporalServer(options)).server });
+  }
   const results = await Promise.allSettled(tools.map((tool) => tool.ensure()));
 
   let failed = false;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { discardDirectory, installDirectoryAtomically, placeFileAtomically } from './atomic-install';
+import { findGo, type GoVersion } from './go-toolchain';
 import { findOnPath, formatDuration, isExecutableFile, lastLines, runCommand } from './run-command';
 import { ToolError } from './tool-error';
 import { findRepoRoot, toolsDir, userCacheDir, type ToolEnv, type ToolOptions } from './tool-paths';
@@ -9,7 +10,7 @@ import { findRepoRoot, toolsDir, userCacheDir, type ToolEnv, type ToolOptions } 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 // v1.5.1 is the newest tag `go install pkg@version` accepts: later go.mod files carry a `replace` directive.
 const CLI_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
-const MIN_GO: readonly [number, number] = [1, 25];
+const MIN_GO: GoVersion = [1, 25, 0];
 
 export interface EnsureTemporalCliOptions extends ToolOptions {
   /** A temporal binary to use as it is; defaults to the TEMPORAL_CLI_PATH setting. */
@@ -62,7 +63,7 @@ async function checkExplicitCli(explicitPath: string, env: ToolEnv): Promise<str
   if (!existsSync(file)) {
     throw new ToolError(
       `TEMPORAL_CLI_PATH is ${explicitPath}, but there is no such file. Point it at a temporal CLI binary, ` +
-        `or unset it to use a \`temporal\` on PATH or let the project build one (needs Go ≥ ${MIN_GO.join('.')}).`,
+        `or unset it to use a \`temporal\` on PATH or let the project build one (needs Go ≥ ${MIN_GO.slice(0, 2).join('.')}).`,
     );
   }
   if (!(await isExecutableFile(file))) {
@@ -90,7 +91,11 @@ async function temporalVersion(file: string, env: ToolEnv): Promise<string | und
 }
 
 async function buildIntoCache(cacheDir: string, env: ToolEnv, log: (line: string) => void): Promise<void> {
-  const go = await findGo(env);
+  const go = await findGo(env, {
+    building: `the temporal CLI ${TEMPORAL_CLI_VERSION}`,
+    minimum: MIN_GO,
+    alternatives: ALTERNATIVES,
+  });
   log(`building temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first time: several minutes)...`);
   const started = Date.now();
   const installed = await installDirectoryAtomically(cacheDir, async (temp) => {
@@ -130,28 +135,4 @@ async function buildIntoCache(cacheDir: string, env: ToolEnv, log: (line: string
       ? `built temporal CLI ${TEMPORAL_CLI_VERSION} in ${formatDuration(Date.now() - started)} into ${cacheDir}`
       : `another run installed temporal CLI ${TEMPORAL_CLI_VERSION} into ${cacheDir} first; using that`,
   );
-}
-
-/** The `go` on PATH, if it is new enough for the CLI's go.mod. */
-async function findGo(env: ToolEnv): Promise<string> {
-  const minimum = MIN_GO.join('.');
-  const go = await findOnPath('go', env);
-  if (!go) {
-    throw new ToolError(
-      `cannot build the temporal CLI ${TEMPORAL_CLI_VERSION}: Go is not installed (no \`go\` on PATH). ` +
-        `Install Go ≥ ${minimum} from your package manager or https://go.dev/dl, ${ALTERNATIVES}.`,
-    );
-  }
-  const result = await runCommand(go, ['env', 'GOVERSION'], { env });
-  const found = result.output.trim();
-  const match = /go(\d+)\.(\d+)/.exec(found);
-  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
-  if (result.code !== 0 || !match || major < MIN_GO[0] || (major === MIN_GO[0] && minor < MIN_GO[1])) {
-    throw new ToolError(
-      `cannot build the temporal CLI ${TEMPORAL_CLI_VERSION}: it needs Go ≥ ${minimum}, but ${go} is ` +
-        `${found || 'not working'}. Install Go ≥ ${minimum} from your package manager or https://go.dev/dl, ` +
-        `${ALTERNATIVES}.`,
-    );
-  }
-  return go;
 }
