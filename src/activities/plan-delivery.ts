@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { lastSettledYear, settleStaleOccurrences } from '../db/ledger';
-import { findLiveUser, type User } from '../db/users';
+import { settleStaleOccurrences } from '../db/ledger';
+import { readPlanInputs } from '../db/plan-inputs';
+import type { User } from '../db/users';
 import { handOverDelayMs } from '../greetings/hand-over';
 import type { EventType } from '../greetings/message';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
@@ -40,18 +41,18 @@ export function createPlanningActivities(deps: PlanningDependencies) {
      * A schedule this worker cannot compute fails as `Unplannable`, not retried; a database error is retried.
      */
     async planDelivery(input: PlanDeliveryInput): Promise<PlannedOccurrence | null> {
-      const user = await findLiveUser(deps.db, input.userId);
-      if (!user) return null;
-      const settled = await lastSettledYear(deps.db, input.userId, input.eventType);
+      const staleBefore = deps.maxLatenessMs === null ? null : new Date(input.nowMs - deps.maxLatenessMs);
+      const inputs = await readPlanInputs(deps.db, input.userId, input.eventType, staleBefore);
+      if (!inputs) return null;
+      const { user, lastSettledYear: settled } = inputs;
       const notBeforeYear = Math.max(input.notBeforeYear ?? 0, settled === null ? 0 : settled + 1);
       const { late, next } = computeOrUnplannable(user, input.eventType, () => ({
         late: lateOccurrence(user, input.nowMs, notBeforeYear),
         next: nextOccurrence({ ...scheduleOf(user), nowMs: input.nowMs, notBeforeYear: notBeforeYear || undefined }),
       }));
-      if (deps.maxLatenessMs !== null) {
+      if (staleBefore && inputs.hasStaleOccurrences) {
         // Whatever is due longer ago than the limit will never be sent: no row may wait for it for ever.
-        const limit = new Date(input.nowMs - deps.maxLatenessMs);
-        await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, limit);
+        await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, staleBefore);
       }
       return {
         ...(late ?? next),

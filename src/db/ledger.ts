@@ -186,16 +186,6 @@ export async function reopenDelivery(
   });
 }
 
-/** The latest occurrence year that is settled (delivered, failed, missed or skipped): the next plan starts after it. */
-export async function lastSettledYear(db: Db, userId: string, eventType: EventType): Promise<number | null> {
-  const row = await db.delivery.findFirst({
-    where: { userId, eventType, status: { in: ['delivered', ...CLOSED_STATUSES] } },
-    orderBy: { occurrenceYear: 'desc' },
-    select: { occurrenceYear: true },
-  });
-  return row?.occurrenceYear ?? null;
-}
-
 function describeDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 120) return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;

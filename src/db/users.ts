@@ -288,7 +288,22 @@ function toRow(fields: UserFields) {
   };
 }
 
-function toUser(row: UserRow): User {
+/** The columns a User is made of, as Prisma names them (raw queries alias theirs to match). */
+export type UserColumns = Pick<
+  UserRow,
+  | 'id'
+  | 'firstName'
+  | 'lastName'
+  | 'birthday'
+  | 'timezone'
+  | 'email'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'pausedAt'
+  | 'pauseReason'
+>;
+
+export function toUser(row: UserColumns): User {
   return {
     id: row.id,
     firstName: row.firstName,

@@ -155,10 +155,20 @@ function parseTimeOfDay(value: string): { hour: number; minute: number; second: 
  * IANA's list (`europe/london`) still gets its plan, in whatever zone the runtime takes it for.
  */
 function requireZone(name: string): IANAZone {
-  if (OFFSET_TIME_ZONE.test(name) || !IANAZone.isValidZone(name))
-    throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
-  return IANAZone.create(name);
+  let zone = knownZones.get(name);
+  if (zone === undefined) {
+    zone = OFFSET_TIME_ZONE.test(name) || !IANAZone.isValidZone(name) ? null : IANAZone.create(name);
+    knownZones.set(name, zone);
+  }
+  if (zone === null) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
+  return zone;
 }
+
+/**
+ * Each name's answer, kept: Luxon checks a name by building an Intl formatter, a cost every plan paid twice (the
+ * 09:00 rush plans thousands at once). The runtime's zone data does not change while it runs.
+ */
+const knownZones = new Map<string, IANAZone | null>();
 
 /** `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar. */
 export function isValidCalendarDate(value: string): boolean {

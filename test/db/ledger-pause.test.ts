@@ -1,5 +1,6 @@
 import type { Db } from '../../src/db/client';
-import { claimDelivery, lastSettledYear, markDelivered, reopenDelivery, type ClaimRequest } from '../../src/db/ledger';
+import { claimDelivery, markDelivered, reopenDelivery, type ClaimRequest } from '../../src/db/ledger';
+import { readPlanInputs } from '../../src/db/plan-inputs';
 import { pauseUser, resumeUser } from '../../src/db/users';
 import { testDb } from '../support/environment';
 import { claimRequestFor } from '../support/fixtures';
@@ -39,7 +40,7 @@ test('a paused user: the claim records the occurrence as skipped with the reason
     attempts: 0,
     scheduledAt: due,
   });
-  expect(await lastSettledYear(db, request.userId, 'birthday')).toBe(request.occurrenceYear);
+  expect((await readPlanInputs(db, request.userId, 'birthday', null))?.lastSettledYear).toBe(request.occurrenceYear);
 });
 
 test('a pause without a reason is recorded as "paused"', async () => {
