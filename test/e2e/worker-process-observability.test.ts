@@ -107,10 +107,10 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
   expect(sample(text, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
   expect(sample(text, 'greetings_delivery_lateness_seconds_count', { event_type: 'birthday' })).toBe(1);
   expect(sample(text, 'greetings_webhook_request_duration_seconds_count', { status_class: '2xx' })).toBe(1);
-  // The SDK's own metrics, from its Prometheus exporter, on the same page.
+  // The SDK's own metrics, from its Prometheus exporter, on the same page (a delivery is a local activity).
   expect(text).toMatch(/^temporal_\w+/m);
   expect(text).toMatch(
-    new RegExp(`^temporal_activity_execution_latency_count\\{[^}]*activity_type="deliverGreeting"`, 'm'),
+    new RegExp(`^temporal_local_activity_execution_latency_count\\{[^}]*activity_type="deliverGreeting"`, 'm'),
   );
   expect(text).not.toContain('Temporal SDK metrics unavailable');
 
