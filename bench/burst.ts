@@ -7,7 +7,7 @@ import { createUsers, type CreatePhase } from './create-phase';
 import { drainFigures, waitForDrain, type DrainFigures } from './drain';
 import { dueAfter, dueAtFixedTime } from './due-instant';
 import { checkLedger } from './ledger';
-import type { BenchOptions } from './options';
+import { stackShape, type BenchOptions } from './options';
 import { COLORS, histogram, writeChartPng, type Series } from './plots';
 import { progress } from './progress';
 import type { UsageByKind } from './process-usage';
@@ -122,6 +122,7 @@ function latencyRows(label: string, temporal: Distribution, pgBoss?: Distributio
 
 export async function runBurst(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
+  const shape = stackShape(options);
   const receiver = await startBenchReceiver();
   const lane = receiver.lane('temporal');
   const neededMs = createEstimateMs(options.users);
@@ -217,10 +218,11 @@ export async function runBurst(options: BenchOptions): Promise<BenchResult> {
       kind: 'burst',
       users: options.users,
       startedAt,
+      stack: shape,
       settings: {
         users: options.users,
         concurrency: options.concurrency,
-        engine: options.api ? `attached to ${options.api}` : options.engine,
+        ...shape,
         deliveryTime: due.deliveryTime,
         timezone: due.timezone,
         dueAt: new Date(due.dueMs).toISOString(),
@@ -297,6 +299,14 @@ function burstSections(
       title: 'Burst: every user due at one instant',
       rows: [
         { name: 'delivered', value: `${drain.deliveries} POSTs to ${drain.users} users, ${drain.repeats} repeats` },
+        {
+          name: 'sent by',
+          value:
+            Object.entries(drain.bySender)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([sender, posts]) => `${sender}: ${posts}`)
+              .join(' · ') || 'n/a (attached stack)',
+        },
         {
           name: 'drain rate',
           value: `${fixed(drain.drainRatePerSecond)} /s`,

@@ -1,7 +1,7 @@
 import { benchPerson } from './api-client';
 import { createUsers } from './create-phase';
 import { runOpenLoop } from './load';
-import type { BenchOptions } from './options';
+import { stackShape, type BenchOptions } from './options';
 import { progress } from './progress';
 import { startBenchReceiver } from './receiver';
 import type { BenchResult } from './report';
@@ -54,6 +54,7 @@ export function plannedRow(name: string, planned: PlannedWithin) {
 
 export async function runCreate(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
+  const shape = stackShape(options);
   const receiver = await startBenchReceiver();
   const session = await openSession(options, receiver, undefined);
   try {
@@ -98,12 +99,13 @@ export async function runCreate(options: BenchOptions): Promise<BenchResult> {
       kind: 'create',
       users: options.users,
       startedAt,
+      stack: shape,
       settings: {
         users: options.users,
         concurrency: options.concurrency,
         rate: options.rate,
         steadySeconds: options.steadySeconds,
-        engine: options.api ? `attached to ${options.api}` : options.engine,
+        ...shape,
       },
       figures: { burst, burstPlanned, steady, steadyPlanned, usage: session.usage?.figures() },
       warnings,

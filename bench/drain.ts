@@ -16,6 +16,8 @@ export interface DrainFigures {
   lateness: Distribution;
   /** Deliveries in each second after the due instant (for the plot). */
   perSecond: number[];
+  /** POSTs by the worker process that sent them (empty when the bench did not start the workers). */
+  bySender: Record<string, number>;
 }
 
 export function drainFigures(lane: Lane, dueMs: number): DrainFigures {
@@ -33,6 +35,7 @@ export function drainFigures(lane: Lane, dueMs: number): DrainFigures {
     lastAfterDueMs: last !== null ? last - dueMs : null,
     lateness: distribution(lane.latenessMs),
     perSecond: buckets,
+    bySender: { ...lane.bySender },
   };
 }
 

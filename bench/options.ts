@@ -43,10 +43,13 @@ Options:
   --database-url URL         the running stack's Postgres (ledger check, baselines, storage)
   --temporal-address H:P     the running stack's Temporal frontend (default 127.0.0.1:7233)
   --delivery-time HH:MM      the running stack's DELIVERY_TIME (default 09:00)
-  --engine dev|server        dev: the embedded stack of npm start (default); server: not available yet
+  --engine dev|server        dev: the embedded stack of npm start (default); server: the same with a real
+                             temporal-server on its own embedded Postgres instead of the dev server (built once by
+                             npm run tools -- --temporal-server)
   --out DIR                  where results go (default docs/benchmarks/results)
   --no-baseline              skip pg-boss and the poller (burst)
-  --workers N                worker processes (only 1 for now)
+  --workers N                worker processes (default 1, npm start's own): N-1 more npm run worker processes
+                             against the same Temporal, task queue, database and webhook
   --rate R                   create: requests per second in the steady phase (default 100)
   --steady-seconds S         create: length of the steady phase (default 30)
   --startup-allowance S      seconds the stack may take to start (default 60); a slower start is retried once
@@ -91,8 +94,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const engine = values.engine ?? 'dev';
   if (engine !== 'dev' && engine !== 'server') throw new Error('--engine must be dev or server');
   const workers = positiveInteger('workers', values.workers, 1);
-  if (workers > 1) {
-    throw new Error('--workers above 1 is not supported yet: the stack runs one worker, in the API process');
+  if (workers > 1 && values.api) {
+    throw new Error('--workers above 1 needs a stack the bench starts: it cannot add workers to one given by --api');
   }
   if (values.api && !values['database-url']) {
     throw new Error('--api needs --database-url: the ledger check reads the stack’s Postgres');
@@ -116,4 +119,16 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     steadySeconds: positiveInteger('steady-seconds', values['steady-seconds'], 30),
     startupAllowanceSeconds: positiveInteger('startup-allowance', values['startup-allowance'], 60),
   };
+}
+
+/** What the figures were measured on: in the settings of every result, and in its file names. */
+export interface StackShape {
+  /** `dev`, `server`, or `attached to <url>` (--api). */
+  engine: string;
+  /** Worker processes the bench ran (1 for an attached stack: the bench cannot tell). */
+  workers: number;
+}
+
+export function stackShape(options: BenchOptions): StackShape {
+  return { engine: options.api ? `attached to ${options.api}` : options.engine, workers: options.workers };
 }

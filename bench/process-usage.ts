@@ -23,8 +23,16 @@ interface Sample {
 const TICK_MS = 10;
 const INTERVAL_MS = 500;
 
+/** A process the bench started, whose tree is measured: the root is counted as `kind`. */
+export interface UsageRoot {
+  pid: number;
+  kind: string;
+  /** The kind of the Postgres processes below it, where the tree runs a Postgres of its own ("postgres" if unset). */
+  postgresKind?: string;
+}
+
 /**
- * Samples the process tree under `rootPid` every 500 ms from /proc: utime+stime per process and VmRSS, summed per
+ * Samples the process trees under `roots` every 500 ms from /proc: utime+stime per process and VmRSS, summed per
  * kind of process (temporal, postgres, the node process that runs the API and worker, ...). Windows (`mark`/`end`)
  * give the same figures for a stretch of the run, such as the rush.
  */
@@ -35,7 +43,7 @@ export class ProcessUsage {
   private readonly whole = { start: undefined as Sample | undefined, peaks: new Map<string, ProcessFigures>() };
   private readonly windows = new Map<string, { start: Sample; end?: Sample; peaks: Map<string, ProcessFigures> }>();
 
-  constructor(private readonly rootPid: number) {}
+  constructor(private readonly roots: UsageRoot[]) {}
 
   start(): void {
     this.whole.start = this.sample();
@@ -76,13 +84,16 @@ export class ProcessUsage {
   private sample(): Sample {
     const rssKb = new Map<string, number>();
     const counts = new Map<string, number>();
-    for (const pid of descendantsOf(this.rootPid)) {
-      const stat = readStat(pid);
-      if (!stat) continue;
-      const kind = kindOf(pid, pid === this.rootPid);
-      this.cpuTicks.set(`${pid}:${stat.startTime}`, { kind, ticks: stat.ticks });
-      rssKb.set(kind, (rssKb.get(kind) ?? 0) + readRssKb(pid));
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    const children = childrenByParent();
+    for (const root of this.roots) {
+      for (const pid of descendantsOf(root.pid, children)) {
+        const stat = readStat(pid);
+        if (!stat) continue;
+        const kind = pid === root.pid ? root.kind : kindOf(pid, root.postgresKind ?? 'postgres');
+        this.cpuTicks.set(`${pid}:${stat.startTime}`, { kind, ticks: stat.ticks });
+        rssKb.set(kind, (rssKb.get(kind) ?? 0) + readRssKb(pid));
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
     }
     const cpuMs = new Map<string, number>();
     for (const { kind, ticks } of this.cpuTicks.values()) cpuMs.set(kind, (cpuMs.get(kind) ?? 0) + ticks * TICK_MS);
@@ -101,8 +112,8 @@ export class ProcessUsage {
   }
 }
 
-/** The root and every process below it, from the parent pid in each /proc/<pid>/stat. */
-function descendantsOf(rootPid: number): number[] {
+/** Every process's children, from the parent pid in each /proc/<pid>/stat. */
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -112,6 +123,11 @@ function descendantsOf(rootPid: number): number[] {
     siblings.push(Number(entry));
     children.set(stat.ppid, siblings);
   }
+  return children;
+}
+
+/** The root and every process below it. */
+function descendantsOf(rootPid: number, children: Map<number, number[]>): number[] {
   const found: number[] = [];
   const queue = [rootPid];
   while (queue.length > 0) {
@@ -144,8 +160,8 @@ function readRssKb(pid: number): number {
   }
 }
 
-/** What a process of the stack is, from its command line. */
-function kindOf(pid: number, isRoot: boolean): string {
+/** What a process below a root is, from its command line. */
+function kindOf(pid: number, postgresKind: string): string {
   let args: string[];
   try {
     args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -155,10 +171,10 @@ function kindOf(pid: number, isRoot: boolean): string {
   const program = path.basename(args[0] ?? '');
   const commandLine = args.join(' ');
   // Postgres backends rename themselves ("postgres: postgres yearly_greetings 127.0.0.1(…) idle").
-  if (program === 'postgres' || commandLine.startsWith('postgres:')) return 'postgres';
+  if (program === 'postgres' || commandLine.startsWith('postgres:')) return postgresKind;
+  // The dev server is the `temporal` CLI; --engine server runs the real server's binary.
   if (program === 'temporal') return 'temporal';
+  if (program === 'temporal-server') return 'temporal-server';
   if (program === 'esbuild') return 'esbuild (tsx)';
-  if (commandLine.includes('src/worker/main.ts')) return 'worker';
-  if (isRoot) return 'node (api+worker)';
   return program || 'other';
 }

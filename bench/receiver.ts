@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { ownerOfClientSocket } from './socket-owner';
 
 /** What one sender (a lane: the service, pg-boss, the poller) delivered to the bench's receiver. */
 export interface Lane {
@@ -13,17 +15,32 @@ export interface Lane {
   keys: Set<string>;
   /** Users (payload `userId`) that got at least one POST. */
   users: Set<string>;
+  /** POSTs by the process that sent them (see `identifySenders`); empty when no senders were named. */
+  bySender: Record<string, number>;
 }
 
 export interface BenchReceiver {
   /** The URL a sender POSTs to: its lane's name is the path. */
   urlFor(lane: string): string;
   lane(name: string): Lane;
+  /**
+   * Names the processes that may POST (pid to label, e.g. "worker 2"): from then on each POST is counted against the
+   * one whose socket it came on ("other" when none of them).
+   */
+  identifySenders(senders: Map<number, string>): void;
   close(): Promise<void>;
 }
 
 function emptyLane(): Lane {
-  return { receivedAtMs: [], latenessMs: [], repeats: 0, withoutKey: 0, keys: new Set(), users: new Set() };
+  return {
+    receivedAtMs: [],
+    latenessMs: [],
+    repeats: 0,
+    withoutKey: 0,
+    keys: new Set(),
+    users: new Set(),
+    bySender: {},
+  };
 }
 
 /**
@@ -37,6 +54,9 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
     if (!found) lanes.set(name, (found = emptyLane()));
     return found;
   };
+  let senders = new Map<number, string>();
+  // A sender keeps its connections open (keep-alive), so each socket's owner is looked up once, as it connects.
+  const senderOf = new WeakMap<Socket, string>();
   const server: Server = createServer((req, res) => {
     const receivedAtMs = Date.now();
     const chunks: Buffer[] = [];
@@ -48,6 +68,8 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
       else if (into.keys.has(key)) into.repeats += 1;
       else into.keys.add(key);
       into.receivedAtMs.push(receivedAtMs);
+      const sender = senderOf.get(req.socket);
+      if (sender) into.bySender[sender] = (into.bySender[sender] ?? 0) + 1;
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { scheduledAt?: string; userId?: string };
         if (body.scheduledAt) into.latenessMs.push(receivedAtMs - Date.parse(body.scheduledAt));
@@ -63,9 +85,17 @@ export async function startBenchReceiver(): Promise<BenchReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  server.on('connection', (socket: Socket) => {
+    if (senders.size === 0 || socket.remotePort === undefined) return;
+    const pid = ownerOfClientSocket(socket.remotePort, port, [...senders.keys()]);
+    senderOf.set(socket, (pid !== undefined && senders.get(pid)) || 'other');
+  });
   return {
     urlFor: (name) => `http://127.0.0.1:${port}/${name}`,
     lane,
+    identifySenders: (named) => {
+      senders = named;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
+import type { StackShape } from './options';
 import { REPO_ROOT } from './stack';
 
 /** One figure: its value, and where a baseline ran, the baseline's and the ratio of the two. */
@@ -22,6 +23,7 @@ export interface BenchResult {
   kind: 'burst' | 'create' | 'scale';
   users: number;
   startedAt: Date;
+  stack: StackShape;
   settings: Record<string, unknown>;
   /** Every measured number, for machines and later comparison. */
   figures: Record<string, unknown>;
@@ -56,9 +58,14 @@ export function gitCommit(): string {
   }
 }
 
-/** `<date>-<kind>-<users>`: the name of the run's files under --out. */
-export function baseName(result: Pick<BenchResult, 'kind' | 'users' | 'startedAt'>): string {
-  return `${result.startedAt.toISOString().slice(0, 10)}-${result.kind}-${result.users}`;
+/**
+ * `<date>-<kind>-<users>-<engine>-<workers>w` (`-attached` for --api): the name of the run's files under --out, so
+ * that runs of one size on different stacks sit side by side.
+ */
+export function baseName(result: Pick<BenchResult, 'kind' | 'users' | 'startedAt' | 'stack'>): string {
+  const { engine, workers } = result.stack;
+  const stack = engine.startsWith('attached') ? 'attached' : `${engine}-${workers}w`;
+  return `${result.startedAt.toISOString().slice(0, 10)}-${result.kind}-${result.users}-${stack}`;
 }
 
 function baselineNames(section: Section): string[] {
@@ -111,7 +118,7 @@ function markdown(result: BenchResult, context: Record<string, unknown>): string
   return lines.join('\n');
 }
 
-/** Writes `<date>-<kind>-<users>.json` and `.md` under `outDir`; answers their paths. */
+/** Writes `<baseName>.json` and `.md` under `outDir`; answers their paths. */
 export async function writeResult(result: BenchResult, outDir: string): Promise<{ json: string; markdown: string }> {
   await mkdir(outDir, { recursive: true });
   const base = path.join(outDir, baseName(result));

@@ -4,7 +4,7 @@ import { PlanProbe, plannedRow } from './create';
 import { createUsers } from './create-phase';
 import { waitForDrain } from './drain';
 import { dueAfter } from './due-instant';
-import type { BenchOptions } from './options';
+import { stackShape, type BenchOptions } from './options';
 import { startBenchReceiver } from './receiver';
 import type { BenchResult, Row } from './report';
 import { openSession } from './session';
@@ -22,6 +22,7 @@ const perUser = (bytes: number, users: number) => `${(bytes / Math.max(1, users)
 
 export async function runScale(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
+  const shape = stackShape(options);
   const receiver = await startBenchReceiver();
   const lane = receiver.lane('temporal');
   // Rounded to the next minute past creation, plus two: today's users are due a few minutes after it ends.
@@ -96,7 +97,9 @@ export async function runScale(options: BenchOptions): Promise<BenchResult> {
     const sleepingRunEvents = distribution(sleeping.flatMap((runs) => runs.map((run) => run.events)));
 
     const postgres = await postgresSizes(session.stack.databaseUrl);
-    const temporalBytes = session.stack.dataDir ? await temporalSqliteBytes(session.stack.dataDir) : null;
+    // Only the dev server keeps Temporal in sqlite files; the real server's data is in its own Postgres.
+    const temporalBytes =
+      session.stack.dataDir && options.engine === 'dev' ? await temporalSqliteBytes(session.stack.dataDir) : null;
     const rest = session.usage?.figures('rest')[NODE];
     const rush = session.usage?.figures('rush')[NODE];
     const users = create.users.length;
@@ -109,13 +112,16 @@ export async function runScale(options: BenchOptions): Promise<BenchResult> {
       {
         name: 'Temporal sqlite (+wal, shm)',
         value:
-          temporalBytes === null ? 'n/a (attached stack)' : `${mb(temporalBytes)} (${perUser(temporalBytes, users)})`,
+          temporalBytes === null
+            ? 'n/a (attached stack, or --engine server)'
+            : `${mb(temporalBytes)} (${perUser(temporalBytes, users)})`,
       },
     ];
     return {
       kind: 'scale',
       users: options.users,
       startedAt,
+      stack: shape,
       settings: {
         users: options.users,
         concurrency: options.concurrency,
@@ -123,7 +129,7 @@ export async function runScale(options: BenchOptions): Promise<BenchResult> {
         deliveryTime: due.deliveryTime,
         dueAt: new Date(due.dueMs).toISOString(),
         dueToday: dueToday.length,
-        engine: options.api ? `attached to ${options.api}` : options.engine,
+        ...shape,
       },
       figures: {
         create,

@@ -47,13 +47,14 @@ export async function openSession(
     for (let attempt = 1; ; attempt++) {
       plan = due?.plan(allowanceMs);
       console.log(
-        `starting the stack (npm start, engine ${options.engine})` +
+        `starting the stack (npm start, engine ${options.engine}, ${options.workers} worker process${options.workers === 1 ? '' : 'es'})` +
           (plan
             ? `: DELIVERY_TIME ${plan.deliveryTime}, users due ${new Date(plan.dueMs).toISOString()} in ${plan.timezone}`
             : ''),
       );
       stack = await startStack({
         engine: options.engine,
+        workers: options.workers,
         webhookUrl: receiver.urlFor('temporal'),
         deliveryTime: plan?.deliveryTime ?? '09:00',
         keepData: options.keepData,
@@ -67,7 +68,10 @@ export async function openSession(
       await stack.stop();
     }
   }
-  const usage = stack.pid ? new ProcessUsage(stack.pid) : undefined;
+  const usage = stack.processes.length > 0 ? new ProcessUsage(stack.processes) : undefined;
+  receiver.identifySenders(
+    new Map(stack.processes.flatMap((process) => (process.sender ? [[process.pid, process.sender] as const] : []))),
+  );
   usage?.start();
   const temporal = await TemporalProbe.connect(stack.temporalAddress);
   return {

@@ -16,8 +16,9 @@ afterAll(async () => {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-test('bench burst greets every user exactly once, settles, runs the baselines and writes JSON, Markdown and PNG plots', async () => {
-  const run = await runNpmScript('bench', ['burst', '--users', '50', '--startup-allowance', '45', '--out', outDir], {
+test('bench burst with a second worker process greets every user exactly once, settles, runs the baselines and writes JSON, Markdown and PNG plots', async () => {
+  const args = ['burst', '--users', '50', '--workers', '2', '--startup-allowance', '45', '--out', outDir];
+  const run = await runNpmScript('bench', args, {
     env: { ...process.env, TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI },
     timeoutMs: 240_000,
   });
@@ -26,11 +27,12 @@ test('bench burst greets every user exactly once, settles, runs the baselines an
   expect(run.stdout).toContain('drain rate');
 
   const files = await readdir(outDir);
-  const json = files.find((file) => file.endsWith('-burst-50.json'));
+  const json = files.find((file) => file.endsWith('-burst-50-dev-2w.json'));
   expect(json).toBeDefined();
   expect(files).toContain(json!.replace(/\.json$/, '.md'));
   const report = JSON.parse(await readFile(path.join(outDir, json!), 'utf8'));
   expect(report.warnings).toEqual([]);
+  expect(report.settings).toMatchObject({ engine: 'dev', workers: 2 });
 
   // The receiver and the ledger agree: each of the 50 users got one POST and has one delivered row, nothing else.
   const { drain, ledger, settle, pgBoss, poller } = report.figures;
@@ -41,6 +43,11 @@ test('bench burst greets every user exactly once, settles, runs the baselines an
   });
   expect(ledger).toMatchObject({ users: 50, deliveredOnce: 50, rowsByStatus: { delivered: 50 }, exactlyOnce: true });
   expect(settle.settled).toBe(true);
+  // Every POST is put down to one of the two worker processes (which of them sends how many is Temporal's choice),
+  // and the extra worker's CPU and memory are counted apart.
+  expect(Object.keys(drain.bySender).every((sender) => ['worker 1', 'worker 2'].includes(sender))).toBe(true);
+  expect(Object.values<number>(drain.bySender).reduce((sum, posts) => sum + posts, 0)).toBe(50);
+  expect(report.figures.usage.whole['worker 2']).toMatchObject({ processes: 1 });
   expect(pgBoss).toMatchObject({ deliveries: 50, users: 50, repeats: 0, ledgerRows: 50, exactlyOnce: true });
   expect(poller).toMatchObject({ delivered: 50, repeats: 0, exactlyOnce: true });
 

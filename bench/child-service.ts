@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { sleep } from './stats';
+
+/** A process of the stack the bench started: `npm start`, `npm run temporal-server`, `npm run worker`. */
+export interface ChildService {
+  name: string;
+  pid: number;
+  logFile: string;
+  /** The tail of what it printed (stdout and stderr), for failure messages. */
+  output(): string;
+  hasExited(): boolean;
+  /** SIGINT (see `interrupt`) and waits, SIGKILL after 90 s; says so when it did not exit 0. */
+  stop(): Promise<void>;
+}
+
+const STOP_TIMEOUT_MS = 90_000;
+
+export interface SpawnServiceOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  /**
+   * `group` (default): stopping it is a Ctrl-C to every process it started, as in a terminal. `leader`: only to it,
+   * for one that stops its children in an order of its own (a server before its database); what it leaves is killed.
+   */
+  interrupt?: 'group' | 'leader';
+}
+
+/** Runs `node <args>` from `cwd` in a process group of its own. Everything it prints goes to `logFile`. */
+export function spawnService(name: string, args: string[], options: SpawnServiceOptions): ChildService {
+  const log = createWriteStream(options.logFile);
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    log.write(chunk);
+    // Only the start matters (the ready line) and the tail (why it failed): keep a bounded window.
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+  );
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    if (!hasExited()) {
+      process.kill(options.interrupt === 'leader' ? child.pid! : -child.pid!, 'SIGINT');
+      if ((await Promise.race([exited, sleep(STOP_TIMEOUT_MS).then(() => 'timeout')])) === 'timeout') {
+        console.error(`${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s of SIGINT: killing it`);
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+    }
+    const how = await exited;
+    if (options.interrupt === 'leader') killLeftovers(child.pid!);
+    if (how !== '0') console.error(`${name} exited with ${how} (log: ${options.logFile})`);
+    await new Promise((resolve) => log.end(resolve));
+  };
+  return {
+    name,
+    pid: child.pid!,
+    logFile: options.logFile,
+    output: () => output,
+    hasExited,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+function killLeftovers(groupId: number): void {
+  try {
+    process.kill(-groupId, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing of the group is left, as it should be.
+  }
+}
+
+/** Waits until the service printed `text`; fails with the tail of its output if it exits first or time runs out. */
+export async function untilPrinted(service: ChildService, text: string, deadlineMs: number): Promise<void> {
+  await until(service, () => Promise.resolve(service.output().includes(text)), deadlineMs, `print "${text}"`);
+}
+
+/** Polls `ready` every 250 ms until it holds; fails with the service's output if it exits first or time runs out. */
+export async function until(
+  service: ChildService,
+  ready: () => Promise<boolean>,
+  deadlineMs: number,
+  what: string,
+): Promise<void> {
+  while (!(await ready())) {
+    if (service.hasExited() || Date.now() > deadlineMs) {
+      const why = service.hasExited() ? 'exited' : 'timed out';
+      throw new Error(`${service.name} ${why} before it did ${what}; it printed:\n${service.output().slice(-4_000)}`);
+    }
+    await sleep(250);
+  }
+}
