@@ -459,7 +459,7 @@ class GreetingRun {
   }
 
   private view(planned: PlannedOccurrence): NextDelivery {
-    const { timezone: _zone, paused: _paused, ...occurrence } = planned;
+    const { timezone: _zone, paused: _paused, handOverAfterMs: _handOver, ...occurrence } = planned;
     return { ...occurrence, eventType: this.input.eventType, timezone: this.timezone() };
   }
 
