@@ -77,8 +77,9 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     warn: (message) => log.warn(message),
   });
   stops.push(connections.close);
+  const workerConnection = await connections.connectWorker();
   const worker = await createGreetingWorker({
-    connection: await connections.connectWorker(),
+    connection: workerConnection,
     namespace: connections.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db: connections.db,
@@ -100,7 +101,8 @@ async function startAll(config: Config, observability: WorkerObservability, stop
 
   const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   stops.push(reconciler.stop);
-  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
+  // The API shares the worker's connection: a new user's first plan is handed straight to this worker (eager start).
+  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS, workerConnection);
   const app = createServiceApp({
     db: connections.db,
     workflows,

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/config';
 import { requireSetting } from '../config/require-setting';
@@ -14,8 +14,11 @@ export interface ProcessConnections {
   temporal: Client;
   /** TEMPORAL_NAMESPACE, else the profile's, else `default`: the namespace of `temporal`. */
   namespace: string;
-  /** The service's side of the users' workflows, with the configured task queue and delivery rules. */
-  greetingWorkflows(callTimeoutMs: number): GreetingWorkflows;
+  /**
+   * The service's side of the users' workflows on the configured task queue. `eagerStartOn`: the connection of a
+   * worker in this process (`npm start`): calls go through it and starts ask for eager start.
+   */
+  greetingWorkflows(callTimeoutMs: number, eagerStartOn?: NativeConnection): GreetingWorkflows;
   /** A worker's connection to the same Temporal; closed with the rest. */
   connectWorker(): Promise<NativeConnection>;
   /** Closes everything opened here, the last opened first. */
@@ -51,11 +54,11 @@ export async function openConnections(config: Config, options: OpenOptions): Pro
       db,
       temporal,
       namespace: temporalTarget.namespace,
-      greetingWorkflows: (callTimeoutMs) =>
-        new GreetingWorkflows(temporal, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          callTimeoutMs,
-        }),
+      greetingWorkflows: (callTimeoutMs, eagerStartOn) =>
+        new GreetingWorkflows(
+          eagerStartOn ? new Client({ connection: eagerStartOn, namespace: temporalTarget.namespace }) : temporal,
+          { taskQueue: config.TEMPORAL_TASK_QUEUE, callTimeoutMs, eagerStart: eagerStartOn !== undefined },
+        ),
       async connectWorker() {
         const connection = await NativeConnection.connect(temporalTarget.options);
         closers.push(() => connection.close());

@@ -10,25 +10,17 @@ import {
   userIdSearchAttribute,
 } from '../../src/workflows/definitions';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { startDevServer, testDb } from '../support/environment';
 import { localDate } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
 import { call } from '../support/service';
 import { createUserDueIn, withStack } from '../support/stack';
+import { useDevServer } from '../support/dev-server';
 
 // What an operator sees in the Web UI, read back from the real dev server: search attributes, summaries, details.
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  db = testDb();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await db?.$disconnect();
-});
+useDevServer((started) => ({ env, db } = started));
 
 const EventType = temporal.api.enums.v1.EventType;
 const HOUR_MS = 3_600_000;

@@ -3,24 +3,18 @@ import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { refreshScheduleSignal } from '../../src/workflows/definitions';
-import { createTestWorker, startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
 import { startTestReceiver } from '../support/test-receiver';
+import { useDevServer } from '../support/dev-server';
 
 // Real time on the real dev server, where a workflow moves to a new worker as it would in a deployment: what
 // decides the plan is read from the worker that plans, and a reset run plans afresh from Postgres.
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  db = testDb();
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await env?.teardown();
-});
+useDevServer((started) => ({ env, db } = started));
 
 const NEVER_CALLED = 'http://127.0.0.1:9/never-called';
 

@@ -6,10 +6,11 @@ import { createDeliveryActivities, createPlanningActivities, type PlanDeliveryIn
 import type { Db } from '../../src/db/client';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { changeScheduleUpdate, nextDeliveryQuery } from '../../src/workflows/definitions';
-import { startDevServer, startGreetingWorkflow, testDb, uniqueTaskQueue } from '../support/environment';
+import { startGreetingWorkflow, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { eventually, sleep } from '../support/real-time';
 import { silentLog } from '../support/silent-log';
+import { useDevServer } from '../support/dev-server';
 
 // A history must replay against the code that made it whatever the timing was. These runs force the timings where
 // the plan's local activity and the workflow task it started in part ways, then replay what the server recorded.
@@ -23,14 +24,7 @@ const WORKFLOW_TASK_TIMEOUT = '2 seconds';
 let env: TestWorkflowEnvironment;
 let db: Db;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  db = testDb();
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await env?.teardown();
-});
+useDevServer((started) => ({ env, db } = started));
 
 /** A worker whose planning activity takes `delayMs(call)` (the call's index from 0) before the real plan. */
 function workerWithSlowPlan(taskQueue: string, delayMs: (call: number) => number) {
