@@ -141,7 +141,8 @@ export async function writeResult(result: BenchResult, outDir: string): Promise<
         figures: result.figures,
         plots: result.plots,
       },
-      null,
+      // The created users themselves (ids and times) are inputs, not figures: only their count is kept.
+      (key, value: unknown) => (key === 'users' && Array.isArray(value) ? value.length : value),
       2,
     )}\n`,
   );
