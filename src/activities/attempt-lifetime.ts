@@ -22,15 +22,16 @@ export async function withAttemptLifetime<T>(
     if (context.cancellationDetails?.workerShutdown) cutShort();
   });
   if (graceOver?.aborted) cutShort();
+  // The grace signal lives as long as the worker: each attempt takes its listener off again when it ends.
   graceOver?.addEventListener('abort', cutShort, { once: true });
   const heartbeatTimeoutMs = context.info.heartbeatTimeoutMs;
-  if (!heartbeatTimeoutMs) return work(workerShutdown.signal);
-  context.heartbeat();
   // The SDK throttles what it sends; beating at a third of the timeout leaves room for a slow event loop.
-  const heartbeats = setInterval(() => context.heartbeat(), heartbeatTimeoutMs / 3);
+  const heartbeats = heartbeatTimeoutMs ? setInterval(() => context.heartbeat(), heartbeatTimeoutMs / 3) : undefined;
+  if (heartbeats) context.heartbeat();
   try {
     return await work(workerShutdown.signal);
   } finally {
     clearInterval(heartbeats);
+    graceOver?.removeEventListener('abort', cutShort);
   }
 }

@@ -69,17 +69,17 @@ const { deliverGreeting, redeliverGreeting } = proxyActivities<activities.Delive
 });
 
 /**
- * The same delivery as a local activity: it runs inside the workflow task that the due timer opens, so a delivery
- * costs one workflow task instead of three plus an activity task (the 09:00 rush is all deliveries at once). A crashed
- * worker's attempt is retried when its workflow task times out (10 s), and the ledger's claim keeps it once.
- */
-/**
  * How long a local delivery is retried before it is recorded as failed. Measured by a workflow timer (it costs no
  * event when the delivery ends within its workflow task): a local activity's own schedule-to-close timeout runs on the
  * worker's clock, which the time-skipping test server does not move.
  */
 const DELIVERY_RETRY_WINDOW_MS = 24 * 60 * 60_000;
 
+/**
+ * The same delivery as a local activity: it runs inside the workflow task that the due timer opens, so a delivery
+ * costs one workflow task instead of three plus an activity task (the 09:00 rush is all deliveries at once). A crashed
+ * worker's attempt is retried when its workflow task times out (10 s), and the ledger's claim keeps it once.
+ */
 const { deliverGreeting: deliverGreetingInTask } = proxyLocalActivities<activities.DeliveryActivities>({
   startToCloseTimeout: '2 minutes',
   scheduleToCloseTimeout: DELIVERY_RETRY_WINDOW_MS,
@@ -164,8 +164,8 @@ class GreetingRun {
   /**
    * Delivery as a local activity and next year planned in the same workflow task; the hand-over to the next run comes
    * later, spread over the worker's HAND_OVER_WINDOW (at 09:00 every user of a zone is due together, and a hand-over
-   * right away would add two workflow tasks and a new run per delivery to the rush). Decided at construction for the same reason as webUiMetadata; runs started before keep the activity and hand over
-   * right after delivering.
+   * right away would add two workflow tasks and a new run per delivery to the rush). Decided at construction, for the
+   * same reason as webUiMetadata; runs started before keep the activity and hand over right after delivering.
    */
   private readonly deliverInDueTask = patched('deliver-in-due-task');
   /** When this run hands over to the next, once it has delivered and planned next year. */
