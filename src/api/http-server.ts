@@ -1,5 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+
+/** How long requests already being answered may take once the server is closing. */
+const CLOSE_GRACE_MS = 5_000;
 
 export interface RunningHttpServer {
   url: string;
@@ -7,14 +11,32 @@ export interface RunningHttpServer {
 }
 
 /** Serves a Hono app; resolves once the port is bound, rejects if it cannot be. */
-export function startHttpServer(app: Hono, hostname: string, port: number): Promise<RunningHttpServer> {
+export function startHttpServer(
+  app: Hono,
+  hostname: string,
+  port: number,
+  closeGraceMs = CLOSE_GRACE_MS,
+): Promise<RunningHttpServer> {
   return new Promise((resolve, reject) => {
-    const server: ServerType = serve({ fetch: app.fetch, hostname, port }, (info) =>
-      resolve({
-        url: `http://${hostname}:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      }),
-    );
+    // serve() gives an HTTP/1 server unless asked for HTTP/2.
+    const server = serve({ fetch: app.fetch, hostname, port }, (info) =>
+      resolve({ url: `http://${hostname}:${info.port}`, close: () => closeServer(server, closeGraceMs) }),
+    ) as Server;
     server.once('error', reject);
+  });
+}
+
+/**
+ * Stops accepting connections and ends the open ones. A client that keeps sending on a keep-alive connection would
+ * otherwise hold `close()` open for as long as it sends: idle connections end at once, busy ones after the grace.
+ */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((done) => {
+    const cutOff = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cutOff);
+      done();
+    });
+    server.closeIdleConnections();
   });
 }
