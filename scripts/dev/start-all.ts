@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ChangeAdmission } from '../../src/users/change-admission';
 import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
@@ -107,6 +108,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     db: connections.db,
     workflows,
     log: componentLog(root, 'api'),
+    admission: new ChangeAdmission({
+      inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
+      waiting: config.API_MAX_CHANGES_WAITING,
+    }),
     // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
     metrics,
     sdkMetricsAddress: observability.sdkMetricsAddress,

@@ -24,6 +24,9 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
     new ApiError(503, 'scheduler_unavailable', error.message, [], {
       user: error.user ? userJson(error.user as User) : null,
     }),
+  // src/users/change-admission.ts
+  OverloadedError: (error) =>
+    new ApiError(429, 'overloaded', error.message, [], {}, { 'Retry-After': String(error.retryAfterSeconds) }),
   // src/temporal/greeting-workflows.ts (a refused change reaches the API as ScheduleRejectedError: this is a re-drive)
   WorkflowNotRunningError: (error) => new ApiError(409, 'workflow_not_running', error.message),
   WorkflowRejectedError: (error) => new ApiError(409, 'redrive_rejected', error.message),

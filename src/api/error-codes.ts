@@ -19,6 +19,8 @@ export const API_ERROR_CODES = {
   method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
   payload_too_large: 'the body is over 16 KiB',
   unsupported_media_type: 'the body is not sent as `application/json`',
+  overloaded:
+    'too many changes are waiting for Temporal; nothing was saved: send the same request again after `Retry-After` seconds',
   scheduler_unavailable:
     "Temporal did not answer; the change is saved (the body's `user`) and the reconciler completes it",
   temporal_unavailable: 'Temporal did not answer in time (a read or a re-drive); nothing changed, ask again later',

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { API_ERROR_CODES, type ApiErrorCode } from './error-codes';
 import { errorBodySchema, savedButUnscheduledSchema } from './response-schemas';
 
@@ -7,7 +7,7 @@ import { errorBodySchema, savedButUnscheduledSchema } from './response-schemas';
 
 export const json = <Schema extends z.ZodType>(schema: Schema) => ({ content: { 'application/json': { schema } } });
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 503;
+type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 type Codes = [ApiErrorCode, ...ApiErrorCode[]];
 
 /** The error statuses a route answers with and the codes each carries; 500 `internal_error` is added to all. */
@@ -34,6 +34,17 @@ function documentedError(codes: Codes) {
 export const BODY_ERRORS = { 413: ['payload_too_large'], 415: ['unsupported_media_type'] } satisfies Partial<
   Record<ErrorStatus, Codes>
 >;
+
+/** A change refused before anything was saved because too many wait for Temporal (src/users/change-admission.ts). */
+export const overloaded = {
+  429: {
+    description: `\`overloaded\`: ${API_ERROR_CODES.overloaded}`,
+    headers: z.object({
+      'retry-after': z.string().meta({ description: 'Seconds to wait before sending the same request again' }),
+    }),
+    ...json(errorBodySchema),
+  },
+};
 
 /** A write whose row is saved but whose workflow Temporal did not confirm: 503 with the saved user. */
 export const savedButUnscheduled = {

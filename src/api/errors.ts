@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly details: ErrorDetail[] = [],
     /** More top-level fields beside `error`, e.g. the saved user of a 503. */
     readonly extra: Record<string, unknown> = {},
+    /** Headers the answer carries, e.g. `Retry-After` on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -31,6 +33,7 @@ export function validationError(error: z.ZodError, message = 'the request is not
 }
 
 export function errorResponse(c: Context, error: ApiError): Response {
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(
     { error: { code: error.code, message: error.message, details: error.details }, ...error.extra },
     error.status,

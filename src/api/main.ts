@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config';
+import { ChangeAdmission } from '../users/change-admission';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
@@ -17,6 +18,10 @@ async function main(): Promise<void> {
     workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
+    admission: new ChangeAdmission({
+      inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
+      waiting: config.API_MAX_CHANGES_WAITING,
+    }),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);

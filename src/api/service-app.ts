@@ -5,6 +5,7 @@ import { metricsExposition } from '../metrics/exposition';
 import type { ServiceMetrics } from '../metrics/service-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { UserSchedule } from '../users/user-schedule';
+import type { ChangeAdmission } from '../users/change-admission';
 import { UserService } from '../users/user-service';
 import { createApp } from './app';
 
@@ -14,6 +15,8 @@ export interface ServiceAppOptions {
   workflows: GreetingWorkflows;
   log: Log;
   metrics: ServiceMetrics;
+  /** Bounds the changes waiting for Temporal (API_MAX_CHANGES_*); unbounded when not given. */
+  admission?: ChangeAdmission;
   /** The Temporal SDK's Prometheus exporter, when a worker runs in this process (`npm start`): /metrics shows it too. */
   sdkMetricsAddress?: string;
 }
@@ -25,7 +28,7 @@ export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
 export function createServiceApp(options: ServiceAppOptions): Hono {
   const { db, workflows } = options;
   return createApp({
-    users: new UserService(db, workflows, options.log),
+    users: new UserService(db, workflows, options.log, options.admission),
     schedule: new UserSchedule(db, workflows),
     log: options.log,
     httpMetrics: options.metrics.http,

@@ -104,6 +104,10 @@ const configSchema = z
       .string()
       .regex(/^[^\s:]+:\d+$/, 'expected host:port')
       .optional(),
+    /** API: changes (create, update, pause, resume, delete) that may wait for Temporal at once... */
+    API_MAX_CHANGES_IN_FLIGHT: positiveInteger.default(32),
+    /** ...and how many more may queue for a place; past that a change is refused with 429 before it is saved. */
+    API_MAX_CHANGES_WAITING: z.coerce.number().int().min(0).default(64),
     /** Activity attempts (deliveries) one worker runs at once. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
     /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */

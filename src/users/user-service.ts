@@ -24,6 +24,7 @@ import {
   type GreetingWorkflows,
 } from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/definitions';
+import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {
@@ -60,11 +61,17 @@ export class UserService {
     private readonly db: Db,
     private readonly workflows: GreetingWorkflows,
     private readonly log: Logger,
+    /** Bounds the changes waiting for Temporal; a change past the bound is refused before anything is saved. */
+    private readonly admission: ChangeAdmission = UNLIMITED_ADMISSION,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Writes the user, then starts the workflow. */
-  async create(fields: UserFields): Promise<User> {
+  create(fields: UserFields): Promise<User> {
+    return this.admission.run(() => this.createNow(fields));
+  }
+
+  private async createNow(fields: UserFields): Promise<User> {
     const requestedAt = this.clock();
     const user = await insertUser(this.db, fields, requestedAt);
     try {
@@ -94,7 +101,11 @@ export class UserService {
    * workflow need not learn (a name or email, on a row in step with it) sends no Update: every Update grows the
    * workflow's history, and a CRM syncing names every few minutes would fill it. Its answer is the current plan.
    */
-  async update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
+  update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
+    return this.admission.run(() => this.updateNow(id, fields));
+  }
+
+  private async updateNow(id: string, fields: UserFields): Promise<UpdatedUser | null> {
     const requestedAt = this.clock();
     const saved = await updateLiveUser(this.db, id, fields, requestedAt);
     if (!saved) return null;
@@ -148,21 +159,25 @@ export class UserService {
    * occurrence that comes due while paused is recorded as skipped. A user already paused keeps the instant the pause
    * began and takes the new reason. Null when there is no live user.
    */
-  async pause(id: string, reason: string | null): Promise<User | null> {
-    const requestedAt = this.clock();
-    const user = await pauseUser(this.db, id, reason, requestedAt, true);
-    if (!user) return null;
-    await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.refresh(id));
-    return user;
+  pause(id: string, reason: string | null): Promise<User | null> {
+    return this.admission.run(async () => {
+      const requestedAt = this.clock();
+      const user = await pauseUser(this.db, id, reason, requestedAt, true);
+      if (!user) return null;
+      await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.refresh(id));
+      return user;
+    });
   }
 
   /** Ends the user's pause: saved (and flagged) first, then the workflow is nudged to plan again from the row. */
-  async resume(id: string): Promise<User | null> {
-    const requestedAt = this.clock();
-    const user = await resumeUser(this.db, id, requestedAt, true);
-    if (!user) return null;
-    await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.refresh(id));
-    return user;
+  resume(id: string): Promise<User | null> {
+    return this.admission.run(async () => {
+      const requestedAt = this.clock();
+      const user = await resumeUser(this.db, id, requestedAt, true);
+      if (!user) return null;
+      await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.refresh(id));
+      return user;
+    });
   }
 
   /**
@@ -189,7 +204,11 @@ export class UserService {
    * Marks the user deleted, then cancels the workflow. The mark alone already stops every future delivery (the
    * delivery activity checks it), so a Temporal outage here is logged and left to the reconciler, not failed.
    */
-  async delete(id: string): Promise<boolean> {
+  delete(id: string): Promise<boolean> {
+    return this.admission.run(() => this.deleteNow(id));
+  }
+
+  private async deleteNow(id: string): Promise<boolean> {
     const requestedAt = this.clock();
     const deleted = await softDeleteUser(this.db, id, requestedAt);
     if (!deleted) return false;

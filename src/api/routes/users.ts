@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { UserService } from '../../users/user-service';
-import { BODY_ERRORS, errorResponses, json, savedButUnscheduled } from '../error-responses';
+import { BODY_ERRORS, errorResponses, json, overloaded, savedButUnscheduled } from '../error-responses';
 import { foundUser } from '../errors';
 import { jsonBody, optionalJsonBody } from '../json-body';
 import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
@@ -28,6 +28,7 @@ const createUser = createRoute({
       ...json(userSchema),
     },
     ...errorResponses({ 400: ['validation_failed', 'invalid_json'], 409: ['email_taken'], ...BODY_ERRORS }),
+    ...overloaded,
     ...savedButUnscheduled,
   },
 });
@@ -82,6 +83,7 @@ const updateUser = createRoute({
       422: ['schedule_rejected'],
       ...BODY_ERRORS,
     }),
+    ...overloaded,
     ...savedButUnscheduled,
   },
 });
@@ -96,6 +98,7 @@ const deleteUser = createRoute({
   responses: {
     204: { description: 'Deleted; the workflow is cancelled' },
     ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
+    ...overloaded,
   },
 });
 
@@ -119,6 +122,7 @@ const pauseUser = createRoute({
       404: ['user_not_found'],
       ...BODY_ERRORS,
     }),
+    ...overloaded,
     ...savedButUnscheduled,
   },
 });
@@ -136,6 +140,7 @@ const resumeUser = createRoute({
   responses: {
     200: { description: 'The user as saved, not paused', ...json(userSchema) },
     ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
+    ...overloaded,
     ...savedButUnscheduled,
   },
 });
