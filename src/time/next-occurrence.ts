@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
+import { isPlannableZone } from './calendar-date';
 
 /** What to do with a Feb 29 date in a year that has no Feb 29: greet on Feb 28 or on Mar 1. */
 export const LEAP_DAY_POLICIES = ['feb28', 'mar1'] as const;
@@ -35,12 +36,6 @@ export interface Occurrence {
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
-
-/**
- * A UTC offset as a time zone (`+01:00`, `-0530`, `+01`, also with the minus sign U+2212): Intl accepts these since
- * ES2024 (Node 22 on), but they are not IANA names and carry none of a place's rules.
- */
-const OFFSET_TIME_ZONE = /^[+\-\u2212]/;
 
 export { isValidTimezone } from './time-zone-name';
 
@@ -157,7 +152,8 @@ function parseTimeOfDay(value: string): { hour: number; minute: number; second: 
 function requireZone(name: string): IANAZone {
   let zone = knownZones.get(name);
   if (zone === undefined) {
-    zone = OFFSET_TIME_ZONE.test(name) || !IANAZone.isValidZone(name) ? null : IANAZone.create(name);
+    // UTC offsets (`+01:00`): Intl accepts them since ES2024 (Node 22 on), but they carry none of a place's rules.
+    zone = isPlannableZone(name) ? IANAZone.create(name) : null;
     knownZones.set(name, zone);
   }
   if (zone === null) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(name)}`);
@@ -169,8 +165,3 @@ function requireZone(name: string): IANAZone {
  * 09:00 rush plans thousands at once). The runtime's zone data does not change while it runs.
  */
 const knownZones = new Map<string, IANAZone | null>();
-
-/** `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar. */
-export function isValidCalendarDate(value: string): boolean {
-  return DATE_PATTERN.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid;
-}

@@ -1,4 +1,4 @@
-import { IANAZone } from 'luxon';
+import { runtimeKnowsZone } from './calendar-date';
 import { IANA_ZONE_NAMES } from './iana-zone-names';
 
 // What counts as a time zone name: one of the IANA database's names (a Link such as `US/Pacific` too, kept as it is
@@ -11,7 +11,7 @@ const BY_LOWER_CASE = new Map(IANA_ZONE_NAMES.map((name) => [name.toLowerCase(),
 /** The IANA spelling of a zone name given in any letter case (`europe/london` → `Europe/London`), else null. */
 export function canonicalTimezone(name: string): string | null {
   const canonical = BY_LOWER_CASE.get(name.toLowerCase());
-  return canonical !== undefined && IANAZone.isValidZone(canonical) ? canonical : null;
+  return canonical !== undefined && runtimeKnowsZone(canonical) ? canonical : null;
 }
 
 /** An IANA zone name, exactly as IANA spells it, that the runtime knows. */
@@ -21,5 +21,5 @@ export function isValidTimezone(name: string): boolean {
 
 /** Every name `isValidTimezone` accepts, in IANA's order. */
 export function supportedTimezones(): string[] {
-  return IANA_ZONE_NAMES.filter((name) => IANAZone.isValidZone(name));
+  return IANA_ZONE_NAMES.filter((name) => runtimeKnowsZone(name));
 }

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
-import { isValidCalendarDate, isValidTimezone } from '../time/next-occurrence';
+import { isPlannableZone, isValidCalendarDate } from '../time/calendar-date';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
@@ -499,7 +499,7 @@ function validateSchedule(changed: GreetingSchedule): void {
   if (typeof changed?.date !== 'string' || !isValidCalendarDate(changed.date)) {
     throw refusal(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(changed?.date)}`);
   }
-  if (typeof changed.timezone !== 'string' || !isValidTimezone(changed.timezone)) {
+  if (typeof changed.timezone !== 'string' || !isPlannableZone(changed.timezone)) {
     throw refusal(`unknown IANA time zone: ${JSON.stringify(changed.timezone)}`);
   }
 }
