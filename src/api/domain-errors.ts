@@ -18,6 +18,7 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   EmailTakenError: (error) =>
     new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]),
   // src/users/user-service.ts
+  IdempotencyKeyReusedError: (error) => new ApiError(422, 'idempotency_key_reused', error.message),
   ScheduleRejectedError: (error) =>
     new ApiError(422, 'schedule_rejected', `the user's workflow refused the change: ${error.message}`),
   SchedulerUnavailableError: (error) =>

@@ -15,6 +15,8 @@ export const API_ERROR_CODES = {
   schedule_unplannable:
     "the user's workflow cannot plan the saved schedule (e.g. a zone the worker's time-zone data lacks); a PUT fixes it",
   schedule_rejected: 'the workflow refused the change (e.g. a zone its time-zone data does not know); nothing changed',
+  idempotency_key_reused:
+    "this create's `Idempotency-Key` was used before for other fields, or for a user deleted since; nothing was saved",
   route_not_found: 'no such route',
   method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
   payload_too_large: 'the body is over 16 KiB',

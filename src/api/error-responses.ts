@@ -49,7 +49,7 @@ export const overloaded = {
 /** A write whose row is saved but whose workflow Temporal did not confirm: 503 with the saved user. */
 export const savedButUnscheduled = {
   503: {
-    description: `\`scheduler_unavailable\`: ${API_ERROR_CODES.scheduler_unavailable}; do not blindly retry`,
+    description: `\`scheduler_unavailable\`: ${API_ERROR_CODES.scheduler_unavailable}; a create is retried safely only with the same \`Idempotency-Key\``,
     ...json(savedButUnscheduledSchema),
   },
 };

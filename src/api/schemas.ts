@@ -202,6 +202,24 @@ const pathId = (description: string) =>
 /** `/users/{id}`. */
 export const userPathSchema = z.object({ id: pathId('The user id') });
 
+/**
+ * POST /users's headers: the optional Idempotency-Key (other headers pass: a header schema is not strict). Visible
+ * ASCII, as the IETF draft's sf-string and every client library's generated keys (UUIDs, ULIDs) are.
+ */
+export const createHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]*$/, 'visible ASCII characters only, no spaces')
+    .optional()
+    .meta({
+      description:
+        'Any unique string (a UUID is a good choice), 1–255 visible ASCII characters. A create sent again with the ' +
+        'same key and fields answers with the user the first one made; with other fields it is refused (422).',
+    }),
+});
+
 /** `/users/{id}/deliveries/{deliveryId}/...`. */
 export const deliveryPathSchema = userPathSchema.extend({
   deliveryId: pathId('The `id` of an item of the delivery ledger'),

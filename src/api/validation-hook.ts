@@ -12,8 +12,6 @@ export const validationHook: Hook<unknown, Env, string, void> = (result) => {
   if (result.target === 'param') {
     throw new ApiError(400, 'invalid_id', 'an id in the path is not a UUID', validationError(result.error).details);
   }
-  throw validationError(
-    result.error,
-    result.target === 'query' ? 'the query string is not valid' : 'the body is not valid',
-  );
+  const what: Record<string, string> = { query: 'the query string', header: 'a header' };
+  throw validationError(result.error, `${what[result.target] ?? 'the body'} is not valid`);
 };

@@ -32,9 +32,43 @@ export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
 }
 
-/** Inserts the user, flagged for the reconciler until its workflow is confirmed started. */
-export async function insertUser(db: Db, fields: UserFields, now: Date): Promise<User> {
-  return toUser(await emailChecked(() => db.user.create({ data: { ...toRow(fields), workflowSyncRequestedAt: now } })));
+/** The Idempotency-Key a create was sent with, and the fingerprint of the fields it sent. */
+export interface CreationKey {
+  key: string;
+  fingerprint: string;
+}
+
+/**
+ * Inserts the user, flagged for the reconciler until its workflow is confirmed started. A unique violation is
+ * EmailTakenError, also when it was `creation.key` (a concurrent create with the same key): the caller looks that up.
+ */
+export async function insertUser(db: Db, fields: UserFields, now: Date, creation?: CreationKey): Promise<User> {
+  const data = {
+    ...toRow(fields),
+    workflowSyncRequestedAt: now,
+    ...(creation && { creationKey: creation.key, creationFingerprint: creation.fingerprint }),
+  };
+  return toUser(await emailChecked(() => db.user.create({ data })));
+}
+
+/** The user a create with this Idempotency-Key made, live or deleted, with what that create sent. */
+export interface CreatedWithKey {
+  user: User;
+  fingerprint: string;
+  deleted: boolean;
+  /** Its workflow was never confirmed started, or a later change still waits for it. */
+  workflowSyncPending: boolean;
+}
+
+export async function findUserByCreationKey(db: Db, key: string): Promise<CreatedWithKey | null> {
+  const row = await db.user.findUnique({ where: { creationKey: key } });
+  if (!row) return null;
+  return {
+    user: toUser(row),
+    fingerprint: row.creationFingerprint ?? '',
+    deleted: row.deletedAt !== null,
+    workflowSyncPending: row.workflowSyncRequestedAt !== null,
+  };
 }
 
 export async function findLiveUser(db: Db, id: string): Promise<User | null> {

@@ -2,7 +2,9 @@ import type { Db } from '../db/client';
 import { listDeliveriesOfLiveUser, type DeliveryListQuery, type DeliveryView } from '../db/deliveries';
 import type { Page } from '../db/keyset-page';
 import {
+  EmailTakenError,
   findLiveUser,
+  findUserByCreationKey,
   insertUser,
   listLiveUsers,
   markWorkflowSynced,
@@ -12,6 +14,7 @@ import {
   resumeUser,
   softDeleteUser,
   updateLiveUser,
+  type CreationKey,
   type User,
   type UserFields,
   type UserListQuery,
@@ -25,6 +28,7 @@ import {
 } from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/definitions';
 import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
+import { creationFingerprint } from './creation-fingerprint';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {
@@ -36,6 +40,17 @@ export class SchedulerUnavailableError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** A create's Idempotency-Key was used before for other fields, or for a user deleted since. Nothing was saved. */
+export class IdempotencyKeyReusedError extends Error {
+  override name = 'IdempotencyKeyReusedError';
+}
+
+export interface CreatedUser {
+  user: User;
+  /** An earlier create with the same Idempotency-Key made this user; this one saved nothing. */
+  replayed: boolean;
 }
 
 /** The user's workflow refused the change (its validator); the row was put back as it was. */
@@ -66,21 +81,58 @@ export class UserService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Writes the user, then starts the workflow. */
-  create(fields: UserFields): Promise<User> {
-    return this.admission.run(() => this.createNow(fields));
+  /**
+   * Writes the user, then starts the workflow. With an `idempotencyKey`, a create that was already made with it
+   * (a client retrying after a timeout or a 503) answers with that user instead of making a second one.
+   */
+  create(fields: UserFields, idempotencyKey?: string): Promise<CreatedUser> {
+    return this.admission.run(() => this.createNow(fields, idempotencyKey));
   }
 
-  private async createNow(fields: UserFields): Promise<User> {
+  private async createNow(fields: UserFields, idempotencyKey: string | undefined): Promise<CreatedUser> {
     const requestedAt = this.clock();
-    const user = await insertUser(this.db, fields, requestedAt);
+    const creation =
+      idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: creationFingerprint(fields) };
+    const earlier = creation && (await this.earlierCreate(creation));
+    if (earlier) return earlier;
+    let user: User;
+    try {
+      user = await insertUser(this.db, fields, requestedAt, creation);
+    } catch (error) {
+      // A concurrent create with the same key got there first (or the email is taken: then there is no such user).
+      const concurrent = creation && error instanceof EmailTakenError && (await this.earlierCreate(creation));
+      if (concurrent) return concurrent;
+      throw error;
+    }
     try {
       await this.workflows.start(user);
     } catch (error) {
       throw this.unavailable('starting the greeting workflow', error, user);
     }
     await markWorkflowSynced(this.db, user.id, requestedAt);
-    return user;
+    return { user, replayed: false };
+  }
+
+  /** The user an earlier create with this key made, its workflow started if that create could not; null if none. */
+  private async earlierCreate(creation: CreationKey): Promise<CreatedUser | null> {
+    const found = await findUserByCreationKey(this.db, creation.key);
+    if (!found) return null;
+    if (found.fingerprint !== creation.fingerprint) {
+      throw new IdempotencyKeyReusedError('this Idempotency-Key was used to create a user with other fields');
+    }
+    if (found.deleted) {
+      throw new IdempotencyKeyReusedError('the user this Idempotency-Key created has been deleted since');
+    }
+    if (found.workflowSyncPending) {
+      // The first attempt may have answered 503 before its workflow started: start it now (a running one is found).
+      // The flag stays for the reconciler, which also carries any later change the row is waiting to hand over.
+      try {
+        await this.workflows.start(found.user);
+      } catch (error) {
+        throw this.unavailable('starting the greeting workflow', error, found.user);
+      }
+    }
+    return { user: found.user, replayed: true };
   }
 
   get(id: string): Promise<User | null> {

@@ -5,7 +5,7 @@ import { BODY_ERRORS, errorResponses, json, overloaded, savedButUnscheduled } fr
 import { foundUser } from '../errors';
 import { jsonBody, optionalJsonBody } from '../json-body';
 import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
-import { listQuerySchema, pauseBodySchema, userBodySchema, userPathSchema } from '../schemas';
+import { createHeadersSchema, listQuerySchema, pauseBodySchema, userBodySchema, userPathSchema } from '../schemas';
 import { userJson } from '../user-json';
 
 // CRUD on users and their pause, mounted under /users. Each handler takes its validated input, calls the user service once and
@@ -19,15 +19,30 @@ const createUser = createRoute({
   operationId: 'createUser',
   summary: 'Create a user and start their yearly greeting workflow',
   tags: ['Users'],
+  description:
+    'Send an `Idempotency-Key` to make retrying safe: a create sent again with the same key and the same fields ' +
+    '(after a timeout, a 503 or a 429) answers 201 with the user the first one made (`Idempotent-Replayed: true`), ' +
+    'and never makes a second user with a second greeting.',
   middleware: [jsonBody] as const,
-  request: { body: userBody },
+  request: { headers: createHeadersSchema, body: userBody },
   responses: {
     201: {
       description: 'The user as saved',
-      headers: z.object({ location: z.string().meta({ description: 'The path of the new user' }) }),
+      headers: z.object({
+        location: z.string().meta({ description: 'The path of the new user' }),
+        'idempotent-replayed': z
+          .literal('true')
+          .optional()
+          .meta({ description: 'Present when an earlier create with the same Idempotency-Key made this user' }),
+      }),
       ...json(userSchema),
     },
-    ...errorResponses({ 400: ['validation_failed', 'invalid_json'], 409: ['email_taken'], ...BODY_ERRORS }),
+    ...errorResponses({
+      400: ['validation_failed', 'invalid_json'],
+      409: ['email_taken'],
+      422: ['idempotency_key_reused'],
+      ...BODY_ERRORS,
+    }),
     ...overloaded,
     ...savedButUnscheduled,
   },
@@ -149,8 +164,11 @@ export function userRoutes(users: UserService): OpenAPIHono {
   const routes = new OpenAPIHono();
 
   routes.openapi(createUser, async (c) => {
-    const user = await users.create(c.req.valid('json'));
-    return c.json(userJson(user), 201, { location: `/users/${user.id}` });
+    const { user, replayed } = await users.create(c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    return c.json(userJson(user), 201, {
+      location: `/users/${user.id}`,
+      ...(replayed && { 'idempotent-replayed': 'true' }),
+    });
   });
 
   routes.openapi(listUsers, async (c) => {

@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+import type { UserFields } from '../db/users';
+
+/**
+ * What identifies a create's request for its Idempotency-Key: the SHA-256 (hex) of its fields as validated (trimmed
+ * names, IANA's spelling of the zone), so a retry that sends the same user matches whatever its whitespace.
+ */
+export function creationFingerprint(fields: UserFields): string {
+  const canonical = [fields.firstName, fields.lastName, fields.birthday, fields.timezone, fields.email ?? null];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
