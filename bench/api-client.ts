@@ -11,18 +11,27 @@ export interface UserBody {
 
 /** The service's public API as a user of it calls it. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  private readonly authorization: string;
+
+  constructor(
+    readonly baseUrl: string,
+    apiKey: string,
+  ) {
+    this.authorization = `Bearer ${apiKey}`;
+  }
 
   createUser(body: UserBody): Promise<CallResult<{ id: string }>> {
     return timedCall(`${this.baseUrl}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: this.authorization, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   }
 
   nextDelivery(userId: string): Promise<CallResult<{ instant: string }>> {
-    return timedCall(`${this.baseUrl}/users/${userId}/next-delivery`);
+    return timedCall(`${this.baseUrl}/users/${userId}/next-delivery`, {
+      headers: { authorization: this.authorization },
+    });
   }
 
   /**

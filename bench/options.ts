@@ -11,6 +11,8 @@ export interface BenchOptions {
   /** A running stack's API; the bench then starts nothing. */
   api: string | undefined;
   databaseUrl: string | undefined;
+  /** With --api: a key its API accepts. */
+  apiKey: string | undefined;
   temporalAddress: string;
   /** The running stack's DELIVERY_TIME (with --api). */
   deliveryTime: string;
@@ -40,6 +42,7 @@ Options:
   --concurrency C            requests in flight while creating (default 32)
   --api URL                  use a running stack instead of starting one (then --database-url, --temporal-address,
                              --delivery-time say where its Postgres and Temporal are and its worker's DELIVERY_TIME)
+  --api-key KEY              with --api: one of its API_KEYS
   --database-url URL         the running stack's Postgres (ledger check, baselines, storage)
   --temporal-address H:P     the running stack's Temporal frontend (default 127.0.0.1:7233)
   --delivery-time HH:MM      the running stack's DELIVERY_TIME (default 09:00)
@@ -72,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       users: { type: 'string' },
       concurrency: { type: 'string' },
       api: { type: 'string' },
+      'api-key': { type: 'string' },
       'database-url': { type: 'string' },
       'temporal-address': { type: 'string' },
       'delivery-time': { type: 'string' },
@@ -100,6 +104,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (values.api && !values['database-url']) {
     throw new Error('--api needs --database-url: the ledger check reads the stack’s Postgres');
   }
+  if (values.api && !values['api-key']) throw new Error('--api needs --api-key: one of the stack’s API_KEYS');
   const deliveryTime = values['delivery-time'] ?? '09:00';
   if (!/^\d{2}:\d{2}(:\d{2})?$/.test(deliveryTime)) throw new Error('--delivery-time must be HH:MM or HH:MM:SS');
   return {
@@ -108,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     concurrency: positiveInteger('concurrency', values.concurrency, 32),
     api: values.api?.replace(/\/$/, ''),
     databaseUrl: values['database-url'],
+    apiKey: values['api-key'],
     temporalAddress: values['temporal-address'] ?? '127.0.0.1:7233',
     deliveryTime,
     engine,

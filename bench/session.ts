@@ -39,6 +39,7 @@ export async function openSession(
     plan = due?.plan(0);
     stack = attachStack({
       apiUrl: options.api,
+      apiKey: options.apiKey!,
       databaseUrl: options.databaseUrl!,
       temporalAddress: options.temporalAddress,
     });
@@ -76,7 +77,7 @@ export async function openSession(
   const temporal = await TemporalProbe.connect(stack.temporalAddress);
   return {
     stack,
-    api: new ApiClient(stack.apiUrl),
+    api: new ApiClient(stack.apiUrl, stack.apiKey),
     temporal,
     usage,
     due: plan,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface StackProcess extends UsageRoot {
 /** What the bench talks to: the API, the stack's Postgres (for the ledger check) and its Temporal frontend. */
 export interface BenchStack {
   apiUrl: string;
+  /** A key the API accepts (Authorization: Bearer). */
+  apiKey: string;
   databaseUrl: string;
   temporalAddress: string;
   /** The processes the bench started (none when attached). */
@@ -119,8 +122,10 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
     }
 
     // What every worker shares with npm start's own.
+    const apiKey = `bench_${randomBytes(18).toString('base64url')}`;
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
+      API_KEYS: apiKey,
       WEBHOOK_URL: options.webhookUrl,
       DELIVERY_TIME: options.deliveryTime,
       LOG_LEVEL: 'warn',
@@ -175,6 +180,7 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
 
     return {
       apiUrl: `http://127.0.0.1:${ports.PORT}`,
+      apiKey,
       databaseUrl,
       temporalAddress,
       processes,
@@ -216,6 +222,11 @@ async function untilPolling(
 }
 
 /** A stack someone else runs: the bench only creates users and reads from it. */
-export function attachStack(options: { apiUrl: string; databaseUrl: string; temporalAddress: string }): BenchStack {
+export function attachStack(options: {
+  apiUrl: string;
+  apiKey: string;
+  databaseUrl: string;
+  temporalAddress: string;
+}): BenchStack {
   return { ...options, processes: [], dataDir: undefined, startupMs: null, stop: () => Promise.resolve() };
 }

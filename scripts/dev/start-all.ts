@@ -14,6 +14,7 @@ import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
 import { freePort } from '../../src/dev/free-port';
+import { localApiKey } from './local-api-key';
 import { stopInOrderOnSignal, type Stop } from './stop-in-order';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { printDelivery } from '../../src/dev/print-delivery';
@@ -104,7 +105,9 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   stops.push(reconciler.stop);
   // The API shares the worker's connection: a new user's first plan is handed straight to this worker (eager start).
   const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS, workerConnection);
+  const apiKey = config.API_KEYS ? null : await localApiKey(dataDir);
   const app = createServiceApp({
+    apiKeys: config.API_KEYS ?? [apiKey!.key],
     db: connections.db,
     workflows,
     log: componentLog(root, 'api'),
@@ -130,9 +133,13 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       `  Temporal       ${configured.address ?? devServerAddress}  namespace ${connections.namespace}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Webhook        ${webhookUrl}`,
       `  Delivery time  ${config.DELIVERY_TIME} in each user's time zone`,
+      apiKey
+        ? `  API key        ${apiKey.key}   (kept in ${apiKey.file}; set API_KEYS to choose your own)`
+        : '  API keys       from API_KEYS',
       '',
       'Create a user:',
-      `  curl -s -X POST ${api.url}/users -H 'content-type: application/json' \\`,
+      apiKey ? `  KEY=$(cat ${path.relative(process.cwd(), apiKey.file) || apiKey.file})` : '  KEY=<one of API_KEYS>',
+      `  curl -s -X POST ${api.url}/users -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \\`,
       `    -d '{"firstName":"Ada","lastName":"Lovelace","birthday":"1990-12-10","timezone":"Europe/London"}'`,
       '',
       'Ctrl-C stops everything.',

@@ -8,6 +8,8 @@ import type { UserSchedule } from '../users/user-schedule';
 import type { UserService } from '../users/user-service';
 import { mountAlias } from './aliases';
 import { allowedMethods } from './allowed-methods';
+import type { ApiKeys } from './api-keys';
+import { requireApiKey } from './authentication';
 import { apiErrorFor } from './domain-errors';
 import { ApiError, errorResponse } from './errors';
 import { openApiDocument } from './openapi-document';
@@ -21,6 +23,8 @@ import { userRoutes } from './routes/users';
 import { validationHook } from './validation-hook';
 
 export interface AppDependencies {
+  /** The keys a request must carry (`Authorization: Bearer <key>`) on every path but the public ones. */
+  apiKeys: ApiKeys;
   users: UserService;
   schedule: UserSchedule;
   readiness: ReadinessCheck[];
@@ -41,6 +45,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
 
   app.use('*', requestObserver({ log: deps.log, httpMetrics: deps.httpMetrics }));
+  app.use('*', requireApiKey(deps.apiKeys));
   app.use(
     '*',
     bodyLimit({

@@ -10,10 +10,14 @@ import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (!config.API_KEYS) {
+    throw new Error('API_KEYS is not set: the API does not start without keys (comma-separated, 16+ characters each)');
+  }
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
   const log = componentLog(root, 'api');
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
   const app = createServiceApp({
+    apiKeys: config.API_KEYS,
     db: connections.db,
     workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
     log,

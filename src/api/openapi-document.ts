@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { version } from '../../package.json';
+import { isPublicPath } from './authentication';
 import { API_ERROR_CODES } from './error-codes';
 
 // The OpenAPI 3.1 document: every operation, its parameters, bodies and answers come from the routes' own
@@ -20,15 +21,55 @@ ${Object.entries(API_ERROR_CODES)
 export const ALIAS_TAG = 'Singular aliases';
 
 export function openApiDocument(app: OpenAPIHono) {
-  return app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: { title: 'yearly-greetings', version, description: GENERAL_RULES },
-    tags: [
-      { name: 'Users' },
-      { name: 'Deliveries' },
-      { name: 'Operations' },
-      { name: 'Documentation' },
-      { name: ALIAS_TAG, description: 'Every `/users` path also answers under `/user`' },
-    ],
-  });
+  return withAuthentication(
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'yearly-greetings', version, description: GENERAL_RULES },
+      tags: [
+        { name: 'Users' },
+        { name: 'Deliveries' },
+        { name: 'Operations' },
+        { name: 'Documentation' },
+        { name: ALIAS_TAG, description: 'Every `/users` path also answers under `/user`' },
+      ],
+    }),
+  );
 }
+
+type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
+
+/** The bearer key scheme, required by every operation but the public ones (src/api/authentication.ts), with its 401. */
+function withAuthentication(document: Document): Document {
+  document.components = {
+    ...document.components,
+    securitySchemes: {
+      apiKey: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'One of the keys in API_KEYS (`npm start` makes one and prints it; it is kept in DATA_DIR/api-key)',
+      },
+    },
+  };
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    const publicPath = isPublicPath(path.replace(/\{[^}]+\}/g, 'x'));
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations?.[method];
+      if (!operation) continue;
+      operation.security = publicPath ? [] : [{ apiKey: [] }];
+      if (!publicPath) operation.responses = { ...operation.responses, 401: UNAUTHORIZED };
+    }
+  }
+  return document;
+}
+
+const UNAUTHORIZED = {
+  description: `\`unauthorized\`: ${API_ERROR_CODES.unauthorized}`,
+  headers: { 'WWW-Authenticate': { description: 'The scheme to use: `Bearer`', schema: { type: 'string' } } },
+  content: {
+    'application/json': {
+      schema: { $ref: '#/components/schemas/Error' },
+      example: { error: { code: 'unauthorized', message: API_ERROR_CODES.unauthorized, details: [] } },
+    },
+  },
+};

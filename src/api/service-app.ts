@@ -7,9 +7,12 @@ import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { UserSchedule } from '../users/user-schedule';
 import type { ChangeAdmission } from '../users/change-admission';
 import { UserService } from '../users/user-service';
+import { ApiKeys } from './api-keys';
 import { createApp } from './app';
 
 export interface ServiceAppOptions {
+  /** API_KEYS (or `npm start`'s local key): every request but /health, /ready and the docs must carry one. */
+  apiKeys: readonly string[];
   db: Db;
   /** The users' workflows, each call to Temporal bounded by TEMPORAL_CALL_TIMEOUT_MS (readiness too). */
   workflows: GreetingWorkflows;
@@ -28,6 +31,7 @@ export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
 export function createServiceApp(options: ServiceAppOptions): Hono {
   const { db, workflows } = options;
   return createApp({
+    apiKeys: new ApiKeys(options.apiKeys),
     users: new UserService(db, workflows, options.log, options.admission),
     schedule: new UserSchedule(db, workflows),
     log: options.log,

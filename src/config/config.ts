@@ -5,6 +5,24 @@ import { isValidTimeOfDay, LEAP_DAY_POLICIES } from '../time/next-occurrence';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInteger = z.coerce.number().int().min(1);
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
+const apiKeyList = z
+  .string()
+  .transform((list) =>
+    list
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .min(16, 'each API key needs at least 16 characters')
+          .regex(/^[\x21-\x7e]+$/, 'an API key is visible ASCII characters, no spaces'),
+      )
+      .min(1, 'lists no key'),
+  );
 
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** A duration such as `90s`, `15m`, `24h` or `2d`, in milliseconds. */
@@ -104,6 +122,11 @@ const configSchema = z
       .string()
       .regex(/^[^\s:]+:\d+$/, 'expected host:port')
       .optional(),
+    /**
+     * API keys, comma-separated (several at once, to rotate); every request but /health, /ready and the docs must
+     * send one as `Authorization: Bearer <key>`. `npm run api` refuses to start without; `npm start` makes one.
+     */
+    API_KEYS: apiKeyList.optional(),
     /** API: changes (create, update, pause, resume, delete) that may wait for Temporal at once... */
     API_MAX_CHANGES_IN_FLIGHT: positiveInteger.default(32),
     /** ...and how many more may queue for a place; past that a change is refused with 429 before it is saved. */

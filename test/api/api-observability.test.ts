@@ -8,7 +8,7 @@ import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
 import { uniqueTaskQueue } from '../support/environment';
 import { sample, scrape } from '../support/metrics-text';
-import { apiWorkflows, call } from '../support/service';
+import { apiWorkflows, call, AUTHORIZATION, TEST_API_KEY } from '../support/service';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
@@ -21,6 +21,7 @@ useTimeSkippingServer({}, (started) => ({ env, db } = started));
 beforeAll(async () => {
   captured = captureLog('debug');
   const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
     db,
     workflows: apiWorkflows(env.client, uniqueTaskQueue('api-observability')),
     log: componentLog(captured.root, 'api'),
@@ -45,7 +46,7 @@ test('GET /metrics shows request durations by method, route pattern and status, 
   expect((await call(api.url, 'GET', `/users/${id}/deliveries`)).status).toBe(200);
   expect((await call(api.url, 'GET', '/no/such/route')).status).toBe(404);
 
-  const text = await scrape(`${api.url}/metrics`);
+  const text = await scrape(`${api.url}/metrics`, AUTHORIZATION);
   const count = (method: string, route: string, status: string) =>
     sample(text, 'http_request_duration_seconds_count', { method, route, status });
   expect(count('POST', '/users', '201')).toBe(1);

@@ -7,7 +7,7 @@ import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ChangeAdmission, OverloadedError } from '../../src/users/change-admission';
 import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { call, silentLog } from '../support/service';
+import { call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
 
 /** A promise and the function that settles it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -72,6 +72,7 @@ describe('the API under more changes than Temporal takes', () => {
       callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
     });
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db,
       workflows,
       log: silentLog,
@@ -106,7 +107,7 @@ describe('the API under more changes than Temporal takes', () => {
 
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify(person(`third-${tag}@example.com`)),
     });
     expect(response.status).toBe(429);

@@ -6,7 +6,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { uniqueTaskQueue } from '../support/environment';
-import { apiForThisFile, call, silentLog } from '../support/service';
+import { apiForThisFile, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
 
 // POST /users with an Idempotency-Key: a client that retries a create gets the first answer, not a second user (and
 // with it a second greeting every year).
@@ -23,7 +23,7 @@ async function create(
 ): Promise<{ status: number; body: any; replayed: string | null }> {
   const response = await fetch(`${baseUrl}/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    headers: { ...AUTHORIZATION, 'content-type': 'application/json', 'idempotency-key': key },
     body: JSON.stringify(body),
   });
   return {
@@ -101,7 +101,11 @@ test.each([
   const response = await fetch(`${api.url}/users`, {
     method: 'POST',
     // fetch refuses header values outside Latin-1; the non-ASCII case is sent as UTF-8 bytes read as Latin-1.
-    headers: { 'content-type': 'application/json', 'idempotency-key': Buffer.from(key).toString('latin1') },
+    headers: {
+      ...AUTHORIZATION,
+      'content-type': 'application/json',
+      'idempotency-key': Buffer.from(key).toString('latin1'),
+    },
     body: JSON.stringify(grace),
   });
   expect(response.status).toBe(400);
@@ -125,6 +129,7 @@ test('a create that answered 503 (Temporal did not answer) and is retried gets i
     }
   }
   const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
     db: api.db,
     workflows: new FlakyStarts(api.env.client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS }),
     log: silentLog,

@@ -4,7 +4,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createServiceApp } from '../../src/api/service-app';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
-import { apiForThisFile, apiWorkflows, call, silentLog } from '../support/service';
+import { apiForThisFile, apiWorkflows, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
 
 // The document is checked against what the running API really does: its routes, its verdicts on bodies and the
 // bodies it answers with. Schemas are taken from the served document, so a $ref that points nowhere fails too.
@@ -75,6 +75,7 @@ describe('/openapi.json', () => {
 
   test('documents every route the app serves, and no route it does not', () => {
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db: api.db,
       workflows: apiWorkflows(api.env.client, 'routes-only'),
       log: silentLog,
@@ -212,7 +213,7 @@ describe('real answers match their documented schema', () => {
   test('POST /users: 201 with the user and its location', async () => {
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify({ ...ada, email: uniqueEmail('ada') }),
     });
     expect(response.status).toBe(201);
@@ -295,7 +296,7 @@ describe('real answers match their documented schema', () => {
     for (const sent of cases) {
       const response = await fetch(`${api.url}/users`, {
         method: 'POST',
-        headers: { 'content-type': sent.type },
+        headers: { ...AUTHORIZATION, 'content-type': sent.type },
         body: sent.body,
       });
       const body: any = await response.json();

@@ -4,7 +4,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
 import { eventually } from '../support/real-time';
-import { apiForThisFile, apiWorkflows, call, silentLog } from '../support/service';
+import { apiForThisFile, apiWorkflows, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
 
 // POST /users/:id/pause and /resume: saved in Postgres first, then the workflow is signalled, then the row's flag is
 // cleared. The workflow's own handling of the signals (replan, skip) is the workflow's tests' business.
@@ -157,19 +157,20 @@ test('pause refuses a body that is not JSON (415) or not valid JSON (400 invalid
   const id = await createAda();
   const asText = await fetch(`${api.url}/users/${id}/pause`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain' },
+    headers: { ...AUTHORIZATION, 'content-type': 'text/plain' },
     body: 'on leave',
   });
   expect(asText.status).toBe(415);
   expectErrorBody(await asText.json(), 'unsupported_media_type');
   const withoutType = await fetch(`${api.url}/users/${id}/pause`, {
+    headers: AUTHORIZATION,
     method: 'POST',
     body: new TextEncoder().encode('{"reason":"x"}'),
   });
   expect(withoutType.status).toBe(415);
   const broken = await fetch(`${api.url}/users/${id}/pause`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
     body: '{"reason":',
   });
   expect(broken.status).toBe(400);
@@ -181,6 +182,7 @@ describe('when Temporal does not answer', () => {
   async function appWithTemporalGone() {
     const gone = await startTimeSkippingServer();
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db: api.db,
       workflows: apiWorkflows(gone.client, 'nowhere'),
       log: silentLog,
@@ -196,7 +198,7 @@ describe('when Temporal does not answer', () => {
 
     const paused = await app.request(`/users/${id}/pause`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify({ reason: 'on leave' }),
     });
     expect(paused.status).toBe(503);
@@ -208,7 +210,7 @@ describe('when Temporal does not answer', () => {
       workflowSyncRequestedAt: expect.any(Date),
     });
 
-    const resumed = await app.request(`/users/${id}/resume`, { method: 'POST' });
+    const resumed = await app.request(`/users/${id}/resume`, { method: 'POST', headers: AUTHORIZATION });
     expect(resumed.status).toBe(503);
     expect(((await resumed.json()) as any).user).toMatchObject({ id, paused: false });
     expect(await api.db.user.findUniqueOrThrow({ where: { id } })).toMatchObject({
@@ -222,7 +224,7 @@ describe('when Temporal does not answer', () => {
 
     const response = await app.request(`/users/${id}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify({ ...ada, lastName: 'King' }),
     });
 

@@ -5,7 +5,17 @@ import { userCursor } from '../../src/db/users';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
-import { allPages, apiForThisFile, apiWorkflows, call, letterName, silentLog, type ListPage } from '../support/service';
+import {
+  allPages,
+  apiForThisFile,
+  apiWorkflows,
+  call,
+  letterName,
+  silentLog,
+  type ListPage,
+  TEST_API_KEY,
+  AUTHORIZATION,
+} from '../support/service';
 
 const api = apiForThisFile('api');
 
@@ -87,7 +97,7 @@ describe('POST /users', () => {
   test('refuses malformed JSON with 400 invalid_json', async () => {
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: '{"firstName": "Ada",',
     });
     expect(response.status).toBe(400);
@@ -97,7 +107,7 @@ describe('POST /users', () => {
   test('refuses a body that is not JSON with 415', async () => {
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { ...AUTHORIZATION, 'content-type': 'text/plain' },
       body: 'firstName=Ada',
     });
     expect(response.status).toBe(415);
@@ -107,6 +117,7 @@ describe('POST /users', () => {
   test('refuses a body without a content type with 415', async () => {
     // Bytes, not a string: fetch would label a string text/plain.
     const response = await fetch(`${api.url}/users`, {
+      headers: AUTHORIZATION,
       method: 'POST',
       body: new TextEncoder().encode(JSON.stringify(ada)),
     });
@@ -127,7 +138,7 @@ describe('POST /users', () => {
     ] as const) {
       const response = await fetch(`${api.url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
         body: text,
       });
       expect({ method, status: response.status }).toEqual({ method, status: 400 });
@@ -140,7 +151,7 @@ describe('POST /users', () => {
   test('refuses an oversized body with 413', async () => {
     const response = await fetch(`${api.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify({ ...ada, firstName: 'A'.repeat(100_000) }),
     });
     expect(response.status).toBe(413);
@@ -153,7 +164,7 @@ describe('POST /users', () => {
 
     const response = await app.request('/users', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
       body: JSON.stringify(ada),
     });
 
@@ -171,6 +182,7 @@ describe('POST /users', () => {
 async function appWithTemporalGone() {
   const gone = await startTimeSkippingServer();
   const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
     db: api.db,
     workflows: apiWorkflows(gone.client, 'nowhere'),
     log: silentLog,
@@ -200,8 +212,11 @@ describe('reads and re-drives when Temporal does not answer', () => {
       },
     });
 
-    const next = await app.request(`/users/${user.id}/next-delivery`);
-    const retry = await app.request(`/users/${user.id}/deliveries/${failed.id}/retry`, { method: 'POST' });
+    const next = await app.request(`/users/${user.id}/next-delivery`, { headers: AUTHORIZATION });
+    const retry = await app.request(`/users/${user.id}/deliveries/${failed.id}/retry`, {
+      method: 'POST',
+      headers: AUTHORIZATION,
+    });
 
     for (const response of [next, retry]) {
       expect(response.status).toBe(503);
@@ -417,6 +432,7 @@ describe('health and readiness', () => {
   test('GET /ready is 503 and names what is down when Postgres is unreachable', async () => {
     const unreachableDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db: unreachableDb,
       workflows: apiWorkflows(api.env.client, 'x'),
       log: silentLog,
@@ -461,7 +477,7 @@ function rawCall(
   path: string,
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${baseUrl}${path}`, { method }, (response) => {
+    const request = http.request(`${baseUrl}${path}`, { method, headers: AUTHORIZATION }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));

@@ -6,7 +6,7 @@ import { startDevServer, testDb, uniqueTaskQueue } from '../support/environment'
 import { freePort } from '../support/free-port';
 import { compiledFileOf, entryFileOf, projectRoot } from '../support/package-scripts';
 import { runProcess } from '../support/run-process';
-import { call } from '../support/service';
+import { call, TEST_API_KEY } from '../support/service';
 import { ServiceProcess } from '../support/service-process';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 import { startWorkerProcess, waitUntilPolling, type WorkerProcess } from '../support/worker-process';
@@ -76,7 +76,10 @@ test('the compiled API and worker serve a user end to end', async () => {
   const taskQueue = uniqueTaskQueue('compiled');
   const temporal = { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue };
   const port = await freePort();
-  api = new ServiceProcess(compiled('api'), settings({ ...temporal, HOST: '127.0.0.1', PORT: String(port) }));
+  api = new ServiceProcess(
+    compiled('api'),
+    settings({ ...temporal, HOST: '127.0.0.1', PORT: String(port), API_KEYS: TEST_API_KEY }),
+  );
   await api.waitForOutput('API listening', 60_000);
   const url = `http://127.0.0.1:${port}`;
 

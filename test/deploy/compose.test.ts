@@ -11,6 +11,7 @@ import {
   loadComposeFile,
   mountsOf,
   publishedPorts,
+  REQUIRED_VARIABLES,
   waitsFor,
   type ComposeService,
 } from '../support/compose-file';
@@ -322,4 +323,11 @@ test('the setup step registers exactly the search attributes the workflows set, 
   });
   const expected = greetingSearchAttributes.map((key) => `${key.name}=${key.type}`);
   expect(registered.sort()).toEqual(expected.sort());
+});
+
+test('the only variable a deployment must set is API_KEYS, and the API takes it: it does not start without keys', () => {
+  expect([...REQUIRED_VARIABLES]).toEqual(['API_KEYS']);
+  expect(appConfigOf(serviceRunning('api')).API_KEYS).toEqual(['set-at-deploy-API_KEYS']);
+  const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+  expect(readme).toMatch(/API_KEYS=<key>,<key>/);
 });

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
@@ -53,9 +53,17 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   expect(webUi.status).toBe(200);
   expect(await webUi.text()).toMatch(/<html/i);
 
+  // No API_KEYS: npm start made a key, keeps it in DATA_DIR/api-key and prints it; nothing but probes answers without.
+  const key = (await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim();
+  expect(running.output).toContain(`API key        ${key}`);
+  const authorization = { authorization: `Bearer ${key}` };
+  const refused = await fetch(`${api}/users`);
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+
   const created = await fetch(`${api}/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...authorization, 'content-type': 'application/json' },
     body: JSON.stringify({
       firstName: 'Ada',
       lastName: 'Lovelace',
@@ -72,7 +80,7 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   expect(running.count('>>> webhook delivery')).toBe(1);
 
   // One process, one /metrics on the API port: the delivery, the API's requests and the Temporal SDK's own metrics.
-  const metrics = await scrape(`${api}/metrics`);
+  const metrics = await scrape(`${api}/metrics`, authorization);
   expect(sample(metrics, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
   expect(
     sample(metrics, 'http_request_duration_seconds_count', { method: 'POST', route: '/users', status: '201' }),
@@ -87,7 +95,8 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   // Second run on the same data: the user and the yearly workflow (now waiting for next year) are still there.
   running = new ServiceProcess(START_ALL, env);
   await running.waitForOutput('yearly-greetings is running', 90_000);
-  expect((await fetch(`${api}/users/${user.id}`)).status).toBe(200);
+  // The same key on the next start.
+  expect((await fetch(`${api}/users/${user.id}`, { headers: authorization })).status).toBe(200);
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
   try {
     const handle = new Client({ connection }).workflow.getHandle(workflowIdFor(user.id, 'birthday'));

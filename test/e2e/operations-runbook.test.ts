@@ -23,7 +23,7 @@ import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { dueSoon, sleep, eventually } from '../support/real-time';
 import { runBlock, runbookBlocks } from '../support/runbook-blocks';
 import type { ProcessResult } from '../support/run-process';
-import { call, startApi } from '../support/service';
+import { call, startApi, TEST_API_KEY } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Every command of docs/operations.md, run with bash against a real dev server, the real API, a real worker and real
@@ -145,6 +145,7 @@ async function run(name: string, placeholders: Record<string, string> = {}): Pro
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: 'default',
     API: api.url,
+    API_KEY: TEST_API_KEY,
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DELIVERY_TIME: deliveryTime,

@@ -12,7 +12,7 @@ import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } fro
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { dueSoon, eventually, sleep } from '../support/real-time';
-import { apiWorkflows, call, silentLog, startApi } from '../support/service';
+import { apiWorkflows, call, silentLog, startApi, TEST_API_KEY } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Real time on the real dev server: outages are a matter of wall-clock seconds here, not skipped time.
@@ -147,6 +147,7 @@ describe('the reconciler', () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db: setup.db,
       workflows: apiWorkflows(deadTemporal, setup.taskQueue),
       log: silentLog,

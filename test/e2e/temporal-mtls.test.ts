@@ -15,7 +15,7 @@ import { temporalConnection } from '../../src/temporal/connection-options';
 import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
-import { apiWorkflows, call, silentLog } from '../support/service';
+import { apiWorkflows, call, silentLog, TEST_API_KEY } from '../support/service';
 import { startTestReceiver } from '../support/test-receiver';
 import { createTestPki, type TestPki } from '../support/test-certificates';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
@@ -96,6 +96,7 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
     await waitUntilPolling(env.client, taskQueue, worker);
     client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
     const app = createServiceApp({
+      apiKeys: [TEST_API_KEY],
       db,
       workflows: apiWorkflows(client, taskQueue),
       log: silentLog,

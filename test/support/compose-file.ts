@@ -41,7 +41,11 @@ export function loadComposeFile(file: string): ComposeFile {
   return interpolate(document) as ComposeFile;
 }
 
-// As on a machine where none of the variables is set: `docker compose up` must work with nothing exported.
+/** The variables docker-compose.yml requires (`${NAME:?why}`): compose refuses to start until they are set. */
+export const REQUIRED_VARIABLES = new Set<string>();
+
+// As on a machine where none of the variables is set: `docker compose up` must work with nothing exported but the
+// required ones (the API's keys), which stand in as `set-at-deploy-<NAME>`.
 function interpolate(value: unknown): unknown {
   if (typeof value === 'string') return interpolateString(value);
   if (Array.isArray(value)) return value.map(interpolate);
@@ -54,6 +58,11 @@ function interpolate(value: unknown): unknown {
 function interpolateString(text: string): string {
   return text.replace(/\$\$|\$\{([^}]*)\}|\$([A-Za-z_]\w*)/g, (match, braced: string | undefined) => {
     if (match === '$$') return '$';
+    const required = braced === undefined ? null : /^([A-Za-z_]\w*):?\?.*$/s.exec(braced);
+    if (required) {
+      REQUIRED_VARIABLES.add(required[1]!);
+      return `set-at-deploy-${required[1]}`;
+    }
     const withDefault = braced === undefined ? null : /^[A-Za-z_]\w*:?-(.*)$/s.exec(braced);
     if (!withDefault) throw new Error(`${match} has no default: docker compose up would need it exported`);
     return withDefault[1]!;

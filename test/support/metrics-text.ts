@@ -20,9 +20,9 @@ export function sample(text: string, name: string, labels: Record<string, string
   return undefined;
 }
 
-/** GET a /metrics page as text. */
-export async function scrape(url: string): Promise<string> {
-  const response = await fetch(url);
+/** GET a /metrics page as text (the API's needs its key: pass `headers`). */
+export async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(url, { headers });
   if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
   return response.text();

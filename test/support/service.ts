@@ -22,6 +22,10 @@ export function letterName(prefix: string, index: number): string {
 
 export { silentLog } from './silent-log';
 
+/** The API key every test app accepts (API_KEYS), and the header that carries it. */
+export const TEST_API_KEY = 'test-key-of-the-yearly-greetings-suite';
+export const AUTHORIZATION = { authorization: `Bearer ${TEST_API_KEY}` };
+
 /** The users' workflows as the API drives them, through `client` on `taskQueue`. */
 export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflows {
   return new GreetingWorkflows(client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
@@ -33,6 +37,7 @@ export function startApi(
   options: { db: Db; taskQueue: string },
 ): Promise<RunningHttpServer> {
   const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
     db: options.db,
     workflows: apiWorkflows(env.client, options.taskQueue),
     log: silentLog,
@@ -90,7 +95,7 @@ export async function call(
 ): Promise<{ status: number; body: any }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? AUTHORIZATION : { ...AUTHORIZATION, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
