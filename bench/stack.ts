@@ -126,6 +126,7 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
       API_KEYS: apiKey,
+      WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
       WEBHOOK_URL: options.webhookUrl,
       DELIVERY_TIME: options.deliveryTime,
       LOG_LEVEL: 'warn',

@@ -14,7 +14,7 @@ import { ensureTemporalCli } from '../tools/temporal-cli';
 import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
 import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
 import { freePort } from '../../src/dev/free-port';
-import { localApiKey } from './local-api-key';
+import { localApiKey, localWebhookSecret } from './local-secrets';
 import { stopInOrderOnSignal, type Stop } from './stop-in-order';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { printDelivery } from '../../src/dev/print-delivery';
@@ -62,11 +62,14 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webUi = devServer.uiUrl;
   }
 
+  const webhookSecret = config.WEBHOOK_SECRET ? null : await localWebhookSecret(dataDir);
+  const webhookSecrets = config.WEBHOOK_SECRET ?? [webhookSecret!.value];
   let webhookUrl = config.WEBHOOK_URL;
   if (!webhookUrl) {
     const receiver = await startLocalReceiver({
       host: config.HOST,
       port: config.WEBHOOK_RECEIVER_PORT,
+      secrets: webhookSecrets,
       onDelivery: printDelivery,
     });
     stops.push(receiver.close);
@@ -86,6 +89,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db: connections.db,
     webhookUrl,
+    webhookSecrets,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     maxLatenessMs: config.MAX_DELIVERY_LATENESS,
     handOverWindowMs: config.HAND_OVER_WINDOW,
@@ -107,7 +111,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
   const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS, workerConnection);
   const apiKey = config.API_KEYS ? null : await localApiKey(dataDir);
   const app = createServiceApp({
-    apiKeys: config.API_KEYS ?? [apiKey!.key],
+    apiKeys: config.API_KEYS ?? [apiKey!.value],
     db: connections.db,
     workflows,
     log: componentLog(root, 'api'),
@@ -132,9 +136,12 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       `  Temporal UI    ${webUi}`,
       `  Temporal       ${configured.address ?? devServerAddress}  namespace ${connections.namespace}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
       `  Webhook        ${webhookUrl}`,
+      webhookSecret
+        ? `  Signed with    the secret in ${webhookSecret.file} (Standard Webhooks; set WEBHOOK_SECRET to choose it)`
+        : '  Signed with    WEBHOOK_SECRET (Standard Webhooks)',
       `  Delivery time  ${config.DELIVERY_TIME} in each user's time zone`,
       apiKey
-        ? `  API key        ${apiKey.key}   (kept in ${apiKey.file}; set API_KEYS to choose your own)`
+        ? `  API key        ${apiKey.value}   (kept in ${apiKey.file}; set API_KEYS to choose your own)`
         : '  API keys       from API_KEYS',
       '',
       'Create a user:',

@@ -16,11 +16,14 @@ import { FailureType, type DeliveryOutcome } from '../workflows/definitions';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { withAttemptLifetime } from './attempt-lifetime';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
+import type { WebhookSigner } from './webhook-signature';
 
 /** `log` and `metrics` receive every attempt's outcome. */
 export interface DeliveryDependencies extends DeliveryObservers {
   db: Db;
   webhookUrl: string;
+  /** WEBHOOK_SECRET: every POST is signed (Standard Webhooks). */
+  webhookSigner: WebhookSigner;
   webhookTimeoutMs: number;
   /** How late a delivery may start and still be sent; later ones are recorded as missed. Null: no limit. */
   maxLatenessMs: number | null;
@@ -102,6 +105,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       {
         url: deps.webhookUrl,
         idempotencyKey,
+        signer: deps.webhookSigner,
         timeoutMs: deps.webhookTimeoutMs,
         signal: workerShutdown,
         payload: {

@@ -5,24 +5,27 @@ import { isValidTimeOfDay, LEAP_DAY_POLICIES } from '../time/next-occurrence';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInteger = z.coerce.number().int().min(1);
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional();
-const apiKeyList = z
+/** `whsec_` and the base64 of at least 24 random bytes, as the Standard Webhooks specification has it. */
+const webhookSecret = z
   .string()
-  .transform((list) =>
-    list
-      .split(',')
-      .map((key) => key.trim())
-      .filter((key) => key !== ''),
-  )
-  .pipe(
-    z
-      .array(
-        z
-          .string()
-          .min(16, 'each API key needs at least 16 characters')
-          .regex(/^[\x21-\x7e]+$/, 'an API key is visible ASCII characters, no spaces'),
-      )
-      .min(1, 'lists no key'),
-  );
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'a webhook secret is `whsec_` and base64 (openssl rand -base64 32)')
+  .refine((secret) => Buffer.from(secret.slice(6), 'base64').length >= 24, 'a webhook secret needs 24+ random bytes');
+const commaSeparated = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(z.array(item).min(1, 'lists none'));
+const apiKeyList = commaSeparated(
+  z
+    .string()
+    .min(16, 'each API key needs at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'an API key is visible ASCII characters, no spaces'),
+);
 
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** A duration such as `90s`, `15m`, `24h` or `2d`, in milliseconds. */
@@ -127,6 +130,11 @@ const configSchema = z
      * send one as `Authorization: Bearer <key>`. `npm run api` refuses to start without; `npm start` makes one.
      */
     API_KEYS: apiKeyList.optional(),
+    /**
+     * Secrets every delivery is signed with (Standard Webhooks), comma-separated: two while rotating. `npm run worker`
+     * refuses to start without; `npm start` makes one.
+     */
+    WEBHOOK_SECRET: commaSeparated(webhookSecret).optional(),
     /** API: changes (create, update, pause, resume, delete) that may wait for Temporal at once... */
     API_MAX_CHANGES_IN_FLIGHT: positiveInteger.default(32),
     /** ...and how many more may queue for a place; past that a change is refused with 429 before it is saved. */

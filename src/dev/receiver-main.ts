@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config';
+import { requireSetting } from '../config/require-setting';
 import { printDelivery } from './print-delivery';
 import { startLocalReceiver } from './webhook-receiver';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const receiver = await startLocalReceiver({
     host: config.HOST,
     port: config.WEBHOOK_RECEIVER_PORT,
+    secrets: requireSetting(config, 'WEBHOOK_SECRET'),
     onDelivery: printDelivery,
   });
   console.log(`webhook receiver listening on ${config.HOST}:${config.WEBHOOK_RECEIVER_PORT} (POST /deliveries)`);

@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedDelivery {
   idempotencyKey: string | null;
@@ -16,20 +17,28 @@ export interface LocalReceiver {
 }
 
 /**
- * The receiver of the one-command run: shows every delivery to the operator, with no outside service needed.
- * It answers 200 and, like a real receiver should, recognises a repeat by its Idempotency-Key.
+ * The receiver of the one-command run: shows every delivery to the operator, with no outside service needed. Like a
+ * real receiver should, it verifies the signature (Standard Webhooks, with any of `secrets`: 401 and nothing shown
+ * when none verifies), answers 200 and recognises a repeat by its Idempotency-Key.
  */
 export async function startLocalReceiver(options: {
   host: string;
   port: number;
+  /** WEBHOOK_SECRET: a delivery signed with any of these is taken. */
+  secrets: readonly string[];
   onDelivery: (delivery: ReceivedDelivery) => void;
 }): Promise<LocalReceiver> {
   const deliveries: ReceivedDelivery[] = [];
   const seenKeys = new Set<string>();
+  const verifiers = options.secrets.map((secret) => new Webhook(secret));
   const app = new Hono();
   app.post('/deliveries', async (c) => {
+    const raw = await c.req.text();
+    if (!verifiers.some((verifier) => verifies(verifier, raw, c.req.header()))) {
+      return c.json({ error: 'the webhook signature does not verify with WEBHOOK_SECRET' }, 401);
+    }
     const idempotencyKey = c.req.header('idempotency-key') ?? null;
-    const body: unknown = await c.req.json().catch(() => null);
+    const body = parseJson(raw);
     const repeat = idempotencyKey !== null && seenKeys.has(idempotencyKey);
     if (idempotencyKey) seenKeys.add(idempotencyKey);
     const delivery = { idempotencyKey, body, receivedAt: new Date().toISOString(), repeat };
@@ -45,6 +54,24 @@ export async function startLocalReceiver(options: {
     deliveries,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Signature and timestamp (within five minutes) check out. */
+function verifies(verifier: Webhook, raw: string, headers: Record<string, string>): boolean {
+  try {
+    verifier.verify(raw, headers);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 function listen(app: Hono, hostname: string, port: number): Promise<ServerType> {

@@ -3,6 +3,7 @@ import { createDeliveryActivities, createPauseActivities, createPlanningActiviti
 import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
+import { WebhookSigner } from '../activities/webhook-signature';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 import { shutdownGrace } from './shutdown-grace';
 
@@ -23,6 +24,8 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   taskQueue: string;
   db: Db;
   webhookUrl: string;
+  /** WEBHOOK_SECRET: the secrets every delivery is signed with (Standard Webhooks). */
+  webhookSecrets: readonly string[];
   webhookTimeoutMs: number;
   /** How late a delivery may start and still be sent; null for no limit. */
   maxLatenessMs: number | null;
@@ -72,6 +75,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       ...createDeliveryActivities({
         db: options.db,
         webhookUrl: options.webhookUrl,
+        webhookSigner: new WebhookSigner(options.webhookSecrets),
         webhookTimeoutMs: options.webhookTimeoutMs,
         maxLatenessMs: options.maxLatenessMs,
         shutdownGraceOver: grace?.signal,

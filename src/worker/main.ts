@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       db: connections.db,
       webhookUrl: requireSetting(config, 'WEBHOOK_URL'),
+      webhookSecrets: requireSetting(config, 'WEBHOOK_SECRET'),
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
       handOverWindowMs: config.HAND_OVER_WINDOW,

@@ -1,10 +1,11 @@
+import { WebhookSigner } from '../../src/activities/webhook-signature';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Registry } from 'prom-client';
 import { createDeliveryActivities, createPauseActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { findLiveUser, softDeleteUser } from '../../src/db/users';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
-import { testDb } from '../support/environment';
+import { testDb, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { silentLog } from '../support/silent-log';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
@@ -62,6 +63,7 @@ describe('a delivery attempt for a paused user', () => {
     return createDeliveryActivities({
       db,
       webhookUrl: receiver.url,
+      webhookSigner: new WebhookSigner([TEST_WEBHOOK_SECRET]),
       webhookTimeoutMs: 5_000,
       maxLatenessMs: null,
       log: silentLog,

@@ -243,6 +243,30 @@ describe('loadConfig', () => {
       }
     });
   });
+
+  describe('API_KEYS and WEBHOOK_SECRET', () => {
+    const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+
+    test('are lists: comma-separated, blanks around each dropped, two at once while rotating', () => {
+      const config = loadConfig({
+        API_KEYS: ' first-key-0123456789 , second-key-0123456789,',
+        WEBHOOK_SECRET: `${secret}, whsec_${Buffer.alloc(24, 9).toString('base64')}`,
+      });
+      expect(config.API_KEYS).toEqual(['first-key-0123456789', 'second-key-0123456789']);
+      expect(config.WEBHOOK_SECRET).toHaveLength(2);
+      expect(loadConfig({}).API_KEYS).toBeUndefined();
+    });
+
+    test.each([
+      ['API_KEYS', 'short', 'at least 16 characters'],
+      ['API_KEYS', 'a key with spaces in it', 'no spaces'],
+      ['API_KEYS', ' , ', 'lists none'],
+      ['WEBHOOK_SECRET', 'not-a-whsec-secret', 'whsec_'],
+      ['WEBHOOK_SECRET', `whsec_${Buffer.alloc(16).toString('base64')}`, '24+ random bytes'],
+    ])('%s=%j is refused: %s', (name, value, problem) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(problem);
+    });
+  });
 });
 
 function errorOf(run: () => unknown): string {

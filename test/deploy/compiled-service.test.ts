@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb } from '../../src/db/client';
-import { startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { startDevServer, testDb, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { freePort } from '../support/free-port';
 import { compiledFileOf, entryFileOf, projectRoot } from '../support/package-scripts';
 import { runProcess } from '../support/run-process';
@@ -83,9 +83,10 @@ test('the compiled API and worker serve a user end to end', async () => {
   await api.waitForOutput('API listening', 60_000);
   const url = `http://127.0.0.1:${port}`;
 
-  worker = await startWorkerProcess(settings({ ...temporal, WEBHOOK_URL: receiver.url }) as Record<string, string>, [
-    compiled('worker'),
-  ]);
+  worker = await startWorkerProcess(
+    settings({ ...temporal, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }) as Record<string, string>,
+    [compiled('worker')],
+  );
   await waitUntilPolling(env.client, taskQueue, worker);
 
   expect((await call(url, 'GET', '/ready')).status).toBe(200);

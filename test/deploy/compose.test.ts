@@ -11,6 +11,7 @@ import {
   loadComposeFile,
   mountsOf,
   publishedPorts,
+  REQUIRED_STAND_INS,
   REQUIRED_VARIABLES,
   waitsFor,
   type ComposeService,
@@ -325,9 +326,13 @@ test('the setup step registers exactly the search attributes the workflows set, 
   expect(registered.sort()).toEqual(expected.sort());
 });
 
-test('the only variable a deployment must set is API_KEYS, and the API takes it: it does not start without keys', () => {
-  expect([...REQUIRED_VARIABLES]).toEqual(['API_KEYS']);
+test('a deployment must set only the API keys and the webhook secret, and the processes that need them take them', () => {
+  expect([...REQUIRED_VARIABLES].sort()).toEqual(['API_KEYS', 'WEBHOOK_SECRET']);
   expect(appConfigOf(serviceRunning('api')).API_KEYS).toEqual(['set-at-deploy-API_KEYS']);
+  for (const script of ['worker', 'receiver']) {
+    expect(environmentOf(service(serviceRunning(script))).WEBHOOK_SECRET).toBe(REQUIRED_STAND_INS.WEBHOOK_SECRET);
+  }
   const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
   expect(readme).toMatch(/API_KEYS=<key>,<key>/);
+  expect(readme).toMatch(/WEBHOOK_SECRET=whsec_/);
 });

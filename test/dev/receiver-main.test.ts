@@ -1,3 +1,5 @@
+import { WebhookSigner } from '../../src/activities/webhook-signature';
+import { TEST_WEBHOOK_SECRET } from '../support/environment';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../support/free-port';
@@ -41,13 +43,21 @@ class ReceiverProcess {
   }
 }
 
-function postDelivery(url: string, idempotencyKey: string, message: string): Promise<Response> {
+/** A delivery as the worker sends it, signed with `secret` (the receiver's own unless said otherwise). */
+function postDelivery(url: string, idempotencyKey: string, message: string, secret = TEST_WEBHOOK_SECRET) {
+  const body = JSON.stringify({ message, scheduledAt: '2026-12-10T09:00:00.000Z' });
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-    body: JSON.stringify({ message, scheduledAt: '2026-12-10T09:00:00.000Z' }),
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+      ...new WebhookSigner([secret]).headers(idempotencyKey, body, new Date()),
+    },
+    body,
   });
 }
+
+const OTHER_SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 
 let running: ReceiverProcess | undefined;
 
@@ -55,9 +65,19 @@ afterEach(() => running?.kill());
 
 test('the receiver listens on its settings, prints each delivery, flags a repeated key, stops on SIGTERM', async () => {
   const port = await freePort();
-  running = new ReceiverProcess({ HOST: '127.0.0.1', WEBHOOK_RECEIVER_PORT: String(port) });
+  running = new ReceiverProcess({
+    HOST: '127.0.0.1',
+    WEBHOOK_RECEIVER_PORT: String(port),
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+  });
   await running.waitForOutput(`webhook receiver listening on 127.0.0.1:${port}`);
   const url = `http://127.0.0.1:${port}/deliveries`;
+
+  // Signed with a secret it does not hold, or not signed: refused, not shown.
+  const forged = await postDelivery(url, 'birthday-2026-eve', 'forged', OTHER_SECRET);
+  expect(forged.status).toBe(401);
+  const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(unsigned.status).toBe(401);
 
   const first = await postDelivery(url, 'birthday-2026-ada', "Hey, Ada Lovelace it's your birthday");
   expect(first.status).toBe(200);
@@ -78,8 +98,14 @@ test('the receiver listens on its settings, prints each delivery, flags a repeat
   expect(await running.terminate()).toBe(0);
 });
 
+test('the receiver does not start without WEBHOOK_SECRET', async () => {
+  running = new ReceiverProcess({ WEBHOOK_RECEIVER_PORT: String(await freePort()), WEBHOOK_SECRET: '' });
+  expect(await running.exited).not.toBe(0);
+  expect(running.output).toContain('WEBHOOK_SECRET must be set');
+});
+
 test('the receiver refuses a bad WEBHOOK_RECEIVER_PORT and names it', async () => {
-  running = new ReceiverProcess({ WEBHOOK_RECEIVER_PORT: 'eighty' });
+  running = new ReceiverProcess({ WEBHOOK_RECEIVER_PORT: 'eighty', WEBHOOK_SECRET: TEST_WEBHOOK_SECRET });
   expect(await running.exited).not.toBe(0);
   expect(running.output).toContain('WEBHOOK_RECEIVER_PORT:');
 });

@@ -1,6 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../../src/db/client';
-import { createTestWorker, isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import {
+  createTestWorker,
+  isolatedTestDatabaseUrl,
+  startDevServer,
+  uniqueTaskQueue,
+  TEST_WEBHOOK_SECRET,
+} from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
 import { call, startApi } from '../support/service';
@@ -43,6 +49,7 @@ async function setUp(receiver: TestReceiver, workerSettings: Record<string, stri
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     WEBHOOK_URL: receiver.url,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     ...workerSettings,
   });
   const closers: Array<() => Promise<unknown>> = [() => worker.stop(), () => receiver.close(), () => db.$disconnect()];

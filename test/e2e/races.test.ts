@@ -1,3 +1,4 @@
+import { WebhookSigner } from '../../src/activities/webhook-signature';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry } from 'prom-client';
@@ -5,7 +6,7 @@ import { createDeliveryActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
-import { createTestWorker } from '../support/environment';
+import { createTestWorker, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { silentLog } from '../support/silent-log';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { call, putBodyOf } from '../support/service';
@@ -141,6 +142,7 @@ test('the same delivery activity run twice at once: one POST, the other attempt 
     const activities = createDeliveryActivities({
       db,
       webhookUrl: receiver.url,
+      webhookSigner: new WebhookSigner([TEST_WEBHOOK_SECRET]),
       webhookTimeoutMs: 10_000,
       maxLatenessMs: null,
       log: silentLog,

@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { localDate } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
 import { call, letterName, startApi } from '../support/service';
@@ -46,6 +46,7 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WEBHOOK_URL: `${receiver.url}/${name}`,
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       WEBHOOK_TIMEOUT_MS: '10000',
       WORKER_MAX_CONCURRENT_ACTIVITIES: String(ACTIVITY_SLOTS),
     });

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/config';
 import { createDb } from '../../src/db/client';
 import { connectClient } from '../../src/temporal/connect';
 import { temporalConnection } from '../../src/temporal/connection-options';
-import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
 import { apiWorkflows, call, silentLog, TEST_API_KEY } from '../support/service';
@@ -90,6 +90,7 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
     WEBHOOK_URL: receiver.url,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
   });
   let client: Client | undefined;
   try {

@@ -3,7 +3,7 @@ import type { Db } from '../../src/db/client';
 import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { createUserRow, deliveriesOf } from '../support/fixtures';
 import { dueSoon } from '../support/real-time';
 import { freePort } from '../support/free-port';
@@ -56,6 +56,7 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     WEBHOOK_URL: receiver.url,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     DELIVERY_TIME: deliveryTime,
     METRICS_PORT: String(metricsPort),
     TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,

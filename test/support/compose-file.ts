@@ -44,8 +44,14 @@ export function loadComposeFile(file: string): ComposeFile {
 /** The variables docker-compose.yml requires (`${NAME:?why}`): compose refuses to start until they are set. */
 export const REQUIRED_VARIABLES = new Set<string>();
 
+/** What a required variable stands in as, a value of the form its setting takes. */
+export const REQUIRED_STAND_INS: Record<string, string> = {
+  API_KEYS: 'set-at-deploy-API_KEYS',
+  WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+};
+
 // As on a machine where none of the variables is set: `docker compose up` must work with nothing exported but the
-// required ones (the API's keys), which stand in as `set-at-deploy-<NAME>`.
+// required ones (the API's keys, the webhook secret), which stand in as REQUIRED_STAND_INS has them.
 function interpolate(value: unknown): unknown {
   if (typeof value === 'string') return interpolateString(value);
   if (Array.isArray(value)) return value.map(interpolate);
@@ -61,7 +67,7 @@ function interpolateString(text: string): string {
     const required = braced === undefined ? null : /^([A-Za-z_]\w*):?\?.*$/s.exec(braced);
     if (required) {
       REQUIRED_VARIABLES.add(required[1]!);
-      return `set-at-deploy-${required[1]}`;
+      return REQUIRED_STAND_INS[required[1]!] ?? `set-at-deploy-${required[1]}`;
     }
     const withDefault = braced === undefined ? null : /^[A-Za-z_]\w*:?-(.*)$/s.exec(braced);
     if (!withDefault) throw new Error(`${match} has no default: docker compose up would need it exported`);

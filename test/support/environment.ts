@@ -22,6 +22,9 @@ function required(name: string): string {
 }
 
 /** The run's shared, migrated Postgres. */
+/** WEBHOOK_SECRET of every test worker: test receivers verify deliveries with it. */
+export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from('yearly-greetings test signing key!').toString('base64')}`;
+
 export function testDb(): Db {
   return createDb(required('TEST_DATABASE_URL'));
 }
@@ -87,6 +90,7 @@ export function createTestWorker(
     taskQueue: options.taskQueue,
     db: options.db,
     webhookUrl: options.webhookUrl,
+    webhookSecrets: [TEST_WEBHOOK_SECRET],
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5_000,
     maxLatenessMs: options.maxLatenessMs === undefined ? 24 * 3_600_000 : options.maxLatenessMs,
     deliveryTime: options.deliveryTime ?? '09:00',

@@ -1,3 +1,4 @@
+import { WebhookSigner } from '../../src/activities/webhook-signature';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -6,7 +7,7 @@ import { createDeliveryActivities, createPlanningActivities, type PlanDeliveryIn
 import type { Db } from '../../src/db/client';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { changeScheduleUpdate, nextDeliveryQuery } from '../../src/workflows/definitions';
-import { startGreetingWorkflow, uniqueTaskQueue } from '../support/environment';
+import { startGreetingWorkflow, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { eventually, sleep } from '../support/real-time';
 import { silentLog } from '../support/silent-log';
@@ -38,6 +39,7 @@ function workerWithSlowPlan(taskQueue: string, delayMs: (call: number) => number
       ...createDeliveryActivities({
         db,
         webhookUrl: 'http://127.0.0.1:9/never-called',
+        webhookSigner: new WebhookSigner([TEST_WEBHOOK_SECRET]),
         webhookTimeoutMs: 1_000,
         maxLatenessMs: null,
         log: silentLog,
