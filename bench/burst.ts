@@ -16,9 +16,9 @@ import { baseName, type BenchResult, type Row, type Section } from './report';
 import { openSession, type Session } from './session';
 import { formatDistribution, formatMs, ratio, sleep, type Distribution } from './stats';
 
-/** Pessimistic: users/150 per second, plus a margin for a slow start of the request loop. */
+/** Pessimistic: 60 creates a second (two cores make 70-110 while the worker plans each run), plus a margin. */
 export function createEstimateMs(users: number): number {
-  return Math.ceil((users / 150) * 1000) + 15_000;
+  return Math.ceil((users / 60) * 1000) + 15_000;
 }
 
 interface SettleFigures {
