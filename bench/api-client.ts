@@ -20,10 +20,15 @@ export class ApiClient {
     this.authorization = `Bearer ${apiKey}`;
   }
 
-  createUser(body: UserBody): Promise<CallResult<{ id: string }>> {
+  /** `idempotencyKey` makes sending the same create again (after a 429 or a 503) safe. */
+  createUser(body: UserBody, idempotencyKey: string): Promise<CallResult<{ id: string }>> {
     return timedCall(`${this.baseUrl}/users`, {
       method: 'POST',
-      headers: { authorization: this.authorization, 'content-type': 'application/json' },
+      headers: {
+        authorization: this.authorization,
+        'content-type': 'application/json',
+        'idempotency-key': idempotencyKey,
+      },
       body: JSON.stringify(body),
     });
   }

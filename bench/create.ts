@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { benchPerson } from './api-client';
 import { createUsers } from './create-phase';
 import { runOpenLoop } from './load';
@@ -73,7 +74,7 @@ export async function runCreate(options: BenchOptions): Promise<BenchResult> {
     const total = options.rate * options.steadySeconds;
     const bar = progress('steady', total);
     await runOpenLoop(options.rate, options.steadySeconds * 1000, async (index) => {
-      const answer = await session.api.createUser(bodyFor(options.users + index));
+      const answer = await session.api.createUser(bodyFor(options.users + index), randomUUID());
       steadyLatencies.push(answer.latencyMs);
       steadyStatuses[answer.status] = (steadyStatuses[answer.status] ?? 0) + 1;
       bar.update(steadyLatencies.length);

@@ -8,6 +8,8 @@ export interface CallResult<T> {
   /** Epoch ms when the answer was read. */
   answeredAtMs: number;
   body: T | undefined;
+  /** The answer's Retry-After in seconds (a 429), when it gave one. */
+  retryAfterSeconds?: number;
   /** Set when no answer came at all (connection refused, reset, ...). */
   error?: string;
 }
@@ -25,7 +27,14 @@ export async function timedCall<T>(url: string, init?: RequestInit): Promise<Cal
     } catch {
       body = undefined;
     }
-    return { status: response.status, latencyMs: performance.now() - started, answeredAtMs, body };
+    const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
+    return {
+      status: response.status,
+      latencyMs: performance.now() - started,
+      answeredAtMs,
+      body,
+      ...(Number.isFinite(retryAfter) && { retryAfterSeconds: retryAfter }),
+    };
   } catch (error) {
     return {
       status: 0,

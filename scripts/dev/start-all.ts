@@ -118,6 +118,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     admission: new ChangeAdmission({
       inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
       waiting: config.API_MAX_CHANGES_WAITING,
+      ...(config.API_MAX_WORKFLOW_BACKLOG > 0 && {
+        maxBacklog: config.API_MAX_WORKFLOW_BACKLOG,
+        backlog: () => workflows.workflowTaskBacklog(),
+      }),
     }),
     // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
     metrics,

@@ -16,15 +16,20 @@ async function main(): Promise<void> {
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'json' });
   const log = componentLog(root, 'api');
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
+  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
   const app = createServiceApp({
     apiKeys: config.API_KEYS,
     db: connections.db,
-    workflows: connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS),
+    workflows,
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
     admission: new ChangeAdmission({
       inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
       waiting: config.API_MAX_CHANGES_WAITING,
+      ...(config.API_MAX_WORKFLOW_BACKLOG > 0 && {
+        maxBacklog: config.API_MAX_WORKFLOW_BACKLOG,
+        backlog: () => workflows.workflowTaskBacklog(),
+      }),
     }),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);

@@ -139,6 +139,11 @@ const configSchema = z
     API_MAX_CHANGES_IN_FLIGHT: positiveInteger.default(32),
     /** ...and how many more may queue for a place; past that a change is refused with 429 before it is saved. */
     API_MAX_CHANGES_WAITING: z.coerce.number().int().min(0).default(64),
+    /**
+     * ...and refused as well while more workflow tasks than this wait for a worker (a bulk create outrunning the
+     * workers' planning, a rush): a new user's first plan would wait behind them. 0 turns the check off.
+     */
+    API_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).default(300),
     /** Activity attempts (deliveries) one worker runs at once. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
     /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */

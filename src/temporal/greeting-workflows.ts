@@ -10,7 +10,7 @@ import type { User } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import { runSummary } from '../greetings/run-description';
-import { requireWorkerPolling } from './task-queue-pollers';
+import { requireWorkerPolling, workflowTaskBacklog } from './task-queue-pollers';
 import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
@@ -192,6 +192,11 @@ export class GreetingWorkflows {
   /** Resolves once a worker polls the task queue for workflow and activity tasks (the API's readiness check). */
   async checkWorkerPolling(): Promise<void> {
     await this.withDeadline(() => requireWorkerPolling(this.client, this.settings.taskQueue));
+  }
+
+  /** Workflow tasks waiting for a worker on the task queue (see workflowTaskBacklog). */
+  workflowTaskBacklog(): Promise<number> {
+    return this.withDeadline(() => workflowTaskBacklog(this.client, this.settings.taskQueue));
   }
 
   /**

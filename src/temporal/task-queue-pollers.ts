@@ -31,3 +31,17 @@ export async function requireWorkerPolling(client: Client, taskQueue: string): P
     }
   }
 }
+
+/**
+ * Workflow tasks waiting on the task queue's regular (not sticky) queue, Temporal's approximate count: the first plans
+ * of new users behind a bulk create, the tasks of runs no worker has in its cache.
+ */
+export async function workflowTaskBacklog(client: Client, taskQueue: string): Promise<number> {
+  const { stats } = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: KINDS.workflow,
+    reportStats: true,
+  });
+  return Number(stats?.approximateBacklogCount ?? 0);
+}

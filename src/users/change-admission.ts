@@ -1,8 +1,11 @@
 /** Too many changes are already waiting for Temporal: nothing was saved, the caller may send it again later. */
 export class OverloadedError extends Error {
   override name = 'OverloadedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`too many changes are waiting for Temporal; nothing was saved, send it again in ${retryAfterSeconds} s`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    why = 'too many changes are waiting for Temporal',
+  ) {
+    super(`${why}; nothing was saved, send it again in ${retryAfterSeconds} s`);
   }
 }
 
@@ -11,7 +14,19 @@ export interface AdmissionLimits {
   inFlight: number;
   /** Changes that may wait for one of those places; the next is refused at once. */
   waiting: number;
+  /**
+   * Workflow tasks that may wait for a worker before changes are refused: past it, a new user's first plan (or an
+   * Update's answer) would queue behind them for longer than a caller waits. Needs `backlog`.
+   */
+  maxBacklog?: number;
+  /** Reads that backlog (GreetingWorkflows.workflowTaskBacklog); asked at most once a second. */
+  backlog?: () => Promise<number>;
 }
+
+/** How long one reading of the backlog stands; a reading costs a call to Temporal. */
+const BACKLOG_READING_MS = 1_000;
+/** Workers plan about this many runs a second on two cores: the backlog's wait, for Retry-After. */
+const PLANS_PER_SECOND = 50;
 
 /**
  * Admission control for the changes that save a row and then wait for Temporal (create, update, pause, resume,
@@ -22,6 +37,7 @@ export interface AdmissionLimits {
 export class ChangeAdmission {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private backlogReading: { at: number; tasks: Promise<number> } | undefined;
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -34,6 +50,11 @@ export class ChangeAdmission {
   }
 
   async run<T>(change: () => Promise<T>): Promise<T> {
+    const backlog = await this.backlog();
+    if (this.limits.maxBacklog !== undefined && backlog > this.limits.maxBacklog) {
+      const wait = Math.min(30, Math.max(this.retryAfterSeconds, Math.ceil(backlog / PLANS_PER_SECOND)));
+      throw new OverloadedError(wait, `the workers are ${backlog} workflow tasks behind`);
+    }
     if (this.running < this.limits.inFlight) {
       this.running += 1;
     } else if (this.waiting.length < this.limits.waiting) {
@@ -49,6 +70,20 @@ export class ChangeAdmission {
       if (next) next();
       else this.running -= 1;
     }
+  }
+
+  /**
+   * The workflow task backlog, read at most once a second by all changes together. Unknown (0) when it cannot be
+   * read: Temporal unreachable is the change's own error to meet (503), not a reason to refuse it here.
+   */
+  private async backlog(): Promise<number> {
+    const read = this.limits.backlog;
+    if (!read || this.limits.maxBacklog === undefined) return 0;
+    const now = Date.now();
+    if (!this.backlogReading || now - this.backlogReading.at >= BACKLOG_READING_MS) {
+      this.backlogReading = { at: now, tasks: read().catch(() => 0) };
+    }
+    return this.backlogReading.tasks;
   }
 }
 

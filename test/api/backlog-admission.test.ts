@@ -1,0 +1,89 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
+import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import type { Db } from '../../src/db/client';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { ChangeAdmission } from '../../src/users/change-admission';
+import { useDevServer } from '../support/dev-server';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
+import { eventually } from '../support/real-time';
+import { AUTHORIZATION, call, silentLog, TEST_API_KEY } from '../support/service';
+
+// Past API_MAX_WORKFLOW_BACKLOG workflow tasks waiting for a worker, a create is refused (429) before anything is
+// saved: a bulk create is slowed to the pace the workers plan at, instead of leaving users unplanned for minutes.
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+useDevServer((setup) => ({ env, db } = setup));
+
+const taskQueue = uniqueTaskQueue('backlog-admission');
+let workflows: GreetingWorkflows;
+let api: RunningHttpServer;
+
+beforeAll(async () => {
+  workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
+  const admission = new ChangeAdmission({
+    inFlight: 8,
+    waiting: 8,
+    maxBacklog: 2,
+    backlog: () => workflows.workflowTaskBacklog(),
+  });
+  const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
+    db,
+    workflows,
+    log: silentLog,
+    metrics: createServiceMetrics(),
+    admission,
+  });
+  api = await startHttpServer(app, '127.0.0.1', 0);
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+const person = (lastName: string) => ({
+  firstName: 'Backlog',
+  lastName,
+  birthday: '1990-06-15',
+  timezone: 'Europe/Paris',
+});
+
+test('creates are refused with 429 while the workers are behind, and taken again once they caught up', async () => {
+  // No worker polls yet: each create leaves its first workflow task waiting.
+  for (const name of ['One', 'Two', 'Three']) {
+    expect((await call(api.url, 'POST', '/users', person(name))).status).toBe(201);
+  }
+  await eventually(
+    async () => ((await workflows.workflowTaskBacklog()) >= 3 ? true : undefined),
+    'three first plans waiting on the task queue',
+    10_000,
+  );
+
+  // The API reads the backlog at most once a second: past that, its reading holds the three.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const refused = await fetch(`${api.url}/users`, {
+    method: 'POST',
+    headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
+    body: JSON.stringify(person('Four')),
+  });
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(await refused.json()).toEqual({
+    error: { code: 'overloaded', message: expect.stringContaining('workflow tasks behind'), details: [] },
+  });
+  expect(await db.user.count({ where: { lastName: 'Four' } })).toBe(0);
+
+  // A worker arrives and plans the three; the next create goes through.
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+  await worker.runUntil(
+    eventually(
+      async () => ((await call(api.url, 'POST', '/users', person('Four'))).status === 201 ? true : undefined),
+      'a create taken once the worker caught up',
+      30_000,
+    ),
+  );
+  expect(await db.user.count({ where: { lastName: 'Four' } })).toBe(1);
+});
