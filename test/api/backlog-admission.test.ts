@@ -1,14 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import { TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
-import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ChangeAdmission } from '../../src/users/change-admission';
 import { useDevServer } from '../support/dev-server';
 import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { eventually } from '../support/real-time';
-import { AUTHORIZATION, call, silentLog, TEST_API_KEY } from '../support/service';
+import { AUTHORIZATION, call, startApiWith } from '../support/service';
 
 // Past API_MAX_WORKFLOW_BACKLOG workflow tasks waiting for a worker, a create is refused (429) before anything is
 // saved: a bulk create is slowed to the pace the workers plan at, instead of leaving users unplanned for minutes.
@@ -29,15 +28,7 @@ beforeAll(async () => {
     maxBacklog: 2,
     backlog: () => workflows.workflowTaskBacklog(),
   });
-  const app = createServiceApp({
-    apiKeys: [TEST_API_KEY],
-    db,
-    workflows,
-    log: silentLog,
-    metrics: createServiceMetrics(),
-    admission,
-  });
-  api = await startHttpServer(app, '127.0.0.1', 0);
+  api = await startApiWith({ db, workflows, admission });
 });
 
 afterAll(async () => {

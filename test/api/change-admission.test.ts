@@ -1,13 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import type { RunningHttpServer } from '../../src/api/http-server';
+import { TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
 import type { User } from '../../src/db/users';
-import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ChangeAdmission, OverloadedError } from '../../src/users/change-admission';
 import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
-import { call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
+import { call, AUTHORIZATION, startApiWith } from '../support/service';
 
 /** A promise and the function that settles it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -71,15 +70,7 @@ describe('the API under more changes than Temporal takes', () => {
       taskQueue: uniqueTaskQueue('admission'),
       callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
     });
-    const app = createServiceApp({
-      apiKeys: [TEST_API_KEY],
-      db,
-      workflows,
-      log: silentLog,
-      metrics: createServiceMetrics(),
-      admission,
-    });
-    api = await startHttpServer(app, '127.0.0.1', 0);
+    api = await startApiWith({ db, workflows, admission });
   });
 
   afterAll(async () => {

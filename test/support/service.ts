@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
 import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import type { ChangeAdmission } from '../../src/users/change-admission';
 import type { Worker } from '@temporalio/worker';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
@@ -29,6 +30,17 @@ export const AUTHORIZATION = { authorization: `Bearer ${TEST_API_KEY}` };
 /** The users' workflows as the API drives them, through `client` on `taskQueue`. */
 export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflows {
   return new GreetingWorkflows(client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
+}
+
+/** The real API, on these workflows and with this admission control, over real HTTP on a free loopback port. */
+export function startApiWith(options: { db: Db; workflows: GreetingWorkflows; admission: ChangeAdmission }) {
+  const app = createServiceApp({
+    apiKeys: [TEST_API_KEY],
+    log: silentLog,
+    metrics: createServiceMetrics(),
+    ...options,
+  });
+  return startHttpServer(app, '127.0.0.1', 0);
 }
 
 /** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
