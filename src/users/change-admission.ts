@@ -25,7 +25,7 @@ export interface AdmissionLimits {
 
 /** How long one reading of the backlog stands; a reading costs a call to Temporal. */
 const BACKLOG_READING_MS = 1_000;
-/** Workers plan about this many runs a second on two cores: the backlog's wait, for Retry-After. */
+/** Workers plan about this many runs a second on two cores: how fast the backlog shrinks, for Retry-After. */
 const PLANS_PER_SECOND = 50;
 
 /**
@@ -52,7 +52,9 @@ export class ChangeAdmission {
   async run<T>(change: () => Promise<T>): Promise<T> {
     const backlog = await this.backlog();
     if (this.limits.maxBacklog !== undefined && backlog > this.limits.maxBacklog) {
-      const wait = Math.min(30, Math.max(this.retryAfterSeconds, Math.ceil(backlog / PLANS_PER_SECOND)));
+      // Long enough for the workers to bring the backlog back under the limit, not to empty it.
+      const excess = backlog - this.limits.maxBacklog;
+      const wait = Math.min(30, Math.max(this.retryAfterSeconds, Math.ceil(excess / PLANS_PER_SECOND)));
       throw new OverloadedError(wait, `the workers are ${backlog} workflow tasks behind`);
     }
     if (this.running < this.limits.inFlight) {
