@@ -149,7 +149,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
         : '  API keys       from API_KEYS',
       '',
       'Create a user:',
-      apiKey ? `  KEY=$(cat ${path.relative(process.cwd(), apiKey.file) || apiKey.file})` : '  KEY=<one of API_KEYS>',
+      apiKey ? `  KEY=$(cat ${shortPath(apiKey.file)})` : '  KEY=<one of API_KEYS>',
       `  curl -s -X POST ${api.url}/users -H "Authorization: Bearer $KEY" -H 'content-type: application/json' \\`,
       `    -d '{"firstName":"Ada","lastName":"Lovelace","birthday":"1990-12-10","timezone":"Europe/London"}'`,
       '',
@@ -178,6 +178,12 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** `file` relative to the working directory when it is inside it (`.data/api-key`), else as it is. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
 
 async function untilWorkerPolls(workflows: GreetingWorkflows, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -143,7 +143,7 @@ const configSchema = z
      * ...and refused as well while more workflow tasks than this wait for a worker (a bulk create outrunning the
      * workers' planning, a rush): a new user's first plan would wait behind them. 0 turns the check off.
      */
-    API_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).default(300),
+    API_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).default(100),
     /** Activity attempts (deliveries) one worker runs at once. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
     /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
