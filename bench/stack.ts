@@ -126,6 +126,8 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
       API_KEYS: apiKey,
+      // The bench is one client with one key measuring the service's capacity: no per-key limit in its way.
+      API_RATE_LIMIT: '0',
       WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
       WEBHOOK_URL: options.webhookUrl,
       DELIVERY_TIME: options.deliveryTime,

@@ -115,6 +115,9 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     db: connections.db,
     workflows,
     log: componentLog(root, 'api'),
+    ...(config.API_RATE_LIMIT > 0 && {
+      rateLimit: { perSecond: config.API_RATE_LIMIT, burst: 2 * config.API_RATE_LIMIT },
+    }),
     admission: new ChangeAdmission({
       inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
       waiting: config.API_MAX_CHANGES_WAITING,

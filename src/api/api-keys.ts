@@ -16,9 +16,16 @@ export class ApiKeys {
   }
 
   accepts(presented: string): boolean {
+    return this.match(presented) !== null;
+  }
+
+  /** Which key it is (its place in the list, never the key itself), or null: what a per-key rate limit counts by. */
+  match(presented: string): number | null {
     const candidate = digest(presented);
-    let accepted = false;
-    for (const known of this.digests) accepted = timingSafeEqual(known, candidate) || accepted;
-    return accepted;
+    let found: number | null = null;
+    this.digests.forEach((known, index) => {
+      if (timingSafeEqual(known, candidate)) found = index;
+    });
+    return found;
   }
 }

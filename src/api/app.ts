@@ -10,6 +10,7 @@ import { mountAlias } from './aliases';
 import { allowedMethods } from './allowed-methods';
 import type { ApiKeys } from './api-keys';
 import { requireApiKey } from './authentication';
+import type { KeyRateLimiter } from './rate-limit';
 import { apiErrorFor } from './domain-errors';
 import { ApiError, errorResponse } from './errors';
 import { openApiDocument } from './openapi-document';
@@ -25,6 +26,8 @@ import { validationHook } from './validation-hook';
 export interface AppDependencies {
   /** The keys a request must carry (`Authorization: Bearer <key>`) on every path but the public ones. */
   apiKeys: ApiKeys;
+  /** Per-key request rate (API_RATE_LIMIT); none when not given. */
+  rateLimiter?: KeyRateLimiter;
   users: UserService;
   schedule: UserSchedule;
   readiness: ReadinessCheck[];
@@ -45,7 +48,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
 
   app.use('*', requestObserver({ log: deps.log, httpMetrics: deps.httpMetrics }));
-  app.use('*', requireApiKey(deps.apiKeys));
+  app.use('*', requireApiKey(deps.apiKeys, deps.rateLimiter));
   app.use(
     '*',
     bodyLimit({

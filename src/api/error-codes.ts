@@ -7,6 +7,7 @@ export const API_ERROR_CODES = {
   invalid_cursor: "the list cursor is not of the form this list's `nextCursor` has (its `pattern`)",
   bad_request: 'any other malformed request',
   unauthorized: 'no API key, or one this API does not accept: send `Authorization: Bearer <key>`',
+  rate_limited: 'this API key sent more requests than API_RATE_LIMIT allows; send again after `Retry-After` seconds',
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',
   email_taken: 'another live user has this email',

@@ -23,6 +23,9 @@ async function main(): Promise<void> {
     workflows,
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
+    ...(config.API_RATE_LIMIT > 0 && {
+      rateLimit: { perSecond: config.API_RATE_LIMIT, burst: 2 * config.API_RATE_LIMIT },
+    }),
     admission: new ChangeAdmission({
       inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
       waiting: config.API_MAX_CHANGES_WAITING,

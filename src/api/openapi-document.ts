@@ -57,11 +57,23 @@ function withAuthentication(document: Document): Document {
       const operation = operations?.[method];
       if (!operation) continue;
       operation.security = publicPath ? [] : [{ apiKey: [] }];
-      if (!publicPath) operation.responses = { ...operation.responses, 401: UNAUTHORIZED };
+      if (!publicPath) {
+        const overloaded = operation.responses?.[429] as { description: string } | undefined;
+        const rateLimited = overloaded
+          ? { ...overloaded, description: `${overloaded.description}; ${RATE_LIMITED.description}` }
+          : RATE_LIMITED;
+        operation.responses = { ...operation.responses, 401: UNAUTHORIZED, 429: rateLimited };
+      }
     }
   }
   return document;
 }
+
+const RATE_LIMITED = {
+  description: `\`rate_limited\`: ${API_ERROR_CODES.rate_limited}`,
+  headers: { 'Retry-After': { description: 'Seconds to wait before sending again', schema: { type: 'string' } } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
 
 const UNAUTHORIZED = {
   description: `\`unauthorized\`: ${API_ERROR_CODES.unauthorized}`,

@@ -8,11 +8,14 @@ import { UserSchedule } from '../users/user-schedule';
 import type { ChangeAdmission } from '../users/change-admission';
 import { UserService } from '../users/user-service';
 import { ApiKeys } from './api-keys';
+import { KeyRateLimiter, type RateLimit } from './rate-limit';
 import { createApp } from './app';
 
 export interface ServiceAppOptions {
   /** API_KEYS (or `npm start`'s local key): every request but /health, /ready and the docs must carry one. */
   apiKeys: readonly string[];
+  /** API_RATE_LIMIT: requests a second per key (a burst of twice that); unlimited when not given. */
+  rateLimit?: RateLimit;
   db: Db;
   /** The users' workflows, each call to Temporal bounded by TEMPORAL_CALL_TIMEOUT_MS (readiness too). */
   workflows: GreetingWorkflows;
@@ -32,6 +35,7 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
   const { db, workflows } = options;
   return createApp({
     apiKeys: new ApiKeys(options.apiKeys),
+    ...(options.rateLimit && { rateLimiter: new KeyRateLimiter(options.rateLimit) }),
     users: new UserService(db, workflows, options.log, options.admission),
     schedule: new UserSchedule(db, workflows),
     log: options.log,

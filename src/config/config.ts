@@ -135,6 +135,8 @@ const configSchema = z
      * refuses to start without; `npm start` makes one.
      */
     WEBHOOK_SECRET: commaSeparated(webhookSecret).optional(),
+    /** Requests a second each API key may send (a burst of twice as many after a quiet spell); 0: no limit. */
+    API_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
     /** API: changes (create, update, pause, resume, delete) that may wait for Temporal at once... */
     API_MAX_CHANGES_IN_FLIGHT: positiveInteger.default(32),
     /** ...and how many more may queue for a place; past that a change is refused with 429 before it is saved. */
@@ -144,7 +146,7 @@ const configSchema = z
      * workers' planning, a rush): a new user's first plan would wait behind them. 0 turns the check off.
      */
     API_MAX_WORKFLOW_BACKLOG: z.coerce.number().int().min(0).default(100),
-    /** Activity attempts (deliveries) one worker runs at once. */
+    /** Delivery attempts and plans one worker runs at once: local activities, and as many regular activities. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
     /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.min(2).default(40),

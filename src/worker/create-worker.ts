@@ -86,6 +86,8 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
     // The SDK reads an option given as undefined as set: only pass what is configured.
     ...(tuning && {
       maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
+      // Deliveries (and plans) run as local activities, which the SDK counts apart: the same bound holds for them.
+      maxConcurrentLocalActivityExecutions: tuning.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
       ...(tuning.maxCachedWorkflows !== undefined && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
       // No shutdownForceTime: past the grace time a delivery cuts its POST short and records it for a retry, so

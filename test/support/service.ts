@@ -2,9 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS, type ServiceAppOptions } from '../../src/api/service-app';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import type { ChangeAdmission } from '../../src/users/change-admission';
 import type { Worker } from '@temporalio/worker';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
@@ -33,7 +32,9 @@ export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflo
 }
 
 /** The real API, on these workflows and with this admission control, over real HTTP on a free loopback port. */
-export function startApiWith(options: { db: Db; workflows: GreetingWorkflows; admission: ChangeAdmission }) {
+export function startApiWith(
+  options: Pick<ServiceAppOptions, 'db' | 'workflows' | 'admission'> & Partial<ServiceAppOptions>,
+) {
   const app = createServiceApp({
     apiKeys: [TEST_API_KEY],
     log: silentLog,
