@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { ChangeAdmission } from '../../src/users/change-admission';
 import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { startHttpServer } from '../../src/api/http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { startReconcilerForWorker } from '../../src/reconciler/start-for-worker';
 import { openConnections } from '../../src/process/connections';
@@ -115,17 +114,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     db: connections.db,
     workflows,
     log: componentLog(root, 'api'),
-    ...(config.API_RATE_LIMIT > 0 && {
-      rateLimit: { perSecond: config.API_RATE_LIMIT, burst: 2 * config.API_RATE_LIMIT },
-    }),
-    admission: new ChangeAdmission({
-      inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
-      waiting: config.API_MAX_CHANGES_WAITING,
-      ...(config.API_MAX_WORKFLOW_BACKLOG > 0 && {
-        maxBacklog: config.API_MAX_WORKFLOW_BACKLOG,
-        backlog: () => workflows.workflowTaskBacklog(),
-      }),
-    }),
+    ...apiLimitsFrom(config, workflows),
     // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
     metrics,
     sdkMetricsAddress: observability.sdkMetricsAddress,

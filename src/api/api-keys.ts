@@ -15,10 +15,6 @@ export class ApiKeys {
     this.digests = keys.map(digest);
   }
 
-  accepts(presented: string): boolean {
-    return this.match(presented) !== null;
-  }
-
   /** Which key it is (its place in the list, never the key itself), or null: what a per-key rate limit counts by. */
   match(presented: string): number | null {
     const candidate = digest(presented);

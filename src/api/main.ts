@@ -1,11 +1,10 @@
 import { loadConfig } from '../config/config';
-import { ChangeAdmission } from '../users/change-admission';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { openConnections } from '../process/connections';
 import { startHttpServer } from './http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
+import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
 async function main(): Promise<void> {
@@ -23,17 +22,7 @@ async function main(): Promise<void> {
     workflows,
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
-    ...(config.API_RATE_LIMIT > 0 && {
-      rateLimit: { perSecond: config.API_RATE_LIMIT, burst: 2 * config.API_RATE_LIMIT },
-    }),
-    admission: new ChangeAdmission({
-      inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
-      waiting: config.API_MAX_CHANGES_WAITING,
-      ...(config.API_MAX_WORKFLOW_BACKLOG > 0 && {
-        maxBacklog: config.API_MAX_WORKFLOW_BACKLOG,
-        backlog: () => workflows.workflowTaskBacklog(),
-      }),
-    }),
+    ...apiLimitsFrom(config, workflows),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);

@@ -5,7 +5,8 @@ import { metricsExposition } from '../metrics/exposition';
 import type { ServiceMetrics } from '../metrics/service-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { UserSchedule } from '../users/user-schedule';
-import type { ChangeAdmission } from '../users/change-admission';
+import type { Config } from '../config/config';
+import { ChangeAdmission } from '../users/change-admission';
 import { UserService } from '../users/user-service';
 import { ApiKeys } from './api-keys';
 import { KeyRateLimiter, type RateLimit } from './rate-limit';
@@ -29,6 +30,26 @@ export interface ServiceAppOptions {
 
 /** How long one call to Temporal may take before the API answers 503. */
 export const TEMPORAL_CALL_TIMEOUT_MS = 5_000;
+
+/** API_RATE_LIMIT and the admission settings as the API takes them; `workflows` reads the task queue's backlog. */
+export function apiLimitsFrom(
+  config: Config,
+  workflows: GreetingWorkflows,
+): Pick<ServiceAppOptions, 'rateLimit' | 'admission'> {
+  return {
+    ...(config.API_RATE_LIMIT > 0 && {
+      rateLimit: { perSecond: config.API_RATE_LIMIT, burst: 2 * config.API_RATE_LIMIT },
+    }),
+    admission: new ChangeAdmission({
+      inFlight: config.API_MAX_CHANGES_IN_FLIGHT,
+      waiting: config.API_MAX_CHANGES_WAITING,
+      ...(config.API_MAX_WORKFLOW_BACKLOG > 0 && {
+        maxBacklog: config.API_MAX_WORKFLOW_BACKLOG,
+        backlog: () => workflows.workflowTaskBacklog(),
+      }),
+    }),
+  };
+}
 
 /** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
 export function createServiceApp(options: ServiceAppOptions): Hono {

@@ -114,12 +114,12 @@ test('no key, good or bad, ever reaches the log', async () => {
 });
 
 describe('ApiKeys', () => {
-  test('accepts each key and nothing near it', () => {
+  test('matches each key, by its place in the list, and nothing near it', () => {
     const keys = new ApiKeys(['first-key-0123456789', 'second-key-0123456789']);
-    expect(keys.accepts('first-key-0123456789')).toBe(true);
-    expect(keys.accepts('second-key-0123456789')).toBe(true);
+    expect(keys.match('first-key-0123456789')).toBe(0);
+    expect(keys.match('second-key-0123456789')).toBe(1);
     for (const near of ['', 'first-key-012345678', 'first-key-0123456789 ', 'FIRST-KEY-0123456789']) {
-      expect(keys.accepts(near)).toBe(false);
+      expect(keys.match(near)).toBeNull();
     }
   });
 
