@@ -98,7 +98,12 @@ describeWithServer(`the Temporal server of docker-compose.yml, on the run's Post
 
       const [request] = await receiver.waitForRequests(1, 30_000);
       expect(request!.body.message).toBe("Hey, Grace Lovelace it's your birthday");
-      expect(await deliveriesOf(db, userId)).toEqual([expect.objectContaining({ status: 'delivered' })]);
+      // The ledger says delivered once the receiver's 200 is back at the worker, a moment after the POST arrived.
+      const rows = await eventually(async () => {
+        const found = await deliveriesOf(db, userId);
+        return found.some((row) => row.status !== 'sending') ? found : undefined;
+      }, 'the delivery recorded after the receiver answered');
+      expect(rows).toEqual([expect.objectContaining({ status: 'delivered' })]);
       // SQL visibility on Postgres, queried by the search attribute the workflow sets.
       const runs = await eventually(async () => {
         const found = [];
