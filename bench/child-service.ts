@@ -12,6 +12,8 @@ export interface ChildService {
   hasExited(): boolean;
   /** SIGINT (see `interrupt`) and waits, SIGKILL after 90 s; says so when it did not exit 0. */
   stop(): Promise<void>;
+  /** SIGKILL to its whole process group, as a crash or `kill -9` would: nothing of it gets to clean up. */
+  crash(): Promise<void>;
 }
 
 const STOP_TIMEOUT_MS = 90_000;
@@ -25,11 +27,13 @@ export interface SpawnServiceOptions {
    * for one that stops its children in an order of its own (a server before its database); what it leaves is killed.
    */
   interrupt?: 'group' | 'leader';
+  /** Add to `logFile` instead of starting it afresh (a process that takes the place of a crashed one). */
+  append?: boolean;
 }
 
 /** Runs `node <args>` from `cwd` in a process group of its own. Everything it prints goes to `logFile`. */
 export function spawnService(name: string, args: string[], options: SpawnServiceOptions): ChildService {
-  const log = createWriteStream(options.logFile);
+  const log = createWriteStream(options.logFile, { flags: options.append ? 'a' : 'w' });
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
     env: options.env,
@@ -69,6 +73,11 @@ export function spawnService(name: string, args: string[], options: SpawnService
     output: () => output,
     hasExited,
     stop: () => (stopping ??= stop()),
+    crash: async () => {
+      if (!hasExited()) process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      await new Promise((resolve) => log.end(resolve));
+    },
   };
 }
 

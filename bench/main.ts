@@ -1,29 +1,16 @@
 import { runBurst } from './burst';
 import { runCreate } from './create';
-import { parseOptions, USAGE, type BenchOptions } from './options';
+import { isExit, parseOrExplain, stopOnInterrupt } from './command-line';
+import { parseOptions, USAGE } from './options';
 import { printResult, writeResult, type BenchResult } from './report';
 import { runScale } from './scale';
 import { stopStartedStacks } from './stack';
 
 /** `npm run bench -- <burst|create|scale> [options]`: measures the service and prints and writes the figures. */
 async function main(): Promise<number> {
-  let options: BenchOptions | 'help';
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping the stack`);
-      void stopStartedStacks().finally(() => process.exit(130));
-    });
-  }
+  const options = parseOrExplain(() => parseOptions(process.argv.slice(2)), USAGE);
+  if (isExit(options)) return options.exitCode;
+  stopOnInterrupt(stopStartedStacks);
   const run = { burst: runBurst, create: runCreate, scale: runScale }[options.kind];
   const result: BenchResult = await run(options);
   printResult(result);

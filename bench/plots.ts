@@ -17,6 +17,8 @@ export interface Chart {
   series: Series[];
   /** Bars side by side per category, or a line per series. */
   style: 'bars' | 'lines';
+  /** Moments to point at (a fault injected): a dashed vertical line at category `index`, labelled. */
+  marks?: { index: number; label: string }[];
 }
 
 export const COLORS = { temporal: '#2b6cb0', pgBoss: '#dd6b20', poller: '#718096' };
@@ -84,6 +86,15 @@ export function chartSvg(chart: Chart): string {
     parts.push(
       `<rect x="${WIDTH - MARGIN.right - 190}" y="${legendY}" width="12" height="12" fill="${series.color}"/>`,
       `<text x="${WIDTH - MARGIN.right - 172}" y="${legendY + 11}" font-size="13" fill="#1a202c">${escape(series.name)}</text>`,
+    );
+  });
+  (chart.marks ?? []).forEach((mark, markIndex) => {
+    const markX = x(mark.index) + slot / 2;
+    // Labels step down the plot so that marks close together stay readable.
+    const labelY = MARGIN.top + 14 + (markIndex % 6) * 14;
+    parts.push(
+      `<line x1="${markX}" x2="${markX}" y1="${MARGIN.top}" y2="${y(0)}" stroke="#c53030" stroke-dasharray="4 3"/>`,
+      `<text x="${markX + 3}" y="${labelY}" font-size="11" fill="#c53030">${escape(mark.label)}</text>`,
     );
   });
   parts.push(

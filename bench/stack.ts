@@ -200,7 +200,7 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
 }
 
 /** Waits until Temporal lists each worker process (identity `pid@host`) among the pollers of both task kinds. */
-async function untilPolling(
+export async function untilPolling(
   workers: ChildService[],
   temporal: { address: string; namespace: string; taskQueue: string },
   deadlineMs: number,

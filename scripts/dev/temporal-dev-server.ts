@@ -22,6 +22,8 @@ export interface RunningDevServer {
   address: string;
   uiUrl: string;
   stop: () => Promise<void>;
+  /** SIGKILL, as a crash would: SQLite in WAL mode keeps what was committed. */
+  crash: () => Promise<void>;
 }
 
 /** Runs `temporal server start-dev` (server, Web UI, SQLite persistence) and waits until it answers. */
@@ -73,6 +75,14 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     stop: async () => {
       await stopProcess(child);
+      logStream.end();
+    },
+    crash: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
       logStream.end();
     },
   };
