@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/api/http-server';
@@ -9,6 +11,7 @@ import { refreshScheduleSignal } from '../../src/workflows/definitions';
 import { createTestWorker, isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
+import { runbookSql } from '../support/runbook-blocks';
 import { runNpmScript } from '../support/run-process';
 import { call, silentLog, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
@@ -64,8 +67,12 @@ beforeAll(async () => {
       return { userId, year: row!.occurrenceYear };
     }),
   );
-  // The restore: the ledger as the backup had it, before today's deliveries (their rows did not exist yet).
-  await db.delivery.deleteMany({ where: { userId: { in: userIds } } });
+  // The restore: the ledger as the backup had it. It was taken before the first greeting went out (no row yet) and
+  // while the second was being POSTed (its row `sending`, as the claim left it).
+  await db.delivery.deleteMany({ where: { userId: userIds[0] } });
+  await db.$executeRaw`
+    UPDATE deliveries SET status = 'sending', delivered_at = NULL, response_status = NULL, updated_at = created_at
+    WHERE user_id = ${userIds[1]}::uuid`;
 }, 120_000);
 
 afterAll(async () => {
@@ -75,6 +82,24 @@ afterAll(async () => {
   await receiver?.close();
   await db?.$disconnect();
   await env?.teardown();
+});
+
+const runbook = readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
+
+/** A `sql` block of the runbook's restore procedure, run as an operator would run it. */
+function runbookQuery<T>(name: string): Promise<T[]> {
+  return db.$queryRawUnsafe<T[]>(runbookSql(runbook, name));
+}
+
+test("the runbook's queries find the backup's moment before the deliveries, and the row it caught mid-POST", async () => {
+  const [moment] = await runbookQuery<{ restored_up_to: Date }>('restored-up-to');
+  // Earlier than the last greeting the receiver has: the deliveries after it are the ones the ledger lost.
+  const lastReceivedMs = Math.max(...receiver.requests.map((request) => request.receivedAtMs));
+  expect(moment!.restored_up_to.getTime()).toBeLessThan(lastReceivedMs);
+  const open = await runbookQuery<{ user_id: string; occurrence_year: number; status: string }>('open-deliveries');
+  expect(open).toEqual([
+    expect.objectContaining({ user_id: greeted[1]!.userId, occurrence_year: greeted[1]!.year, status: 'sending' }),
+  ]);
 });
 
 const requestsFor = (userId: string) => receiver.requests.filter((request) => request.body.userId === userId);
@@ -101,7 +126,7 @@ test('the run that continued from the delivered year: npm run reconcile, refresh
   expect(await deliveriesOf(db, userId)).toEqual([]);
 });
 
-test('a workflow started afresh after the restore sends the year again, with the same Idempotency-Key and webhook-id', async () => {
+test('a workflow started afresh after the restore sends the year again (its row was caught mid-POST), with the same Idempotency-Key and webhook-id', async () => {
   const { userId, year } = greeted[1]!;
   // Its run is gone (terminated; or a user deleted after the backup is live again in it): the sweep starts a new one.
   await handleOf(userId).terminate('the run is gone after the restore');

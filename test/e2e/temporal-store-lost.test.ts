@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../../src/db/client';
 import { insertUser, markWorkflowSynced } from '../../src/db/users';
@@ -12,6 +14,7 @@ import {
 } from '../support/environment';
 import { deliveriesOf, localDate } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
+import { runbookSql } from '../support/runbook-blocks';
 import { runNpmScript } from '../support/run-process';
 import { call, startApi } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
@@ -208,6 +211,18 @@ test('due during the outage: npm run reconcile recreates the workflows; within t
       await sleep(2_000);
     });
     expect(setup.receiver.requests.map((request) => request.body.userId)).toEqual([lateId]);
+    // The runbook's checks: as many running workflows as live users, and what the outage cost.
+    const [live] = await runbookQuery<{ live_users: bigint }>(setup, 'live-users');
+    const running = `WorkflowType='yearlyGreetingWorkflow' AND ExecutionStatus='Running' AND TaskQueue='${setup.taskQueue}'`;
+    expect((await fresh.client.workflow.count(running)).count).toBe(Number(live!.live_users));
+    const recent = await runbookQuery<{ status: string; deliveries: bigint; max_lateness_ms: bigint }>(
+      setup,
+      'recent-deliveries',
+    );
+    expect(recent.map(({ status, deliveries }) => [status, Number(deliveries)])).toEqual([
+      ['delivered', 1],
+      ['missed', 1],
+    ]);
     expect(await deliveriesOf(setup.db, lateId)).toHaveLength(1);
     expect(await deliveriesOf(setup.db, missed.id)).toHaveLength(1);
     expect(await fresh.client.workflow.getHandle(workflowIdFor(missed.id, 'birthday')).describe()).toMatchObject({
@@ -217,6 +232,13 @@ test('due during the outage: npm run reconcile recreates the workflows; within t
     await setup.close();
   }
 });
+
+const runbook = readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
+
+/** A `sql` block of the runbook's procedure, run against the service's database as an operator would. */
+function runbookQuery<T>(setup: Service, name: string): Promise<T[]> {
+  return setup.db.$queryRawUnsafe<T[]>(runbookSql(runbook, name));
+}
 
 /** `npm run reconcile` as an operator runs it against the new store; answers the report it printed last. */
 async function reconcileNow(setup: Service, address: string, deliveryTime: string): Promise<Record<string, unknown>> {
