@@ -1,9 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { settleStaleOccurrences } from '../db/ledger';
+import { recordMissedOccurrence, settleStaleOccurrences } from '../db/ledger';
 import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
 import { handOverDelayMs } from '../greetings/hand-over';
+import { idempotencyKeyFor } from '../greetings/ids';
 import type { EventType } from '../greetings/message';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
@@ -54,6 +55,7 @@ export function createPlanningActivities(deps: PlanningDependencies) {
         // Whatever is due longer ago than the limit will never be sent: no row may wait for it for ever.
         await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, staleBefore);
       }
+      if (!late) await recordUnattendedMiss(user, input, notBeforeYear);
       return {
         ...(late ?? next),
         timezone: user.timezone,
@@ -82,6 +84,33 @@ export function createPlanningActivities(deps: PlanningDependencies) {
     const existed = last.epochMs >= Date.parse(user.createdAt);
     const recent = deps.maxLatenessMs === null || nowMs - last.epochMs <= deps.maxLatenessMs;
     return existed && recent && last.year >= notBeforeYear ? last : null;
+  }
+
+  /**
+   * The last due moment passed with no run to send it and is now past the lateness limit (Temporal's store was lost,
+   * the workflow was gone for longer): recorded as missed, so the year shows in the ledger instead of vanishing. Only
+   * when the profile was as it is now at that moment (not changed since) and no pause held it: otherwise the greeting
+   * was never due then.
+   */
+  async function recordUnattendedMiss(user: User, input: PlanDeliveryInput, notBeforeYear: number): Promise<void> {
+    if (deps.maxLatenessMs === null || user.pause) return;
+    const last = latestOccurrence({ ...scheduleOf(user), nowMs: input.nowMs });
+    const latenessMs = input.nowMs - last.epochMs;
+    const dueAsSaved = last.epochMs >= Date.parse(user.createdAt) && last.epochMs >= Date.parse(user.updatedAt);
+    if (!dueAsSaved || last.year < notBeforeYear || latenessMs <= deps.maxLatenessMs) return;
+    const { workflowExecution } = Context.current().info;
+    await recordMissedOccurrence(deps.db, {
+      userId: input.userId,
+      eventType: input.eventType,
+      occurrenceYear: last.year,
+      occurrenceDate: last.localDate,
+      scheduledAt: last.instant,
+      idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, last.year),
+      workflowId: workflowExecution?.workflowId ?? '',
+      runId: workflowExecution?.runId ?? '',
+      latenessMs,
+      maxLatenessMs: deps.maxLatenessMs,
+    });
   }
 
   function computeOrUnplannable<T>(user: User, eventType: EventType, compute: () => T): T {

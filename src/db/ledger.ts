@@ -273,3 +273,31 @@ export async function settleStaleOccurrences(
   });
   return count;
 }
+
+export interface MissedOccurrence extends OccurrenceKey {
+  occurrenceDate: string;
+  scheduledAt: string;
+  idempotencyKey: string;
+  workflowId: string;
+  runId: string;
+  latenessMs: number;
+  maxLatenessMs: number;
+}
+
+/**
+ * A due moment no run was there to send (Temporal's store was lost, or every run was gone, for longer than the
+ * lateness limit): the year is recorded as missed, so the ledger says why nothing went out and the year counts as
+ * settled. A row the year already has (delivered, or left pending by an attempt) is left to its own rules.
+ */
+export async function recordMissedOccurrence(db: Db, occurrence: MissedOccurrence): Promise<boolean> {
+  const reason = `not sent: no run was there at the due moment; ${describeDuration(occurrence.latenessMs)} late, over the limit of ${describeDuration(occurrence.maxLatenessMs)}`;
+  const inserted = await db.$executeRaw`
+    INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, status,
+                            idempotency_key, workflow_id, run_id, lateness_ms, last_error, updated_at)
+    VALUES (gen_random_uuid(), ${occurrence.userId}::uuid, ${occurrence.eventType}::event_type,
+            ${occurrence.occurrenceYear}, ${occurrence.occurrenceDate}::date, ${occurrence.scheduledAt}::timestamptz,
+            'missed', ${occurrence.idempotencyKey}, ${occurrence.workflowId}, ${occurrence.runId},
+            ${occurrence.latenessMs}, ${reason}, now())
+    ON CONFLICT (user_id, event_type, occurrence_year) DO NOTHING`;
+  return inserted > 0;
+}

@@ -171,7 +171,11 @@ class GreetingRun {
   /** When this run hands over to the next, once it has delivered and planned next year. */
   private handOverAt: number | undefined;
 
-  constructor(private readonly input: YearlyGreetingInput) {}
+  constructor(private readonly input: YearlyGreetingInput) {
+    // The year the previous run handed over from: a ledger that lost its rows (Postgres restored from an older
+    // backup) must not make this run send a year the chain already delivered.
+    this.notBeforeYear = input.fromYear;
+  }
 
   async live(): Promise<void> {
     this.handleQueries();

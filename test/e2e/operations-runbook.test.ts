@@ -21,7 +21,7 @@ import {
 } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { dueSoon, sleep, eventually } from '../support/real-time';
-import { runBlock, runbookBlocks } from '../support/runbook-blocks';
+import { runBlock, runbookBlocks, runbookSqlNames } from '../support/runbook-blocks';
 import type { ProcessResult } from '../support/run-process';
 import { call, startApi, TEST_API_KEY } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
@@ -488,6 +488,26 @@ runbookTest(
     expect((await nextDeliveryOf(userId)).instant).toBe(plan.instant);
   },
 );
+
+runbookTest(
+  ['count-running-workflows'],
+  'counts the running greeting workflows of the task queue (a check after losing the Temporal store)',
+  async () => {
+    const query = `WorkflowType='yearlyGreetingWorkflow' AND ExecutionStatus='Running' AND TaskQueue='${taskQueue}'`;
+    // Visibility catches up a moment after each start and end: asked until the CLI and the SDK agree.
+    await eventually(async () => {
+      const { stdout } = await run('count-running-workflows');
+      const printed = Number(/Total: (\d+)/.exec(stdout)?.[1]);
+      const { count } = await env.client.workflow.count(query);
+      return printed === count && count > 0 ? true : undefined;
+    }, 'the printed count to match the running workflows');
+  },
+);
+
+test('every sql block of the runbook is named; the disaster-recovery tests run each against their database', () => {
+  // temporal-store-lost.test.ts runs the first two, postgres-restored.test.ts the others.
+  expect(runbookSqlNames(runbook)).toEqual(['live-users', 'recent-deliveries', 'restored-up-to', 'open-deliveries']);
+});
 
 // Last of the delivered user's tests: it ends the run the others look at.
 runbookTest(

@@ -36,3 +36,34 @@ export function runbookBlocks(markdown: string): RunbookBlock[] {
 export function runBlock(script: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
   return runProcess('bash', ['-eo', 'pipefail', '-c', script], { env });
 }
+
+const SQL_NAME = /^<!--\s*runbook-sql:\s*([\w-]+)\s*-->$/;
+
+/**
+ * The ```sql block of the runbook named `<!-- runbook-sql: NAME -->`: the tests of the procedure it belongs to run it
+ * against their database (the runbook test has no database an operator's query could mean).
+ */
+export function runbookSql(markdown: string, name: string): string {
+  const lines = markdown.split('\n');
+  const named = lines.findIndex((line) => SQL_NAME.exec(line.trim())?.[1] === name);
+  const start = lines.findIndex((line, at) => at > named && line.trim() !== '');
+  if (named === -1 || lines[start]?.trim() !== '```sql') throw new Error(`the runbook has no sql block named ${name}`);
+  const end = lines.findIndex((line, at) => at > start && line.trim() === '```');
+  return lines
+    .slice(start + 1, end)
+    .map((line) => line.trim())
+    .join('\n');
+}
+
+/** The names of every ```sql block of the runbook; null for one without its `runbook-sql` line. */
+export function runbookSqlNames(markdown: string): Array<string | null> {
+  const lines = markdown.split('\n');
+  return lines.flatMap((line, at) => {
+    if (line.trim() !== '```sql') return [];
+    const above = lines
+      .slice(0, at)
+      .reverse()
+      .find((candidate) => candidate.trim() !== '');
+    return [SQL_NAME.exec(above?.trim() ?? '')?.[1] ?? null];
+  });
+}
