@@ -91,7 +91,7 @@ export function chartSvg(chart: Chart): string {
   (chart.marks ?? []).forEach((mark, markIndex) => {
     const markX = x(mark.index) + slot / 2;
     // Labels step down the plot so that marks close together stay readable.
-    const labelY = MARGIN.top + 14 + (markIndex % 6) * 14;
+    const labelY = MARGIN.top + 14 + (markIndex % 10) * 13;
     parts.push(
       `<line x1="${markX}" x2="${markX}" y1="${MARGIN.top}" y2="${y(0)}" stroke="#c53030" stroke-dasharray="4 3"/>`,
       `<text x="${markX + 3}" y="${labelY}" font-size="11" fill="#c53030">${escape(mark.label)}</text>`,

@@ -80,12 +80,19 @@ export function deliveriesChart(run: ChaosRun): Chart {
     }
   }
   const start = Math.min(run.dueMs, ...run.faults.map((fault) => fault.atMs));
-  const takenPerSecond = perSecond(firstTaken, start);
-  const failedPerSecond = perSecond(failed, start);
+  // The retry tail (a greeting failed 7 times waits 10 s × 2^6 for its 8th attempt) would squeeze the rush into a
+  // sliver: draw until the 99th percentile or the last fault, whichever is later, and say how many came after.
+  const lastFaultMs = Math.max(run.dueMs, ...run.faults.map((fault) => fault.atMs));
+  const endMs = Math.max(lastFaultMs, run.dueMs + (run.verdict.figures.latenessMs.p99 ?? 0)) + 30_000;
+  const drawn = (times: number[]) => times.filter((time) => time < endMs);
+  const offChart = firstTaken.length - drawn(firstTaken).length;
+  const takenPerSecond = perSecond(drawn(firstTaken), start);
+  const failedPerSecond = perSecond(drawn(failed), start);
   const seconds = Math.max(takenPerSecond.length, failedPerSecond.length, 1);
   const pad = (values: number[]) => [...values, ...Array<number>(seconds - values.length).fill(0)];
+  const tail = offChart > 0 ? ` · ${offChart} greetings later, off the chart` : '';
   return {
-    title: `Chaos run: ${run.options.users} users due at one instant (seed ${run.options.seed})`,
+    title: `Chaos run: ${run.options.users} users due at one instant (seed ${run.options.seed})${tail}`,
     xTitle: 'seconds after the due instant',
     yTitle: 'per second',
     categories: Array.from({ length: seconds }, (_, second) => String(Math.round(second + (start - run.dueMs) / 1000))),
