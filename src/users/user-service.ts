@@ -71,8 +71,8 @@ export interface UpdatedUser {
 
 /**
  * Keeps each user's row in Postgres and the user's yearly workflows in Temporal (one per event type the user has a
- * date for) in step. The row is written first and
- * flagged; the flag is cleared once Temporal confirmed, and the reconciler finishes whatever an outage interrupted.
+ * date for) in step. The row is written first and flagged; the flag is cleared once Temporal confirmed, and the
+ * reconciler finishes whatever an outage interrupted.
  */
 export class UserService {
   constructor(
@@ -153,9 +153,10 @@ export class UserService {
 
   /**
    * Saves the change, then gives each event's workflow the schedule through an Update (an event added starts its
-   * workflow, one removed has it cancelled and its pending occurrence cancelled) and returns the birthday's new plan.
-   * A change the workflows need not learn (a name or email, on a row in step with it) sends no Update: every Update grows the
-   * workflow's history, and a CRM syncing names every few minutes would fill it. Its answer is the current plan.
+   * workflow; one removed has its pending occurrences cancelled with the save, then its workflow cancelled) and
+   * returns the birthday's new plan. A change the workflows need not learn (a name or email, on a row in step with
+   * them) sends no Update: every Update grows a workflow's history, and a CRM syncing names every few minutes would
+   * fill it. Its answer is the birthday's current plan.
    */
   update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
     return this.admission.run(() => this.updateNow(id, fields));
@@ -278,7 +279,7 @@ export class UserService {
       await stopEventRuns(this.workflows, id);
       await markWorkflowSynced(this.db, id, requestedAt);
     } catch (error) {
-      this.log.warn('could not cancel the greeting workflow; the reconciler will', {
+      this.log.warn('could not cancel the greeting workflows; the reconciler will', {
         userId: id,
         error: String(error),
       });
