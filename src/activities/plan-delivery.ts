@@ -4,8 +4,8 @@ import { recordMissedOccurrence, settleStaleOccurrences } from '../db/ledger';
 import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
 import { handOverDelayMs } from '../greetings/hand-over';
+import { eventStrategy, type EventType } from '../greetings/events';
 import { idempotencyKeyFor } from '../greetings/ids';
-import type { EventType } from '../greetings/message';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
 import { FailureType, type PlannedOccurrence } from '../workflows/definitions';
@@ -38,7 +38,8 @@ export function createPlanningActivities(deps: PlanningDependencies) {
      * The occurrence a user's run should deliver next, from what Postgres holds now (date, zone, pause, ledger) and
      * the worker's settings: a recent due moment nobody delivered (the run restarted after it), else the next one
      * after the last occurrence the ledger has settled. Run as a local activity: its answer is kept in the
-     * workflow's history, and a replay never recomputes it with newer data. Null when the user is deleted.
+     * workflow's history, and a replay never recomputes it with newer data. Null when the user is deleted or has no
+     * date for this event (an anniversary removed): either way the run ends.
      * A schedule this worker cannot compute fails as `Unplannable`, not retried; a database error is retried.
      */
     async planDelivery(input: PlanDeliveryInput): Promise<PlannedOccurrence | null> {
@@ -46,16 +47,19 @@ export function createPlanningActivities(deps: PlanningDependencies) {
       const inputs = await readPlanInputs(deps.db, input.userId, input.eventType, staleBefore);
       if (!inputs) return null;
       const { user, lastSettledYear: settled } = inputs;
+      const date = eventStrategy(input.eventType).dateOf(user);
+      if (date === null) return null;
+      const schedule = scheduleOf(user, date);
       const notBeforeYear = Math.max(input.notBeforeYear ?? 0, settled === null ? 0 : settled + 1);
       const { late, next } = computeOrUnplannable(user, input.eventType, () => ({
-        late: lateOccurrence(user, input.nowMs, notBeforeYear),
-        next: nextOccurrence({ ...scheduleOf(user), nowMs: input.nowMs, notBeforeYear: notBeforeYear || undefined }),
+        late: lateOccurrence(user, schedule, input.nowMs, notBeforeYear),
+        next: nextOccurrence({ ...schedule, nowMs: input.nowMs, notBeforeYear: notBeforeYear || undefined }),
       }));
       if (staleBefore && inputs.hasStaleOccurrences) {
         // Whatever is due longer ago than the limit will never be sent: no row may wait for it for ever.
         await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, staleBefore);
       }
-      if (!late) await recordUnattendedMiss(user, input, notBeforeYear);
+      if (!late) await recordUnattendedMiss(user, schedule, input, notBeforeYear);
       return {
         ...(late ?? next),
         timezone: user.timezone,
@@ -65,9 +69,10 @@ export function createPlanningActivities(deps: PlanningDependencies) {
     },
   };
 
-  function scheduleOf(user: User) {
+  /** The event's date in the user's zone, with the worker's settings. */
+  function scheduleOf(user: User, date: string) {
     return {
-      date: user.birthday,
+      date,
       timezone: user.timezone,
       deliveryTime: deps.deliveryTime,
       leapDayPolicy: deps.leapDayPolicy,
@@ -79,8 +84,13 @@ export function createPlanningActivities(deps: PlanningDependencies) {
    * settled: the run planning now is the only one that can still send it. A user created on the day after the due
    * time waits for next year.
    */
-  function lateOccurrence(user: User, nowMs: number, notBeforeYear: number): Occurrence | null {
-    const last = latestOccurrence({ ...scheduleOf(user), nowMs });
+  function lateOccurrence(
+    user: User,
+    schedule: ReturnType<typeof scheduleOf>,
+    nowMs: number,
+    notBeforeYear: number,
+  ): Occurrence | null {
+    const last = latestOccurrence({ ...schedule, nowMs });
     const existed = last.epochMs >= Date.parse(user.createdAt);
     const recent = deps.maxLatenessMs === null || nowMs - last.epochMs <= deps.maxLatenessMs;
     return existed && recent && last.year >= notBeforeYear ? last : null;
@@ -92,9 +102,14 @@ export function createPlanningActivities(deps: PlanningDependencies) {
    * when the profile was as it is now at that moment (not changed since) and no pause held it: otherwise the greeting
    * was never due then.
    */
-  async function recordUnattendedMiss(user: User, input: PlanDeliveryInput, notBeforeYear: number): Promise<void> {
+  async function recordUnattendedMiss(
+    user: User,
+    schedule: ReturnType<typeof scheduleOf>,
+    input: PlanDeliveryInput,
+    notBeforeYear: number,
+  ): Promise<void> {
     if (deps.maxLatenessMs === null || user.pause) return;
-    const last = latestOccurrence({ ...scheduleOf(user), nowMs: input.nowMs });
+    const last = latestOccurrence({ ...schedule, nowMs: input.nowMs });
     const latenessMs = input.nowMs - last.epochMs;
     const dueAsSaved = last.epochMs >= Date.parse(user.createdAt) && last.epochMs >= Date.parse(user.updatedAt);
     if (!dueAsSaved || last.year < notBeforeYear || latenessMs <= deps.maxLatenessMs) return;

@@ -14,6 +14,7 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   UserNotFoundError: (error) => new ApiError(404, 'user_not_found', error.message),
   DeliveryNotFoundError: (error) => new ApiError(404, 'delivery_not_found', error.message),
   DeliveryNotRetryableError: (error) => new ApiError(409, 'delivery_not_retryable', error.message),
+  EventNotSetError: (error) => new ApiError(404, 'event_not_set', error.message),
   // src/db/users.ts
   EmailTakenError: (error) =>
     new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]),

@@ -10,6 +10,7 @@ export const API_ERROR_CODES = {
   rate_limited: 'this API key sent more requests than API_RATE_LIMIT allows; send again after `Retry-After` seconds',
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',
+  event_not_set: 'the user has no date for that event type (e.g. no `anniversary`), so nothing is planned for it',
   email_taken: 'another live user has this email',
   delivery_not_retryable: 'only `failed`, `missed` or `skipped` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",

@@ -29,6 +29,7 @@ export const userSchema = z
     firstName: z.string(),
     lastName: z.string(),
     birthday: civilDate,
+    anniversary: civilDate.nullable().meta({ description: 'The anniversary greeted yearly; null when none' }),
     timezone: z.string().meta({ description: 'IANA time zone name' }),
     email: z.string().nullable(),
     createdAt: instant,

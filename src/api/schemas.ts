@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { deliveryCursor } from '../db/deliveries';
 import { datesUpToPattern } from './date-range-pattern';
 import { userCursor } from '../db/users';
+import { EVENT_TYPES, eventTypeNames } from '../greetings/events';
 import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
 /** The current time in epoch milliseconds. */
@@ -18,23 +19,24 @@ function firstBroken(...rules: Rule[]) {
   };
 }
 
-const EARLIEST_BIRTHDAY = '1900-01-01';
+const EARLIEST_DATE = '1900-01-01';
 /** The first zone to start each day (Kiribati's Line Islands): no later date has begun anywhere on Earth. */
 const FIRST_ZONE_OF_THE_DAY = 'UTC+14';
 /** The last zone to start each day: a date that has begun there has begun everywhere. */
 const LAST_ZONE_OF_THE_DAY = 'UTC-12';
 
 /**
- * `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900. The OpenAPI document
- * shows it as a `date`; the rules JSON Schema cannot state (the earliest date, not in the future) are in its text.
+ * `YYYY-MM-DD` that is a real calendar date (no Feb 30, no Feb 29 in 2023), not before 1900: the date of a yearly
+ * event (a birthday, an anniversary). The OpenAPI document shows it as a `date`; the rules JSON Schema cannot state
+ * (the earliest date, not in the future) are in its text.
  */
-const birthday = z
+const eventDate = z
   .string()
   .superRefine(
     firstBroken(
       [(value) => /^\d{4}-\d{2}-\d{2}$/.test(value), 'expected a date as YYYY-MM-DD'],
       [(value) => DateTime.fromISO(value, { zone: 'UTC' }).isValid, 'not a real calendar date'],
-      [(value) => value >= EARLIEST_BIRTHDAY, `must not be before ${EARLIEST_BIRTHDAY}`],
+      [(value) => value >= EARLIEST_DATE, `must not be before ${EARLIEST_DATE}`],
     ),
   )
   .meta({
@@ -42,11 +44,11 @@ const birthday = z
     // Today in the last zone to start the day, when the process started: a date the pattern allows is never in the
     // future anywhere, so the document never calls valid a birthday the API refuses.
     pattern: datesUpToPattern(
-      Number(EARLIEST_BIRTHDAY.slice(0, 4)),
+      Number(EARLIEST_DATE.slice(0, 4)),
       DateTime.now().setZone(LAST_ZONE_OF_THE_DAY).toISODate()!,
     ),
     description:
-      `A real calendar date as YYYY-MM-DD, from ${EARLIEST_BIRTHDAY} up to today in the user's \`timezone\` ` +
+      `A real calendar date as YYYY-MM-DD, from ${EARLIEST_DATE} up to today in the user's \`timezone\` ` +
       '(never in the future; with an unknown zone, today in the first zone on Earth to start the day). The ' +
       "pattern states the range as of the service's start, in the last zone on Earth to start the day (UTC-12).",
     example: '1990-12-10',
@@ -158,24 +160,40 @@ export function createUserBodySchema(clock: Clock = Date.now) {
     .strictObject({
       firstName: name,
       lastName: name,
-      birthday,
+      birthday: eventDate,
+      anniversary: eventDate.nullish().meta({
+        description:
+          'Optional: the date of an anniversary greeted every year like the birthday, with its own message. Null or ' +
+          'left out: none (a PUT without it removes the anniversary, ends its greetings and cancels a pending one).',
+        example: '2015-06-20',
+      }),
       timezone: ianaTimezone,
       email: email.nullish(),
     })
     .superRefine(
       (body, ctx) => {
         const today = todayFor(body.timezone, clock());
-        if (body.birthday <= today.date) return;
-        ctx.addIssue({
-          code: 'custom',
-          path: ['birthday'],
-          message: `must not be in the future (it is ${today.date} in ${today.zone})`,
-        });
+        for (const { type } of EVENT_TYPES) {
+          const date = body[type];
+          // A date already refused for its form is not judged again.
+          if (typeof date !== 'string' || !isCalendarDate(date) || date <= today.date) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [type],
+            message: `must not be in the future (it is ${today.date} in ${today.zone})`,
+          });
+        }
       },
-      // Also when other fields are wrong, so that every problem is named at once; not when the date itself is, nor
-      // when the body is no object at all (`null`, an array, a string) and has no fields to read.
-      { when: ({ value, issues }) => isRecord(value) && !issues.some((issue) => issue.path?.[0] === 'birthday') },
+      // Also when other fields are wrong, so that every problem is named at once; not when the body is no object at
+      // all (`null`, an array, a string) and has no fields to read.
+      { when: ({ value }) => isRecord(value) },
     );
+}
+
+function isCalendarDate(value: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}$/.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid && value >= EARLIEST_DATE
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -249,5 +267,17 @@ export const listQuerySchema = pageQuerySchema({ max: 500, default: 50 }, userCu
   timezone: ianaTimezone.optional().meta({ description: 'Only users in this IANA zone (the name in any letter case)' }),
 });
 
-/** GET /users/:id/deliveries: a page of the user's ledger. */
-export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 }, deliveryCursor.pattern);
+/** A yearly event type in a query string. */
+const eventTypeParameter = z.enum(eventTypeNames);
+
+/** GET /users/:id/deliveries: a page of the user's ledger, optionally of one event type. */
+export const deliveriesQuerySchema = pageQuerySchema({ max: 100, default: 20 }, deliveryCursor.pattern).extend({
+  eventType: eventTypeParameter.optional().meta({ description: 'Only deliveries of this event type' }),
+});
+
+/** GET /users/:id/next-delivery: which event's run to ask; unknown parameters are refused. */
+export const nextDeliveryQuerySchema = z.strictObject({
+  eventType: eventTypeParameter
+    .default('birthday')
+    .meta({ description: "The event whose next delivery is asked for (the birthday's when left out)" }),
+});

@@ -1,4 +1,5 @@
 import type { Db } from './client';
+import type { EventType } from '../greetings/events';
 import type { Delivery as DeliveryRow } from '../generated/prisma/client';
 import { CursorLayout, toPage, type Page } from './keyset-page';
 
@@ -20,6 +21,8 @@ export interface DeliveryListQuery {
   limit: number;
   /** The previous page's nextCursor; absent for the first page. */
   cursor?: string | undefined;
+  /** Only the deliveries of this event type. */
+  eventType?: EventType | undefined;
 }
 
 /**
@@ -36,15 +39,16 @@ export async function listDeliveriesOfLiveUser(
     where: { id: userId, deletedAt: null },
     select: {
       deliveries: {
-        where: after
-          ? {
-              OR: [
-                { occurrenceYear: { lt: after.occurrenceYear } },
-                { occurrenceYear: after.occurrenceYear, createdAt: { lt: after.createdAt } },
-                { occurrenceYear: after.occurrenceYear, createdAt: after.createdAt, id: { lt: after.id } },
-              ],
-            }
-          : {},
+        where: {
+          ...(query.eventType !== undefined && { eventType: query.eventType }),
+          ...(after && {
+            OR: [
+              { occurrenceYear: { lt: after.occurrenceYear } },
+              { occurrenceYear: after.occurrenceYear, createdAt: { lt: after.createdAt } },
+              { occurrenceYear: after.occurrenceYear, createdAt: after.createdAt, id: { lt: after.id } },
+            ],
+          }),
+        },
         orderBy: [{ occurrenceYear: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
         take: query.limit + 1,
       },

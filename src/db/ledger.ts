@@ -1,5 +1,5 @@
 import type { Db } from './client';
-import type { EventType } from '../greetings/message';
+import { eventStrategy, type EventType } from '../greetings/events';
 
 /** The occurrence an activity attempt works on: the ledger row's unique key plus what the row records. */
 export interface OccurrenceKey {
@@ -29,6 +29,7 @@ export type ClaimResult =
   | { kind: 'claimed'; deliveryId: string; attempt: number; recipient: Recipient; latenessMs: number }
   | { kind: 'already-delivered'; deliveryId: string }
   | { kind: 'in-flight'; deliveryId: string }
+  /** The user is deleted, or no longer has this event (an anniversary removed): the row is cancelled. */
   | { kind: 'user-deleted'; deliveryId: string | null }
   /** Recorded as missed now: it is later than the lateness limit. */
   | { kind: 'missed'; deliveryId: string; latenessMs: number }
@@ -46,6 +47,8 @@ export const CLOSED_STATUSES = ['failed', 'missed', 'skipped'] as const;
 interface LockedUser {
   first_name: string;
   last_name: string;
+  birthday: Date;
+  anniversary: Date | null;
   deleted_at: Date | null;
   paused_at: Date | null;
   pause_reason: string | null;
@@ -57,6 +60,15 @@ interface LockedDelivery {
   attempts: number;
   scheduled_at: Date;
   last_attempt_at: Date | null;
+  last_error: string | null;
+}
+
+const USER_DELETED = 'user deleted before delivery';
+const EVENT_REMOVED = 'event removed from the user before delivery';
+
+function eventDateOf(user: LockedUser, eventType: EventType): string | null {
+  const day = (date: Date | null) => date && date.toISOString().slice(0, 10);
+  return eventStrategy(eventType).dateOf({ birthday: day(user.birthday)!, anniversary: day(user.anniversary) });
 }
 
 /**
@@ -68,7 +80,7 @@ interface LockedDelivery {
 export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): Promise<ClaimResult> {
   return db.$transaction(async (tx) => {
     const [user] = await tx.$queryRaw<LockedUser[]>`
-      SELECT first_name, last_name, deleted_at, paused_at, pause_reason FROM users
+      SELECT first_name, last_name, birthday, anniversary, deleted_at, paused_at, pause_reason FROM users
       WHERE id = ${request.userId}::uuid FOR SHARE`;
 
     await tx.$executeRaw`
@@ -81,23 +93,24 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       ON CONFLICT (user_id, event_type, occurrence_year) DO NOTHING`;
 
     const [row] = await tx.$queryRaw<LockedDelivery[]>`
-      SELECT id, status::text AS status, attempts, scheduled_at, last_attempt_at FROM deliveries
+      SELECT id, status::text AS status, attempts, scheduled_at, last_attempt_at, last_error FROM deliveries
       WHERE user_id = ${request.userId}::uuid AND event_type = ${request.eventType}::event_type
         AND occurrence_year = ${request.occurrenceYear}
       FOR UPDATE`;
 
     if (!user || !row) return { kind: 'user-deleted', deliveryId: null };
     if (row.status === 'delivered') return { kind: 'already-delivered', deliveryId: row.id };
-    if (user.deleted_at) {
+    // A user deleted, or an event removed (PUT without the anniversary), before the greeting went out: never sent.
+    const gone = user.deleted_at ? USER_DELETED : eventDateOf(user, request.eventType) === null ? EVENT_REMOVED : null;
+    if (gone) {
       if (row.status !== 'cancelled') {
-        await tx.delivery.update({
-          where: { id: row.id },
-          data: { status: 'cancelled', lastError: 'user deleted before delivery' },
-        });
+        await tx.delivery.update({ where: { id: row.id }, data: { status: 'cancelled', lastError: gone } });
       }
       return { kind: 'user-deleted', deliveryId: row.id };
     }
-    if ((CLOSED_STATUSES as readonly string[]).includes(row.status) || row.status === 'cancelled') {
+    // Cancelled because the event was removed, and the event is back since: the occurrence is due again.
+    const cancelledForGood = row.status === 'cancelled' && row.last_error !== EVENT_REMOVED;
+    if ((CLOSED_STATUSES as readonly string[]).includes(row.status) || cancelledForGood) {
       return { kind: 'closed', deliveryId: row.id, status: row.status };
     }
     // Another attempt is sending it: this one backs off, whatever else holds.
@@ -250,6 +263,21 @@ export async function markFailed(db: Db, key: OccurrenceKey, result: AttemptResu
         response_status = COALESCE(${result.responseStatus}::int, response_status), updated_at = now()
     WHERE user_id = ${key.userId}::uuid AND event_type = ${key.eventType}::event_type
       AND occurrence_year = ${key.occurrenceYear} AND status IN ('pending', 'sending')`;
+}
+
+/**
+ * The user no longer has this event (an anniversary removed): occurrences waiting for an attempt will get none.
+ * One being sent is cancelled too, as a DELETE does; an attempt still running records a 2xx as delivered.
+ */
+export async function cancelPendingOccurrences(
+  db: Pick<Db, 'delivery'>,
+  key: Omit<OccurrenceKey, 'occurrenceYear'>,
+): Promise<number> {
+  const { count } = await db.delivery.updateMany({
+    where: { userId: key.userId, eventType: key.eventType, status: { in: ['pending', 'sending'] } },
+    data: { status: 'cancelled', lastError: EVENT_REMOVED },
+  });
+  return count;
 }
 
 /**

@@ -25,7 +25,7 @@ export async function readPlanInputs(
   staleBefore: Date | null,
 ): Promise<PlanInputs | null> {
   const [row] = await db.$queryRaw<(UserColumns & { lastSettledYear: number | null; hasStale: boolean })[]>`
-    SELECT u.id, u.first_name AS "firstName", u.last_name AS "lastName", u.birthday, u.timezone, u.email,
+    SELECT u.id, u.first_name AS "firstName", u.last_name AS "lastName", u.birthday, u.anniversary, u.timezone, u.email,
            u.created_at AS "createdAt", u.updated_at AS "updatedAt", u.paused_at AS "pausedAt",
            u.pause_reason AS "pauseReason",
            (SELECT max(d.occurrence_year) FROM deliveries d

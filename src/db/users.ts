@@ -1,7 +1,9 @@
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
+import { EVENT_TYPES } from '../greetings/events';
 import type { Pause } from '../workflows/definitions';
 import { CursorLayout, toPage, type Page } from './keyset-page';
+import { cancelPendingOccurrences } from './ledger';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -9,6 +11,8 @@ export interface User {
   firstName: string;
   lastName: string;
   birthday: string;
+  /** `YYYY-MM-DD`, or null when the user has no anniversary to greet. */
+  anniversary: string | null;
   timezone: string;
   email: string | null;
   createdAt: string;
@@ -21,6 +25,8 @@ export interface UserFields {
   firstName: string;
   lastName: string;
   birthday: string;
+  /** Absent or null: no anniversary (a PUT without it removes one). */
+  anniversary?: string | null | undefined;
   timezone: string;
   email?: string | null | undefined;
 }
@@ -81,7 +87,7 @@ export interface SavedUserChange {
   user: User;
   previous: User;
   /**
-   * The date or zone changed, or an earlier change is still waiting for the workflow (the row was flagged): the row
+   * A date or the zone changed, or an earlier change is still waiting for the workflow (the row was flagged): the row
    * is flagged and the workflow must replan. Otherwise (a name or email only) the workflow has nothing to learn.
    */
   workflowSyncNeeded: boolean;
@@ -107,12 +113,20 @@ export async function updateLiveUser(
       const workflowSyncNeeded =
         row.workflowSyncRequestedAt !== null ||
         previous.birthday !== fields.birthday ||
+        previous.anniversary !== (fields.anniversary ?? null) ||
         previous.timezone !== fields.timezone;
-      const saved = await tx.user.update({
-        where: { id },
-        data: { ...toRow(fields), ...(workflowSyncNeeded && { workflowSyncRequestedAt: now }) },
-      });
-      return { user: toUser(saved), previous, workflowSyncNeeded };
+      const saved = toUser(
+        await tx.user.update({
+          where: { id },
+          data: { ...toRow(fields), ...(workflowSyncNeeded && { workflowSyncRequestedAt: now }) },
+        }),
+      );
+      // An event removed (an anniversary set to null): its occurrences waiting for an attempt will get none, as on
+      // DELETE; its run is cancelled once the caller reaches Temporal.
+      for (const event of EVENT_TYPES.filter((each) => each.dateOf(previous) !== null && each.dateOf(saved) === null)) {
+        await cancelPendingOccurrences(tx, { userId: id, eventType: event.type });
+      }
+      return { user: saved, previous, workflowSyncNeeded };
     }),
   );
 }
@@ -252,10 +266,10 @@ export async function usersAwaitingSync(
   }));
 }
 
-/** Of these ids, the ones that are live users. */
-export async function liveUserIds(db: Db, ids: string[]): Promise<Set<string>> {
-  const rows = await db.user.findMany({ where: { id: { in: ids }, ...live }, select: { id: true } });
-  return new Set(rows.map((row) => row.id));
+/** Of these ids, the live users, by id. */
+export async function liveUsersById(db: Db, ids: string[]): Promise<Map<string, User>> {
+  const rows = await db.user.findMany({ where: { id: { in: ids }, ...live } });
+  return new Map(rows.map((row) => [row.id, toUser(row)]));
 }
 
 async function emailChecked<T>(write: () => Promise<T>): Promise<T> {
@@ -315,11 +329,16 @@ function toRow(fields: UserFields) {
   return {
     firstName: fields.firstName,
     lastName: fields.lastName,
-    birthday: new Date(`${fields.birthday}T00:00:00.000Z`),
+    birthday: civilDate(fields.birthday),
+    anniversary: fields.anniversary ? civilDate(fields.anniversary) : null,
     timezone: fields.timezone,
     email: fields.email ?? null,
     liveEmail: fields.email ? fields.email.toLowerCase() : null,
   };
+}
+
+function civilDate(date: string): Date {
+  return new Date(`${date}T00:00:00.000Z`);
 }
 
 /** The columns a User is made of, as Prisma names them (raw queries alias theirs to match). */
@@ -329,6 +348,7 @@ export type UserColumns = Pick<
   | 'firstName'
   | 'lastName'
   | 'birthday'
+  | 'anniversary'
   | 'timezone'
   | 'email'
   | 'createdAt'
@@ -343,6 +363,7 @@ export function toUser(row: UserColumns): User {
     firstName: row.firstName,
     lastName: row.lastName,
     birthday: row.birthday.toISOString().slice(0, 10),
+    anniversary: row.anniversary ? row.anniversary.toISOString().slice(0, 10) : null,
     timezone: row.timezone,
     email: row.email,
     createdAt: row.createdAt.toISOString(),

@@ -1,14 +1,9 @@
-/** The yearly events the service greets people on. Only birthdays for now; anniversaries come later. */
-export type EventType = 'birthday';
+import { eventStrategy, type EventType } from './events';
 
-export function fullName(person: { firstName: string; lastName: string }): string {
-  return `${person.firstName} ${person.lastName}`.trim();
-}
+export { fullName } from './events';
+export type { EventType } from './events';
 
-/** The text the receiver gets. The product's wording, kept verbatim. */
+/** The text the receiver gets for this event: each event type's own template. */
 export function greetingMessage(eventType: EventType, person: { firstName: string; lastName: string }): string {
-  switch (eventType) {
-    case 'birthday':
-      return `Hey, ${fullName(person)} it's your birthday`;
-  }
+  return eventStrategy(eventType).message(person);
 }

@@ -2,17 +2,19 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import {
-  liveUserIds,
+  liveUsersById,
   listLiveUsers,
   markWorkflowSynced,
   usersAwaitingSync,
   type SyncPosition,
   type UserAwaitingSync,
 } from '../db/users';
+import { eventStrategy, eventTypeNames, eventTypesOf, type EventType } from '../greetings/events';
 import { workflowIdFor } from '../greetings/ids';
 import type { ProcessConnections } from '../process/connections';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { stopEventRuns, syncEventRuns } from '../users/event-runs';
 import { SyncBackoff } from './sync-backoff';
 
 export interface ReconcilerDependencies {
@@ -52,11 +54,11 @@ export function reconcilerDependencies(
 }
 
 export interface ReconcileReport {
-  /** Workflows started or given the latest schedule for users the API could not sync. */
+  /** Users whose workflows were started or given the latest schedule because the API could not sync them. */
   synced: number;
-  /** Workflows cancelled because their user is deleted or gone. */
+  /** Users (quick pass) or workflows (full sweep) cancelled because the user, or that event of theirs, is gone. */
   cancelled: number;
-  /** Live users that had no running workflow (full sweep only). */
+  /** Workflows started for an event of a live user that had no running one (full sweep only). */
   started: number;
   /** Users or workflows that could not be fixed this pass (Temporal still down); the next pass tries again. */
   failed: number;
@@ -116,10 +118,11 @@ async function syncOne(
   const now = deps.now ?? (() => new Date());
   try {
     if (deleted) {
-      await deps.workflows.stop(user.id);
+      await stopEventRuns(deps.workflows, user.id);
       report.cancelled += 1;
     } else {
-      await deps.workflows.changeSchedule(user);
+      // Every event the user has plans again (a missing run is started); a removed one's run is cancelled.
+      await syncEventRuns(deps.workflows, user);
       report.synced += 1;
     }
     await markWorkflowSynced(deps.db, user.id, requestedAt);
@@ -146,12 +149,15 @@ function runningQuery(deps: ReconcilerDependencies): string {
   return `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${deps.taskQueue}'`;
 }
 
-/** Running workflows whose user is deleted or unknown are cancelled, checked against Postgres a page at a time. */
+/**
+ * Running workflows whose user is deleted or unknown, or no longer has that event (an anniversary removed), are
+ * cancelled, checked against Postgres a page at a time.
+ */
 async function cancelOrphanWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
-  let page: string[] = [];
+  let page: GreetingRun[] = [];
   for await (const execution of deps.client.workflow.list({ query: runningQuery(deps), pageSize: BATCH })) {
-    const userId = userIdOf(execution.workflowId);
-    if (userId) page.push(userId);
+    const run = runOf(execution.workflowId);
+    if (run) page.push(run);
     if (page.length === BATCH) {
       await cancelIfOrphans(deps, page, report);
       page = [];
@@ -160,67 +166,85 @@ async function cancelOrphanWorkflows(deps: ReconcilerDependencies, report: Recon
   await cancelIfOrphans(deps, page, report);
 }
 
-async function cancelIfOrphans(deps: ReconcilerDependencies, userIds: string[], report: ReconcileReport) {
-  if (userIds.length === 0) return;
-  const live = await liveUserIds(deps.db, userIds);
-  for (const userId of userIds.filter((id) => !live.has(id))) {
+async function cancelIfOrphans(deps: ReconcilerDependencies, runs: GreetingRun[], report: ReconcileReport) {
+  if (runs.length === 0) return;
+  const live = await liveUsersById(
+    deps.db,
+    runs.map((run) => run.userId),
+  );
+  const orphans = runs.filter(({ userId, eventType }) => {
+    const user = live.get(userId);
+    return !user || eventStrategy(eventType).dateOf(user) === null;
+  });
+  for (const { userId, eventType } of orphans) {
     try {
-      await deps.workflows.stop(userId);
+      await deps.workflows.stop(userId, eventType);
       report.cancelled += 1;
-      deps.log.info('reconciler cancelled the workflow of a deleted user', { userId });
+      deps.log.info('reconciler cancelled the workflow of a deleted user or a removed event', { userId, eventType });
     } catch (error) {
       report.failed += 1;
-      deps.log.warn('reconciler could not cancel a workflow', { userId, error: String(error) });
+      deps.log.warn('reconciler could not cancel a workflow', { userId, eventType, error: String(error) });
     }
   }
 }
 
 /**
- * Live users without a running workflow get one: each page of users is checked against visibility for that page's
- * workflow ids only. Visibility lags a little, so a workflow just started may be missing from its answer: starting
- * it again with USE_EXISTING finds it and never makes a second.
+ * Each event of a live user without a running workflow gets one: each page of users is checked against visibility
+ * for that page's workflow ids only. Visibility lags a little, so a workflow just started may be missing from its
+ * answer: starting it again with USE_EXISTING finds it and never makes a second.
  */
 async function startMissingWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
   let cursor: string | null = null;
   do {
     const page = await listLiveUsers(deps.db, { limit: BATCH, cursor: cursor ?? undefined });
+    const expected = page.items.flatMap((user) => eventTypesOf(user).map((eventType) => ({ user, eventType })));
     const running = await runningAmong(
       deps,
-      page.items.map(({ id }) => id),
+      expected.map(({ user, eventType }) => workflowIdFor(user.id, eventType)),
     );
-    for (const user of page.items.filter(({ id }) => !running.has(id))) {
+    for (const { user, eventType } of expected) {
+      const workflowId = workflowIdFor(user.id, eventType);
+      if (running.has(workflowId)) continue;
       try {
-        await deps.workflows.start(user);
+        await deps.workflows.start(user, eventType);
         report.started += 1;
-        deps.log.info('reconciler started the workflow of a user who had none', {
+        deps.log.info('reconciler started the workflow of a user event that had none', {
           userId: user.id,
-          workflowId: workflowIdFor(user.id, 'birthday'),
+          workflowId,
         });
       } catch (error) {
         report.failed += 1;
-        deps.log.warn('reconciler could not start a workflow', { userId: user.id, error: String(error) });
+        deps.log.warn('reconciler could not start a workflow', { userId: user.id, workflowId, error: String(error) });
       }
     }
     cursor = page.nextCursor;
   } while (cursor);
 }
 
-/** Of these users, the ones whose workflow visibility lists as running. */
-async function runningAmong(deps: ReconcilerDependencies, userIds: string[]): Promise<Set<string>> {
+/** Of these workflow ids, the ones visibility lists as running. */
+async function runningAmong(deps: ReconcilerDependencies, workflowIds: string[]): Promise<Set<string>> {
   const running = new Set<string>();
-  if (userIds.length === 0) return running;
-  // Ids are UUIDs (checked by the database), so they need no quoting beyond the quotes.
-  const ids = userIds.map((id) => `'${workflowIdFor(id, 'birthday')}'`).join(', ');
+  if (workflowIds.length === 0) return running;
+  // Ids are an event type and a UUID (checked by the database), so they need no quoting beyond the quotes.
+  const ids = workflowIds.map((id) => `'${id}'`).join(', ');
   const query = `${runningQuery(deps)} AND WorkflowId IN (${ids})`;
   for await (const execution of deps.client.workflow.list({ query, pageSize: BATCH })) {
-    const userId = userIdOf(execution.workflowId);
-    if (userId) running.add(userId);
+    running.add(execution.workflowId);
   }
   return running;
 }
 
-const WORKFLOW_ID = /^birthday-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** One greeting workflow: whose, and of which event. */
+interface GreetingRun {
+  userId: string;
+  eventType: EventType;
+}
 
-function userIdOf(workflowId: string): string | null {
-  return WORKFLOW_ID.exec(workflowId)?.[1] ?? null;
+const WORKFLOW_ID = new RegExp(
+  `^(${eventTypeNames.join('|')})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`,
+);
+
+function runOf(workflowId: string): GreetingRun | null {
+  const match = WORKFLOW_ID.exec(workflowId);
+  return match ? { eventType: match[1] as EventType, userId: match[2]! } : null;
 }

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import type { User } from '../db/users';
 import { workflowIdFor } from '../greetings/ids';
-import type { EventType } from '../greetings/message';
+import { eventStrategy, type EventType } from '../greetings/events';
 import { runSummary } from '../greetings/run-description';
 import { requireWorkerPolling, workflowTaskBacklog } from './task-queue-pollers';
 import {
@@ -74,9 +74,10 @@ function unavailable(step: string, cause: unknown): TemporalUnavailableError {
   return new TemporalUnavailableError(`Temporal did not answer while ${step}: ${reason}`, { cause });
 }
 
-const EVENT: EventType = 'birthday';
-
-/** The service's side of each user's yearly workflow: start it, change it, ask it, re-drive it, stop it. */
+/**
+ * The service's side of each user's yearly workflows, one per event type the user has: start one, change it, ask
+ * it, re-drive it, stop it.
+ */
 export class GreetingWorkflows {
   constructor(
     private readonly client: Client,
@@ -87,40 +88,43 @@ export class GreetingWorkflows {
    * Starts the user's workflow; a retried call finds the one already running. `eagerlyStarted`: the first task went
    * straight to a worker in this process (see GreetingWorkflowSettings.eagerStart).
    */
-  async start(user: User): Promise<{ eagerlyStarted: boolean }> {
+  async start(user: User, eventType: EventType): Promise<{ eagerlyStarted: boolean }> {
     const handle = await this.withDeadline(() =>
       this.client.workflow.start(yearlyGreetingWorkflow, {
-        workflowId: workflowIdFor(user.id, EVENT),
+        workflowId: workflowIdFor(user.id, eventType),
         taskQueue: this.settings.taskQueue,
-        args: [this.inputFor(user)],
+        args: [inputFor(user, eventType)],
         workflowIdConflictPolicy: 'USE_EXISTING',
         ...(this.settings.eagerStart && { requestEagerStart: true }),
         // Findable in the Web UI from the first moment; the workflow adds the next delivery instant once planned.
         typedSearchAttributes: [
           { key: userIdSearchAttribute, value: user.id },
-          { key: eventTypeSearchAttribute, value: EVENT },
+          { key: eventTypeSearchAttribute, value: eventType },
         ],
-        staticSummary: runSummary(EVENT, user.id),
+        staticSummary: runSummary(eventType, user.id),
       }),
     );
     return { eagerlyStarted: handle.eagerlyStarted };
   }
 
   /**
-   * Asks the running workflow to plan again from the user's row (an Update carrying the date and zone just written,
-   * which its validator checks) and returns the new next delivery; a missing workflow is started first.
+   * Asks the running workflow of this event to plan again from the user's row (an Update carrying the event's date
+   * and the zone just written, which its validator checks) and returns the new next delivery; a missing workflow is
+   * started first. Only for an event the user has a date for.
    */
-  async changeSchedule(user: User): Promise<NextDelivery> {
+  async changeSchedule(user: User, eventType: EventType): Promise<NextDelivery> {
+    const date = eventStrategy(eventType).dateOf(user);
+    if (date === null) throw new Error(`user ${user.id} has no ${eventType} to schedule`);
     const update = () =>
-      this.handle(user.id).executeUpdate(changeScheduleUpdate, {
-        args: [{ date: user.birthday, timezone: user.timezone }],
+      this.handle(user.id, eventType).executeUpdate(changeScheduleUpdate, {
+        args: [{ date, timezone: user.timezone }],
       });
     try {
       return await this.withDeadline(update);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateFailure(error);
     }
-    await this.start(user);
+    await this.start(user, eventType);
     try {
       return await this.withDeadline(update);
     } catch (error) {
@@ -133,13 +137,13 @@ export class GreetingWorkflows {
    * (a worker replays it), with a plan nobody will carry out: only a running one is asked. Right after the start the
    * first plan may not be made yet: asked again for a moment before giving up. A run that cannot plan says why.
    */
-  async nextDelivery(userId: string): Promise<NextDelivery | null> {
+  async nextDelivery(userId: string, eventType: EventType): Promise<NextDelivery | null> {
     const deadline = Date.now() + this.settings.callTimeoutMs;
     let state: ScheduleState;
     try {
-      if (!(await this.isRunning(userId))) return null;
+      if (!(await this.isRunning(userId, eventType))) return null;
       for (;;) {
-        state = await this.withDeadline(() => this.handle(userId).query(scheduleStateQuery));
+        state = await this.withDeadline(() => this.handle(userId, eventType).query(scheduleStateQuery));
         if (state.next || state.stage === 'unplannable' || state.stage === 'plan-retrying') break;
         if (Date.now() > deadline) {
           throw new Error(`the workflow has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
@@ -156,11 +160,11 @@ export class GreetingWorkflows {
   }
 
   /** Asks the workflow to send a failed or missed occurrence again; returns once the workflow has accepted. */
-  async redrive(userId: string, occurrenceYear: number): Promise<void> {
+  async redrive(userId: string, eventType: EventType, occurrenceYear: number): Promise<void> {
     let update: WorkflowUpdateHandle<unknown>;
     try {
       update = await this.withDeadline(() =>
-        this.handle(userId).startUpdate(redriveDeliveryUpdate, {
+        this.handle(userId, eventType).startUpdate(redriveDeliveryUpdate, {
           args: [{ occurrenceYear }],
           waitForStage: WorkflowUpdateStage.ACCEPTED,
         }),
@@ -175,10 +179,10 @@ export class GreetingWorkflows {
     await this.throwIfRefused(update);
   }
 
-  /** Cancels the user's workflow; one that is already gone is fine. */
-  async stop(userId: string): Promise<void> {
+  /** Cancels the user's workflow of this event; one that is already gone is fine. */
+  async stop(userId: string, eventType: EventType): Promise<void> {
     try {
-      await this.withDeadline(() => this.handle(userId).cancel());
+      await this.withDeadline(() => this.handle(userId, eventType).cancel());
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
@@ -213,18 +217,13 @@ export class GreetingWorkflows {
     }
   }
 
-  private async isRunning(userId: string): Promise<boolean> {
-    const { status } = await this.withDeadline(() => this.handle(userId).describe());
+  private async isRunning(userId: string, eventType: EventType): Promise<boolean> {
+    const { status } = await this.withDeadline(() => this.handle(userId, eventType).describe());
     return status.name === 'RUNNING';
   }
 
-  private handle(userId: string) {
-    return this.client.workflow.getHandle<typeof yearlyGreetingWorkflow>(workflowIdFor(userId, EVENT));
-  }
-
-  /** Only whose greeting it is: the workflow plans from the user's row and the worker's settings. */
-  private inputFor(user: User): YearlyGreetingInput {
-    return { userId: user.id, eventType: EVENT };
+  private handle(userId: string, eventType: EventType) {
+    return this.client.workflow.getHandle<typeof yearlyGreetingWorkflow>(workflowIdFor(userId, eventType));
   }
 
   private withDeadline<T>(call: () => Promise<T>): Promise<T> {
@@ -236,8 +235,10 @@ export class GreetingWorkflows {
    * already saved (a pause, a resume). Only a nudge: the workflow writes nothing back, so a signal delivered late can
    * never undo a newer change.
    */
-  async refresh(userId: string): Promise<void> {
-    await this.signalUser(userId, 'asking to plan again', () => this.handle(userId).signal(refreshScheduleSignal));
+  async refresh(userId: string, eventType: EventType): Promise<void> {
+    await this.signalUser(userId, `asking the ${eventType} run to plan again`, () =>
+      this.handle(userId, eventType).signal(refreshScheduleSignal),
+    );
   }
 
   private async signalUser(userId: string, step: string, signal: () => Promise<void>): Promise<void> {
@@ -250,6 +251,11 @@ export class GreetingWorkflows {
       throw unavailable(`${step} the workflow of user ${userId}`, error);
     }
   }
+}
+
+/** Only whose greeting it is: the workflow plans from the user's row and the worker's settings. */
+function inputFor(user: User, eventType: EventType): YearlyGreetingInput {
+  return { userId: user.id, eventType };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import { CLOSED_STATUSES } from '../db/ledger';
 import { findLiveUser } from '../db/users';
+import { eventStrategy, type EventType } from '../greetings/events';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import type { NextDelivery } from '../workflows/definitions';
 
@@ -10,6 +11,11 @@ export class UserNotFoundError extends Error {
 
 export class DeliveryNotFoundError extends Error {
   override name = 'DeliveryNotFoundError';
+}
+
+/** The user has no date for this event type (e.g. no anniversary): there is no run to ask. */
+export class EventNotSetError extends Error {
+  override name = 'EventNotSetError';
 }
 
 /** The delivery is not failed, missed or skipped: there is nothing to re-drive. */
@@ -24,10 +30,14 @@ export class UserSchedule {
     private readonly workflows: GreetingWorkflows,
   ) {}
 
-  /** The next delivery, read from the user's workflow; null when the workflow is not running. */
-  async nextDelivery(userId: string): Promise<NextDelivery | null> {
-    if (!(await findLiveUser(this.db, userId))) throw new UserNotFoundError(`no user with id ${userId}`);
-    return this.workflows.nextDelivery(userId);
+  /** The next delivery of this event, read from its workflow; null when the workflow is not running. */
+  async nextDelivery(userId: string, eventType: EventType): Promise<NextDelivery | null> {
+    const user = await findLiveUser(this.db, userId);
+    if (!user) throw new UserNotFoundError(`no user with id ${userId}`);
+    if (eventStrategy(eventType).dateOf(user) === null) {
+      throw new EventNotSetError(`user ${userId} has no ${eventType}`);
+    }
+    return this.workflows.nextDelivery(userId, eventType);
   }
 
   /**
@@ -44,7 +54,7 @@ export class UserSchedule {
         `delivery ${deliveryId} is ${delivery.status}; only failed, missed or skipped deliveries can be retried`,
       );
     }
-    await this.workflows.redrive(userId, delivery.occurrenceYear);
+    await this.workflows.redrive(userId, delivery.eventType, delivery.occurrenceYear);
     return { deliveryId, occurrenceYear: delivery.occurrenceYear };
   }
 }

@@ -26,9 +26,11 @@ import {
   WorkflowRejectedError,
   type GreetingWorkflows,
 } from '../temporal/greeting-workflows';
+import type { EventType } from '../greetings/events';
 import type { NextDelivery } from '../workflows/definitions';
 import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
 import { creationFingerprint } from './creation-fingerprint';
+import { refreshEventRuns, startEventRuns, stopEventRuns, syncEventRuns } from './event-runs';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {
@@ -68,8 +70,9 @@ export interface UpdatedUser {
 }
 
 /**
- * Keeps each user's row in Postgres and the user's yearly workflow in Temporal in step. The row is written first and
- * flagged; the flag is cleared once Temporal confirmed, and the reconciler finishes whatever an outage interrupted.
+ * Keeps each user's row in Postgres and the user's yearly workflows in Temporal (one per event type the user has a
+ * date for) in step. The row is written first and flagged; the flag is cleared once Temporal confirmed, and the
+ * reconciler finishes whatever an outage interrupted.
  */
 export class UserService {
   constructor(
@@ -105,9 +108,9 @@ export class UserService {
       throw error;
     }
     try {
-      await this.workflows.start(user);
+      await startEventRuns(this.workflows, user);
     } catch (error) {
-      throw this.unavailable('starting the greeting workflow', error, user);
+      throw this.unavailable('starting the greeting workflows', error, user);
     }
     await markWorkflowSynced(this.db, user.id, requestedAt);
     return { user, replayed: false };
@@ -127,9 +130,9 @@ export class UserService {
       // The first attempt may have answered 503 before its workflow started: start it now (a running one is found).
       // The flag stays for the reconciler, which also carries any later change the row is waiting to hand over.
       try {
-        await this.workflows.start(found.user);
+        await startEventRuns(this.workflows, found.user);
       } catch (error) {
-        throw this.unavailable('starting the greeting workflow', error, found.user);
+        throw this.unavailable('starting the greeting workflows', error, found.user);
       }
     }
     return { user: found.user, replayed: true };
@@ -149,9 +152,11 @@ export class UserService {
   }
 
   /**
-   * Saves the change, then gives the workflow the schedule through an Update and returns its new plan. A change the
-   * workflow need not learn (a name or email, on a row in step with it) sends no Update: every Update grows the
-   * workflow's history, and a CRM syncing names every few minutes would fill it. Its answer is the current plan.
+   * Saves the change, then gives each event's workflow the schedule through an Update (an event added starts its
+   * workflow; one removed has its pending occurrences cancelled with the save, then its workflow cancelled) and
+   * returns the birthday's new plan. A change the workflows need not learn (a name or email, on a row in step with
+   * them) sends no Update: every Update grows a workflow's history, and a CRM syncing names every few minutes would
+   * fill it. Its answer is the birthday's current plan.
    */
   update(id: string, fields: UserFields): Promise<UpdatedUser | null> {
     return this.admission.run(() => this.updateNow(id, fields));
@@ -166,9 +171,9 @@ export class UserService {
       const current = await this.currentPlan(user, requestedAt);
       if (current) return { user, nextDelivery: current };
     }
-    let nextDelivery: NextDelivery;
+    let plans: Partial<Record<EventType, NextDelivery>>;
     try {
-      nextDelivery = await this.workflows.changeSchedule(user);
+      plans = await syncEventRuns(this.workflows, user);
     } catch (error) {
       // Deleted meanwhile (a DELETE racing this PUT): the workflow refused or closed because the user is gone.
       if (!(await findLiveUser(this.db, id))) return null;
@@ -184,7 +189,9 @@ export class UserService {
       throw this.unavailable('changing the greeting schedule', error, user);
     }
     await markWorkflowSynced(this.db, id, requestedAt);
-    return { user, nextDelivery };
+    // The birthday is required: its run always answers a plan.
+    if (!plans.birthday) throw new Error(`user ${id} has no birthday plan`);
+    return { user, nextDelivery: plans.birthday };
   }
 
   /**
@@ -194,7 +201,7 @@ export class UserService {
   private async currentPlan(user: User, requestedAt: Date): Promise<NextDelivery | null> {
     let plan: NextDelivery | null;
     try {
-      plan = await this.workflows.nextDelivery(user.id);
+      plan = await this.workflows.nextDelivery(user.id, 'birthday');
     } catch (error) {
       // The run says why it has no plan (unplannable, or its database unreachable): the change is saved all the same.
       if (!(error instanceof TemporalUnavailableError)) throw error;
@@ -216,7 +223,9 @@ export class UserService {
       const requestedAt = this.clock();
       const user = await pauseUser(this.db, id, reason, requestedAt, true);
       if (!user) return null;
-      await this.signal(user, requestedAt, 'pausing the greeting workflow', () => this.workflows.refresh(id));
+      await this.signal(user, requestedAt, 'pausing the greeting workflows', () =>
+        refreshEventRuns(this.workflows, user),
+      );
       return user;
     });
   }
@@ -227,7 +236,9 @@ export class UserService {
       const requestedAt = this.clock();
       const user = await resumeUser(this.db, id, requestedAt, true);
       if (!user) return null;
-      await this.signal(user, requestedAt, 'resuming the greeting workflow', () => this.workflows.refresh(id));
+      await this.signal(user, requestedAt, 'resuming the greeting workflows', () =>
+        refreshEventRuns(this.workflows, user),
+      );
       return user;
     });
   }
@@ -265,10 +276,10 @@ export class UserService {
     const deleted = await softDeleteUser(this.db, id, requestedAt);
     if (!deleted) return false;
     try {
-      await this.workflows.stop(id);
+      await stopEventRuns(this.workflows, id);
       await markWorkflowSynced(this.db, id, requestedAt);
     } catch (error) {
-      this.log.warn('could not cancel the greeting workflow; the reconciler will', {
+      this.log.warn('could not cancel the greeting workflows; the reconciler will', {
         userId: id,
         error: String(error),
       });

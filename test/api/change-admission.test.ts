@@ -59,7 +59,7 @@ describe('the API under more changes than Temporal takes', () => {
   class SlowToStart extends GreetingWorkflows {
     override async start(user: User) {
       await temporalAnswers.opened;
-      return super.start(user);
+      return super.start(user, 'birthday');
     }
   }
 

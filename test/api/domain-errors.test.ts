@@ -3,7 +3,12 @@ import { apiErrorFor } from '../../src/api/domain-errors';
 import { InvalidCursorError } from '../../src/db/keyset-page';
 import { EmailTakenError } from '../../src/db/users';
 import { WorkflowNotRunningError, WorkflowRejectedError } from '../../src/temporal/greeting-workflows';
-import { DeliveryNotFoundError, DeliveryNotRetryableError, UserNotFoundError } from '../../src/users/user-schedule';
+import {
+  DeliveryNotFoundError,
+  DeliveryNotRetryableError,
+  EventNotSetError,
+  UserNotFoundError,
+} from '../../src/users/user-schedule';
 import { ScheduleRejectedError, SchedulerUnavailableError } from '../../src/users/user-service';
 
 // The one table from the service layers' errors to answers, checked against the real error classes: a class renamed
@@ -14,6 +19,7 @@ const user = {
   firstName: 'Ada',
   lastName: 'Lovelace',
   birthday: '1990-12-10',
+  anniversary: null,
   timezone: 'Europe/London',
   email: null,
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -25,6 +31,7 @@ test.each([
   [new UserNotFoundError('m'), 404, 'user_not_found'],
   [new DeliveryNotFoundError('m'), 404, 'delivery_not_found'],
   [new DeliveryNotRetryableError('m'), 409, 'delivery_not_retryable'],
+  [new EventNotSetError('m'), 404, 'event_not_set'],
   [new EmailTakenError('m'), 409, 'email_taken'],
   [new ScheduleRejectedError('m'), 422, 'schedule_rejected'],
   [new SchedulerUnavailableError('m', user), 503, 'scheduler_unavailable'],

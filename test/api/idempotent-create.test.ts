@@ -125,7 +125,7 @@ test('a create that answered 503 (Temporal did not answer) and is retried gets i
   class FlakyStarts extends GreetingWorkflows {
     override start(user: User) {
       if (temporalDown) return Promise.reject(new Error('deadline exceeded'));
-      return super.start(user);
+      return super.start(user, 'birthday');
     }
   }
   const app = createServiceApp({

@@ -153,6 +153,9 @@ describe('the documented create-user body', () => {
     ['a user with a null email', { ...ada, email: null }],
     ['names with spaces around them', { ...ada, firstName: '  Ada ', lastName: ' King-Noel ' }],
     ['Feb 29 of a leap year', { ...ada, birthday: '2000-02-29' }],
+    ['a user with an anniversary', { ...ada, anniversary: '2015-06-20' }],
+    ['a user with a null anniversary', { ...ada, anniversary: null }],
+    ['an anniversary on Feb 30', { ...ada, anniversary: '2015-02-30' }],
     ['a missing field', { firstName: 'Ada', lastName: 'Lovelace', timezone: 'Europe/London' }],
     ['an unknown field', { ...ada, nickname: 'Countess' }],
     ['a birthday as a number', { ...ada, birthday: 19901210 }],
@@ -317,6 +320,7 @@ describe('real answers match their documented schema', () => {
     const user = {
       id: userId,
       ...ada,
+      anniversary: null,
       email: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',

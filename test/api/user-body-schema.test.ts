@@ -192,6 +192,33 @@ describe('userBodySchema: birthday', () => {
   });
 });
 
+describe('userBodySchema: anniversary', () => {
+  test.each([
+    ['left out', {}, undefined],
+    ['null', { anniversary: null }, null],
+    ['a date', { anniversary: '2015-06-20' }, '2015-06-20'],
+    ['Feb 29 of a leap year', { anniversary: '2012-02-29' }, '2012-02-29'],
+  ])('accepts one %s', (_label, field, expected) => {
+    expect(parsed({ ...ada, ...field }).anniversary).toBe(expected);
+  });
+
+  test.each([
+    ['Feb 29 of a common year', '2023-02-29'],
+    ['day first', '20/06/2015'],
+    ['before 1900', '1899-12-31'],
+    ['a number', 20150620],
+  ])('refuses %s, naming the field', (_label, anniversary) => {
+    expectRefusedOn({ ...ada, anniversary }, 'anniversary');
+  });
+
+  test('refuses a date in the future where the person lives, like the birthday, both named at once', () => {
+    expect(problems({ ...ada, birthday: '2027-01-01', anniversary: '2026-11-24' })).toEqual([
+      { path: 'birthday', message: expect.stringMatching(/^must not be in the future/) },
+      { path: 'anniversary', message: expect.stringMatching(/^must not be in the future/) },
+    ]);
+  });
+});
+
 describe('the documented birthday pattern', () => {
   test('allows no date the API refuses as in the future, in any zone', () => {
     const documented = z.toJSONSchema(userBodySchema, { io: 'input' }) as any;

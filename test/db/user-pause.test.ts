@@ -115,6 +115,7 @@ describe('updateLiveUser says whether the workflow must learn the change', () =>
   test.each([
     ['the birthday', { birthday: '1990-12-11' }],
     ['the zone', { timezone: 'Asia/Kolkata' }],
+    ['the anniversary (added)', { anniversary: '2015-06-20' }],
   ])('a change of %s: flagged', async (_label, change) => {
     const user = await createUserRow(db, ada);
     const now = new Date();
@@ -122,6 +123,15 @@ describe('updateLiveUser says whether the workflow must learn the change', () =>
 
     expect(saved?.workflowSyncNeeded).toBe(true);
     expect((await rowOf(user.id)).workflowSyncRequestedAt).toEqual(now);
+  });
+
+  test('an anniversary removed: flagged; the same anniversary sent again: not', async () => {
+    const user = await createUserRow(db, { ...ada, anniversary: '2015-06-20' });
+    const same = await updateLiveUser(db, user.id, { ...ada, anniversary: '2015-06-20' }, new Date());
+    const removed = await updateLiveUser(db, user.id, { ...ada, anniversary: null }, new Date());
+
+    expect(same?.workflowSyncNeeded).toBe(false);
+    expect(removed).toMatchObject({ workflowSyncNeeded: true, user: { anniversary: null } });
   });
 
   test('a name only, on a row still flagged (an earlier change the workflow has not confirmed): flagged', async () => {

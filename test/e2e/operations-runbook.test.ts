@@ -118,14 +118,14 @@ const rowsOf = (userId: string) => deliveriesOf(db, userId);
 const requestsFor = (userId: string) => receiver.requests.filter((request) => request.body.userId === userId);
 
 async function nextDeliveryOf(userId: string): Promise<NextDelivery> {
-  const next = await workflows.nextDelivery(userId);
+  const next = await workflows.nextDelivery(userId, 'birthday');
   if (!next) throw new Error(`the workflow of user ${userId} is not running`);
   return next;
 }
 
 function nextYearPlanned(userId: string, year: number): Promise<NextDelivery> {
   return eventually(async () => {
-    const next = await workflows.nextDelivery(userId).catch(() => null);
+    const next = await workflows.nextDelivery(userId, 'birthday').catch(() => null);
     return next && next.year > year ? next : undefined;
   }, `user ${userId}'s workflow to plan the year after ${year}`);
 }

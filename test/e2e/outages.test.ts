@@ -76,7 +76,7 @@ describe('the worker is down at the due time', () => {
     try {
       const first = await setup.startWorker();
       const user = (await call(setup.api.url, 'POST', '/users', person)).body;
-      const next = (await setup.workflows.nextDelivery(user.id))!;
+      const next = (await setup.workflows.nextDelivery(user.id, 'birthday'))!;
       await first.stop();
 
       await sleep(next.epochMs + 3_000 - Date.now());
@@ -101,7 +101,7 @@ describe('the worker is down at the due time', () => {
     try {
       const first = await setup.startWorker({ maxLatenessMs: 2_000 });
       const user = (await call(setup.api.url, 'POST', '/users', person)).body;
-      const next = (await setup.workflows.nextDelivery(user.id))!;
+      const next = (await setup.workflows.nextDelivery(user.id, 'birthday'))!;
       await first.stop();
 
       await sleep(next.epochMs + 4_000 - Date.now());
@@ -115,7 +115,7 @@ describe('the worker is down at the due time', () => {
       expect(row.latenessMs).toBeGreaterThanOrEqual(4_000);
       expect(row.attempts).toBe(0);
       const after = await eventually(async () => {
-        const plan = await setup.workflows.nextDelivery(user.id);
+        const plan = await setup.workflows.nextDelivery(user.id, 'birthday');
         return plan && plan.year > next.year ? plan : undefined;
       }, 'the workflow to plan next year');
       expect(after.year).toBe(next.year + 1);
@@ -177,7 +177,7 @@ describe('the reconciler', () => {
       const description = await env.client.workflow.getHandle(workflowId).describe();
       expect(description.runId).toBe(runId);
       expect(description.status.name).toBe('RUNNING');
-      expect((await setup.workflows.nextDelivery(userId))!.timezone).toBe('Europe/Madrid');
+      expect((await setup.workflows.nextDelivery(userId, 'birthday'))!.timezone).toBe('Europe/Madrid');
     } finally {
       await deadApi.close();
       await deadTemporal.connection.close();
@@ -194,7 +194,7 @@ describe('the reconciler', () => {
       const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo')))
         .body;
       // The orphan's workflow planned while its user was live: it sleeps, rather than ending at its first step.
-      await setup.workflows.nextDelivery(orphan.id);
+      await setup.workflows.nextDelivery(orphan.id, 'birthday');
       // Deleted behind the API's back (no flag), and a workflow terminated by hand: only the full sweep can see them.
       await setup.db.user.update({ where: { id: orphan.id }, data: { deletedAt: new Date(), liveEmail: null } });
       await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).terminate('operator mistake');

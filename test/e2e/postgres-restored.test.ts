@@ -61,7 +61,7 @@ beforeAll(async () => {
         return rows[0]?.status === 'delivered' ? rows : undefined;
       }, 'the delivery to be recorded');
       await eventually(async () => {
-        const next = await workflows.nextDelivery(userId).catch(() => null);
+        const next = await workflows.nextDelivery(userId, 'birthday').catch(() => null);
         return next && next.year > row!.occurrenceYear ? next : undefined;
       }, 'the workflow to plan next year');
       return { userId, year: row!.occurrenceYear };
@@ -116,7 +116,7 @@ test('the run that continued from the delivered year: npm run reconcile, refresh
   // What the runbook says to send after a restore, and what the reconciler sends a user the backup had flagged.
   await handleOf(userId).signal(refreshScheduleSignal);
   const user = (await call(api.url, 'GET', `/users/${userId}`)).body;
-  const plan = await workflows.changeSchedule(user);
+  const plan = await workflows.changeSchedule(user, 'birthday');
 
   expect(plan.year).toBe(year + 1);
   // Give a wrongful second delivery time to happen: the receiver still holds one.
@@ -156,7 +156,7 @@ test('a workflow started afresh after the restore sends the year again (its row 
   }, 'the second delivery to be recorded');
   expect(row!.occurrenceYear).toBe(year);
   await eventually(async () => {
-    const next = await workflows.nextDelivery(userId).catch(() => null);
+    const next = await workflows.nextDelivery(userId, 'birthday').catch(() => null);
     return next && next.year > year ? next : undefined;
   }, 'the new workflow to plan next year');
   await sleep(2_000);

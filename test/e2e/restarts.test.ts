@@ -36,8 +36,8 @@ async function sleepingUser(taskQueue: string): Promise<{ user: User; dueMs: num
   const nowMs = await env.currentTimeMs();
   const user = await createUserRow(db, personWithBirthdayIn(1, nowMs, 'Asia/Kolkata'));
   await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(nowMs - 48 * HOUR_MS) } });
-  await workflowsOn(taskQueue).start(user);
-  const next = await workflowsOn(taskQueue).nextDelivery(user.id);
+  await workflowsOn(taskQueue).start(user, 'birthday');
+  const next = await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
   return { user, dueMs: next!.epochMs };
 }
 
@@ -58,7 +58,7 @@ test('terminated before its due moment and started again an hour after it: the y
     expect(receiver.requests).toHaveLength(0);
 
     // What the reconciler's sweep does for a live user without a running workflow.
-    await workflowsOn(taskQueue).start(user);
+    await workflowsOn(taskQueue).start(user, 'birthday');
     await receiver.waitForRequests(1);
     const [row] = await eventually(async () => {
       const rows = await deliveriesOf(db, user.id);
@@ -71,7 +71,7 @@ test('terminated before its due moment and started again an hour after it: the y
 
     await env.sleep('2 days');
     expect(receiver.requests).toHaveLength(1);
-    expect((await workflowsOn(taskQueue).nextDelivery(user.id))?.year).toBe(row!.occurrenceYear + 1);
+    expect((await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday'))?.year).toBe(row!.occurrenceYear + 1);
   });
 });
 
@@ -92,8 +92,8 @@ test('an unsettled row older than the lateness limit is closed as missed by the 
       await handleOf(user.id).terminate('lost');
       await skipTo(dueMs + 25 * HOUR_MS);
 
-      await workflowsOn(taskQueue).start(user);
-      const next = await workflowsOn(taskQueue).nextDelivery(user.id);
+      await workflowsOn(taskQueue).start(user, 'birthday');
+      const next = await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
       expect(next?.year).toBe(pending.occurrenceYear + 1);
       expect(await deliveriesOf(db, user.id)).toEqual([
         expect.objectContaining({ id: pending.id, status: 'missed', lastError: expect.stringMatching(/lateness/) }),

@@ -86,7 +86,9 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
     const thisYear = Number(localDate(Date.now(), person.timezone).slice(0, 4));
     await eventually(
       async () => {
-        const plans = await Promise.all(users.map((user) => workflows.nextDelivery(user.id).catch(() => null)));
+        const plans = await Promise.all(
+          users.map((user) => workflows.nextDelivery(user.id, 'birthday').catch(() => null)),
+        );
         return plans.every((plan) => plan !== null && plan.year > thisYear) ? true : undefined;
       },
       'every workflow to deliver and plan next year',

@@ -41,14 +41,14 @@ class DelayedUpdates extends GreetingWorkflows {
 
   override async changeSchedule(user: User) {
     await this.delayed(user);
-    return super.changeSchedule(user);
+    return super.changeSchedule(user, 'birthday');
   }
 }
 
 async function sleepingUser(taskQueue: string, timezone = 'Europe/Oslo', database = db) {
   const user = await createUserRow(database, personWithBirthdayIn(40, await env.currentTimeMs(), timezone));
-  await workflowsOn(taskQueue).start(user);
-  await workflowsOn(taskQueue).nextDelivery(user.id);
+  await workflowsOn(taskQueue).start(user, 'birthday');
+  await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
   return user;
 }
 
@@ -84,7 +84,7 @@ test("two PUTs racing, the first one's Update arriving last: the workflow plans 
       localDate: expect.stringMatching(/-08-20$/),
       timezone: 'Asia/Tokyo',
     });
-    expect(await workflowsOn(taskQueue).nextDelivery(user.id)).toMatchObject({
+    expect(await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday')).toMatchObject({
       localDate: expect.stringMatching(/-08-20$/),
       timezone: 'Asia/Tokyo',
     });
@@ -123,7 +123,7 @@ test('a reconciler pass holding a stale row, racing a PUT: the workflow plans fr
       reconcilerHolds.release();
       await pass;
 
-      expect(await workflowsOn(taskQueue).nextDelivery(user.id)).toMatchObject({
+      expect(await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday')).toMatchObject({
         localDate: expect.stringMatching(/-08-20$/),
       });
     });
@@ -142,7 +142,7 @@ test('a zone the worker cannot plan: stage unplannable with the reason, 409 from
       const user = await createUserRow(db, personWithBirthdayIn(40, await env.currentTimeMs(), 'Europe/Oslo'));
       // Saved by an API whose time-zone data knew a zone this worker's does not: here, straight into the row.
       await db.user.update({ where: { id: user.id }, data: { timezone: 'Mars/Olympus' } });
-      await workflowsOn(taskQueue).start(user);
+      await workflowsOn(taskQueue).start(user, 'birthday');
       const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
 
       const state = await eventually(async () => {
@@ -249,7 +249,7 @@ test('2,000 schedule changes on one workflow: it continues as new, each run keep
     }
 
     const saved = (await db.user.findUniqueOrThrow({ where: { id: user.id } })).birthday.toISOString().slice(5, 10);
-    expect((await workflows.nextDelivery(user.id))?.localDate.slice(5)).toBe(saved);
+    expect((await workflows.nextDelivery(user.id, 'birthday'))?.localDate.slice(5)).toBe(saved);
     const current = await handle.describe();
     expect(current.runId).not.toBe(firstRunId);
     expect(current.historyLength).toBeLessThan(HISTORY_EVENT_BUDGET + 200);

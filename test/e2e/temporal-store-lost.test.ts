@@ -88,7 +88,7 @@ async function onOldServer(
 function plannedAfter(workflows: GreetingWorkflows, userId: string, year: number) {
   return eventually(
     async () => {
-      const next = await workflows.nextDelivery(userId).catch(() => null);
+      const next = await workflows.nextDelivery(userId, 'birthday').catch(() => null);
       return next && next.year > year ? next : undefined;
     },
     `user ${userId}'s workflow on the new server to plan the year after ${year}`,
@@ -160,7 +160,7 @@ test('due during the outage: npm run reconcile recreates the workflows; within t
     let lateDueMs = 0;
     const due = await onOldServer(setup, 8, async (api, workflows, { person }) => {
       lateId = (await call(api.url, 'POST', '/users', person)).body.id;
-      lateDueMs = (await workflows.nextDelivery(lateId))!.epochMs;
+      lateDueMs = (await workflows.nextDelivery(lateId, 'birthday'))!.epochMs;
     });
     // Its birthday was two days ago and it has existed for longer: its workflow was asleep in the lost store while
     // the outage outlasted MAX_DELIVERY_LATENESS (24 h), which a test cannot wait for in real time.

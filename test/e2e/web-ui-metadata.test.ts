@@ -67,7 +67,7 @@ test('a sleeping run carries its user id, event type and next delivery instant a
     const user = await createUserDueIn(env, api, 1, 'Asia/Kolkata');
     const handle = handleOf(user.id);
     const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
-    const next = (await workflows.nextDelivery(user.id))!;
+    const next = (await workflows.nextDelivery(user.id, 'birthday'))!;
 
     const described = await eventually(async () => {
       const description = await handle.describe();
@@ -158,7 +158,7 @@ test('a delivered year shows "deliver birthday <year>" on its local activity, an
     }, 'the next run to sleep');
     expect(details).toContain(`| Year | ${year + 1} |`);
     const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
-    const next = (await workflows.nextDelivery(userId))!;
+    const next = (await workflows.nextDelivery(userId, 'birthday'))!;
     const nextRun = await eventually(async () => {
       const description = await handleOf(userId).describe();
       return description.typedSearchAttributes.get(nextDeliverySearchAttribute)?.toISOString() === next.instant

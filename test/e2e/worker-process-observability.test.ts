@@ -80,7 +80,7 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
 
   const user = await createUserRow(db, person);
   await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
-  await new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 }).start(user);
+  await new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 }).start(user, 'birthday');
   await receiver.waitForRequests(1, 60_000);
   await worker.waitForOutput('"greeting delivered"', 30_000);
 

@@ -25,8 +25,8 @@ function workflowsOn(taskQueue: string): GreetingWorkflows {
 /** A user whose birthday is 40 days away in Kolkata, asleep. */
 async function sleepingUser(taskQueue: string) {
   const user = await createUserRow(db, personWithBirthdayIn(40, Date.now(), 'Asia/Kolkata'));
-  await workflowsOn(taskQueue).start(user);
-  await workflowsOn(taskQueue).nextDelivery(user.id);
+  await workflowsOn(taskQueue).start(user, 'birthday');
+  await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
   return user;
 }
 
@@ -35,7 +35,9 @@ test('DELIVERY_TIME belongs to the worker: a new setting reaches a sleeping work
   const before = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED, deliveryTime: '09:00' });
   const user = await before.runUntil(async () => {
     const sleeping = await sleepingUser(taskQueue);
-    expect((await workflowsOn(taskQueue).nextDelivery(sleeping.id))?.localDateTime).toMatch(/T09:00:00\.000\+05:30$/);
+    expect((await workflowsOn(taskQueue).nextDelivery(sleeping.id, 'birthday'))?.localDateTime).toMatch(
+      /T09:00:00\.000\+05:30$/,
+    );
     return sleeping;
   });
 
@@ -46,7 +48,7 @@ test('DELIVERY_TIME belongs to the worker: a new setting reaches a sleeping work
     const replanned = await eventually(
       async () => {
         const next = await workflowsOn(taskQueue)
-          .nextDelivery(user.id)
+          .nextDelivery(user.id, 'birthday')
           .catch(() => null);
         return next?.localDateTime.includes('T10:30') ? next : undefined;
       },
@@ -68,8 +70,8 @@ test('a run reset to its first workflow task after the due moment passed with no
     await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
     const first = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
     const { dueMs, runId } = await first.runUntil(async () => {
-      await workflows.start(user);
-      const next = await workflows.nextDelivery(user.id);
+      await workflows.start(user, 'birthday');
+      const next = await workflows.nextDelivery(user.id, 'birthday');
       return {
         dueMs: next!.epochMs,
         runId: (await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).describe()).runId,

@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import type { RunningHttpServer } from '../../src/api/http-server';
 import type { Db } from '../../src/db/client';
+import type { EventType } from '../../src/greetings/events';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import type { NextDelivery } from '../../src/workflows/definitions';
 import { createTestWorker, uniqueTaskQueue } from './environment';
@@ -66,17 +67,25 @@ export async function createUserDueIn(
   return created.body as { id: string; firstName: string; lastName: string; birthday: string; timezone: string };
 }
 
-/** The occurrence the user's workflow plans, asked of the workflow itself (once its first plan is made). */
-export async function plannedDelivery(env: TestWorkflowEnvironment, userId: string): Promise<NextDelivery> {
+/** The occurrence the user's workflow of an event plans, asked of the workflow itself (once its first plan is made). */
+export async function plannedDelivery(
+  env: TestWorkflowEnvironment,
+  userId: string,
+  eventType: EventType = 'birthday',
+): Promise<NextDelivery> {
   const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
-  const next = await workflows.nextDelivery(userId);
-  if (!next) throw new Error(`the workflow of user ${userId} is not running`);
+  const next = await workflows.nextDelivery(userId, eventType);
+  if (!next) throw new Error(`the ${eventType} workflow of user ${userId} is not running`);
   return next;
 }
 
-/** The due instant the user's workflow plans, asked of the workflow itself. */
-export async function nextDueMs(env: TestWorkflowEnvironment, userId: string): Promise<number> {
-  return (await plannedDelivery(env, userId)).epochMs;
+/** The due instant the user's workflow of an event plans, asked of the workflow itself. */
+export async function nextDueMs(
+  env: TestWorkflowEnvironment,
+  userId: string,
+  eventType: EventType = 'birthday',
+): Promise<number> {
+  return (await plannedDelivery(env, userId, eventType)).epochMs;
 }
 
 /** Skips the server's time to one second past `dueMs`. */

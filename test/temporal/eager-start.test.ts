@@ -23,12 +23,12 @@ test("a start on the worker's own connection hands the first task straight to th
 
   await worker.runUntil(async () => {
     const first = await createUserRow(db, personWithBirthdayIn(30, Date.now(), 'Europe/Oslo'));
-    expect(await eager.start(first)).toEqual({ eagerlyStarted: true });
-    expect(await eager.nextDelivery(first.id)).toMatchObject({ timezone: 'Europe/Oslo' });
+    expect(await eager.start(first, 'birthday')).toEqual({ eagerlyStarted: true });
+    expect(await eager.nextDelivery(first.id, 'birthday')).toMatchObject({ timezone: 'Europe/Oslo' });
 
     // Without it, the first task goes through the task queue as before.
     const second = await createUserRow(db, personWithBirthdayIn(30, Date.now(), 'Europe/Oslo'));
-    expect(await queued.start(second)).toEqual({ eagerlyStarted: false });
-    expect(await queued.nextDelivery(second.id)).toMatchObject({ timezone: 'Europe/Oslo' });
+    expect(await queued.start(second, 'birthday')).toEqual({ eagerlyStarted: false });
+    expect(await queued.nextDelivery(second.id, 'birthday')).toMatchObject({ timezone: 'Europe/Oslo' });
   });
 });

@@ -30,7 +30,7 @@ const workflowsOn = (taskQueue: string) => new GreetingWorkflows(env.client, { t
 
 async function sleepingUser(workflows: GreetingWorkflows) {
   const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
-  await workflows.start(user);
+  await workflows.start(user, 'birthday');
   return user;
 }
 
@@ -40,17 +40,17 @@ test('an Update its validator refuses is a WorkflowRejectedError with the reason
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
   await worker.runUntil(async () => {
     const user = await sleepingUser(workflows);
-    const before = await workflows.nextDelivery(user.id);
+    const before = await workflows.nextDelivery(user.id, 'birthday');
 
-    await expect(workflows.changeSchedule({ ...user, timezone: 'Mars/Olympus' })).rejects.toMatchObject({
+    await expect(workflows.changeSchedule({ ...user, timezone: 'Mars/Olympus' }, 'birthday')).rejects.toMatchObject({
       name: 'WorkflowRejectedError',
       message: 'unknown IANA time zone: "Mars/Olympus"',
     });
-    await expect(workflows.redrive(user.id, 12)).rejects.toMatchObject({
+    await expect(workflows.redrive(user.id, 'birthday', 12)).rejects.toMatchObject({
       name: 'WorkflowRejectedError',
       message: 'not an occurrence year: 12',
     });
-    expect(await workflows.nextDelivery(user.id)).toEqual(before);
+    expect(await workflows.nextDelivery(user.id, 'birthday')).toEqual(before);
   });
 });
 
@@ -61,9 +61,9 @@ test('a re-drive the workflow accepts returns once accepted, without waiting for
   const worker = await workerWith(taskQueue, { redeliverGreeting: () => redelivery.promise });
   await worker.runUntil(async () => {
     const user = await sleepingUser(workflows);
-    await workflows.nextDelivery(user.id);
+    await workflows.nextDelivery(user.id, 'birthday');
 
-    await expect(workflows.redrive(user.id, 2001)).resolves.toBeUndefined();
+    await expect(workflows.redrive(user.id, 'birthday', 2001)).resolves.toBeUndefined();
     redelivery.release({ outcome: 'not-found', deliveryId: null });
   });
 });
@@ -74,18 +74,18 @@ test('a change that finds the user deleted is a UserDeletedError, not a refusal'
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
   await worker.runUntil(async () => {
     const user = await sleepingUser(workflows);
-    await workflows.nextDelivery(user.id);
+    await workflows.nextDelivery(user.id, 'birthday');
     await softDeleteUser(db, user.id, new Date());
 
-    await expect(workflows.changeSchedule(user)).rejects.toMatchObject({ name: 'UserDeletedError' });
+    await expect(workflows.changeSchedule(user, 'birthday')).rejects.toMatchObject({ name: 'UserDeletedError' });
   });
 });
 
 test('a user without a workflow: nextDelivery is null and a re-drive is a WorkflowNotRunningError', async () => {
   const workflows = workflowsOn(uniqueTaskQueue('none'));
   const userId = randomUUID();
-  expect(await workflows.nextDelivery(userId)).toBeNull();
-  await expect(workflows.redrive(userId, 2026)).rejects.toMatchObject({ name: 'WorkflowNotRunningError' });
+  expect(await workflows.nextDelivery(userId, 'birthday')).toBeNull();
+  await expect(workflows.redrive(userId, 'birthday', 2026)).rejects.toMatchObject({ name: 'WorkflowNotRunningError' });
 });
 
 test('a terminated workflow serves no stale plan: nextDelivery is null and a re-drive is a WorkflowNotRunningError', async () => {
@@ -94,11 +94,13 @@ test('a terminated workflow serves no stale plan: nextDelivery is null and a re-
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
   await worker.runUntil(async () => {
     const user = await sleepingUser(workflows);
-    expect(await workflows.nextDelivery(user.id)).not.toBeNull();
+    expect(await workflows.nextDelivery(user.id, 'birthday')).not.toBeNull();
     await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).terminate('operator test');
 
-    expect(await workflows.nextDelivery(user.id)).toBeNull();
-    await expect(workflows.redrive(user.id, 2026)).rejects.toMatchObject({ name: 'WorkflowNotRunningError' });
+    expect(await workflows.nextDelivery(user.id, 'birthday')).toBeNull();
+    await expect(workflows.redrive(user.id, 'birthday', 2026)).rejects.toMatchObject({
+      name: 'WorkflowNotRunningError',
+    });
   });
 });
 
@@ -106,9 +108,9 @@ test('a query no worker answers in time (a backlog, no worker) is a TemporalUnav
   const taskQueue = uniqueTaskQueue('unanswered');
   const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 1_000 });
   const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
-  await workflows.start(user);
+  await workflows.start(user, 'birthday');
 
-  await expect(workflows.nextDelivery(user.id)).rejects.toMatchObject({ name: 'TemporalUnavailableError' });
+  await expect(workflows.nextDelivery(user.id, 'birthday')).rejects.toMatchObject({ name: 'TemporalUnavailableError' });
 });
 
 test('while the first plan is being made the query answers null, and nextDelivery waits for the plan', async () => {
@@ -131,7 +133,7 @@ test('while the first plan is being made the query answers null, and nextDeliver
     await planningStarted.promise;
     expect(await handle.query(nextDeliveryQuery)).toBeNull();
 
-    const answer = workflows.nextDelivery(user.id);
+    const answer = workflows.nextDelivery(user.id, 'birthday');
     setTimeout(() => planning.release(), 300);
     expect(await answer).toMatchObject({
       eventType: 'birthday',

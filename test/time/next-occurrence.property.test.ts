@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { EVENT_TYPES, type EventDates } from '../../src/greetings/events';
 import { nextOccurrence, type LeapDayPolicy, type OccurrenceQuery } from '../../src/time/next-occurrence';
 import {
   DAY_MS,
@@ -62,9 +63,12 @@ function instantOfLocalIso(text: string): number {
 
 const kindsSeen = new Map<WallTimeKind, number>();
 
-/** nextOccurrence agrees with the reference on every field, and each field tells the same moment. */
-function expectAsReference(query: OccurrenceQuery): void {
-  const actual = nextOccurrence(query);
+/**
+ * nextOccurrence agrees with the reference on every field, and each field tells the same moment. `planned` is the
+ * query the service makes (an event's date read off a user through its strategy), `query` the intended one.
+ */
+function expectAsReference(query: OccurrenceQuery, planned: OccurrenceQuery = query): void {
+  const actual = nextOccurrence(planned);
   const expected = expectedOccurrence(query);
   kindsSeen.set(expected.kind, (kindsSeen.get(expected.kind) ?? 0) + 1);
 
@@ -187,19 +191,49 @@ describe('nextOccurrence, against an Intl reference', () => {
 
   test(`09:00 local on the birthday, the first at or after now, in each of the ${ZONES.length} zones`, () => {
     for (const zone of ZONES) {
-      fc.assert(fc.property(queryArb(fc.constant(zone), fc.constant('09:00')), expectAsReference), { numRuns: 12 });
+      fc.assert(
+        fc.property(queryArb(fc.constant(zone), fc.constant('09:00')), (query) => expectAsReference(query)),
+        { numRuns: 12 },
+      );
     }
   });
 
   test('any HH:mm or HH:mm:ss delivery time in any zone', () => {
     const anyZoneAnyTime = queryArb(fc.constantFrom(...ZONES), deliveryTimeArb);
-    fc.assert(fc.property(anyZoneAnyTime, expectAsReference), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(anyZoneAnyTime, (query) => expectAsReference(query)),
+      { numRuns: 2_000 },
+    );
   });
 
   test('wall times skipped by a clock change move on by the gap; repeated ones take the earlier instant', () => {
-    fc.assert(fc.property(aroundClockChangeArb, expectAsReference), { numRuns: 600 });
+    fc.assert(
+      fc.property(aroundClockChangeArb, (query) => expectAsReference(query)),
+      { numRuns: 600 },
+    );
     // The generator must really reach both kinds of clock change, or this test proves nothing about them.
     expect(kindsSeen.get('gap')).toBeGreaterThan(20);
     expect(kindsSeen.get('overlap')).toBeGreaterThan(20);
+  });
+});
+
+describe.each(EVENT_TYPES.map((event) => [event.type, event] as const))('the %s strategy', (_type, event) => {
+  // The other events' dates differ, so a strategy reading the wrong field plans another day and fails.
+  const userArb = (date: string) =>
+    fc
+      .record({ birthday: birthdayArb, anniversary: birthdayArb })
+      .map((others): EventDates => ({ ...others, [event.type]: date }));
+
+  test('the date it reads off a user plans as the reference in any zone, Feb 29 by the policy, across clock changes', () => {
+    const cases = fc.oneof(queryArb(fc.constantFrom(...ZONES), fc.constant('09:00')), aroundClockChangeArb);
+    const withUser = cases.chain((query) => userArb(query.date).map((user) => ({ query, user })));
+    fc.assert(
+      fc.property(withUser, ({ query, user }) => {
+        const date = event.dateOf(user);
+        expect(date).not.toBeNull();
+        expectAsReference(query, { ...query, date: date! });
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -3,7 +3,7 @@ import type { UserSchedule } from '../../users/user-schedule';
 import { errorResponses, json } from '../error-responses';
 import { ApiError } from '../errors';
 import { nextDeliverySchema, redriveAcceptedSchema } from '../response-schemas';
-import { deliveryPathSchema, userPathSchema } from '../schemas';
+import { deliveryPathSchema, nextDeliveryQuerySchema, userPathSchema } from '../schemas';
 
 // What a user's workflow plans, and an operator's re-drive of a failed delivery; mounted under /users.
 
@@ -11,14 +11,14 @@ const getNextDelivery = createRoute({
   method: 'get',
   path: '/{id}/next-delivery',
   operationId: 'getNextDelivery',
-  summary: "The next delivery the user's workflow plans",
+  summary: "The next delivery the workflow of one of the user's events plans (the birthday's by default)",
   tags: ['Deliveries'],
-  request: { params: userPathSchema },
+  request: { params: userPathSchema, query: nextDeliveryQuerySchema },
   responses: {
     200: { description: 'Read from the workflow', ...json(nextDeliverySchema) },
     ...errorResponses({
-      400: ['invalid_id'],
-      404: ['user_not_found'],
+      400: ['invalid_id', 'validation_failed'],
+      404: ['user_not_found', 'event_not_set'],
       409: ['workflow_not_running', 'schedule_unplannable'],
       503: ['temporal_unavailable', 'plan_unavailable'],
     }),
@@ -48,12 +48,13 @@ export function scheduleRoutes(schedule: UserSchedule): OpenAPIHono {
 
   routes.openapi(getNextDelivery, async (c) => {
     const { id } = c.req.valid('param');
-    const next = await schedule.nextDelivery(id);
+    const { eventType } = c.req.valid('query');
+    const next = await schedule.nextDelivery(id, eventType);
     if (!next) {
       throw new ApiError(
         409,
         'workflow_not_running',
-        `the greeting workflow of user ${id} is not running; the reconciler will start it`,
+        `the ${eventType} workflow of user ${id} is not running; the reconciler will start it`,
       );
     }
     return c.json(

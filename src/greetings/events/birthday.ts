@@ -1,0 +1,9 @@
+import { fullName, type EventStrategy } from './event-type';
+
+/** Every user's birthday: the event the service was made for. */
+export const birthday = {
+  type: 'birthday',
+  required: true,
+  dateOf: (user) => user.birthday,
+  message: (person) => `Hey, ${fullName(person)} it's your birthday`,
+} as const satisfies EventStrategy<'birthday'>;
