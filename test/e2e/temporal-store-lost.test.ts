@@ -134,7 +134,7 @@ test('a year delivered before the loss: the worker process sweep recreates the w
       const workflows = new GreetingWorkflows(fresh.client, { taskQueue: setup.taskQueue, callTimeoutMs: 10_000 });
       const next = await plannedAfter(workflows, userId, delivered!.occurrenceYear);
       expect(next.year).toBe(delivered!.occurrenceYear + 1);
-      expect(worker.output()).toMatch(/reconciler started the workflow of a user who had none/);
+      expect(worker.output()).toMatch(/reconciler started the workflow of a user event that had none/);
 
       // `npm run reconcile` afterwards finds nothing to do: the recreated workflow is there.
       const again = await reconcileNow(setup, fresh.address, due.deliveryTime);
