@@ -1,3 +1,4 @@
+import { runLoad } from './api-load';
 import { runBurst } from './burst';
 import { runCreate } from './create';
 import { parseOptions, USAGE, type BenchOptions } from './options';
@@ -5,7 +6,7 @@ import { printResult, writeResult, type BenchResult } from './report';
 import { runScale } from './scale';
 import { stopStartedStacks } from './stack';
 
-/** `npm run bench -- <burst|create|scale> [options]`: measures the service and prints and writes the figures. */
+/** `npm run bench -- <burst|create|scale|load> [options]`: measures the service and prints and writes the figures. */
 async function main(): Promise<number> {
   let options: BenchOptions | 'help';
   try {
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
       void stopStartedStacks().finally(() => process.exit(130));
     });
   }
-  const run = { burst: runBurst, create: runCreate, scale: runScale }[options.kind];
+  const run = { burst: runBurst, create: runCreate, scale: runScale, load: runLoad }[options.kind];
   const result: BenchResult = await run(options);
   printResult(result);
   const written = await writeResult(result, options.out);
