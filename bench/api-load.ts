@@ -189,8 +189,9 @@ export async function runLoad(options: BenchOptions): Promise<BenchResult> {
       );
       const drained = await waitForDrain(greetings, created.users.length, 'drain');
       session.usage?.end('rush');
-      if (!drained) warnings.push(`only ${greetings.users.size} of ${created.users.length} rush users were greeted`);
-      rush = { users: created.users.length, dueAt: new Date(due.dueMs).toISOString(), greeted: greetings.users.size };
+      const greeted = created.users.filter((user) => greetings.users.has(user.id)).length;
+      if (!drained) warnings.push(`only ${greeted} of ${created.users.length} rush users were greeted`);
+      rush = { users: created.users.length, dueAt: new Date(due.dueMs).toISOString(), greeted };
     }
 
     for (const phase of phases) {
