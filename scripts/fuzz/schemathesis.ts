@@ -74,7 +74,7 @@ export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult>
         ...options.extraArgs,
       ];
       const started = Date.now();
-      const stExitCode = await run(st.command, [...st.prefix, ...args], options.print);
+      const stExitCode = await run(st.command, [...st.prefix, ...args], reportDir, options.print);
       const seconds = (Date.now() - started) / 1000;
       return { ...(await readReports(reportDir)), stExitCode, seconds };
     } finally {
@@ -86,9 +86,11 @@ export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult>
   }
 }
 
-function run(command: string, args: string[], print: (text: string) => void): Promise<number | null> {
+/** Run in `cwd`: schemathesis keeps its example database (`.schemathesis/`) there, not in the project. */
+function run(command: string, args: string[], cwd: string, print: (text: string) => void): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
+      cwd,
       env: { ...process.env, SCHEMATHESIS_HOOKS: HOOKS, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
