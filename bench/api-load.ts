@@ -167,7 +167,7 @@ export async function runLoad(options: BenchOptions): Promise<BenchResult> {
       }),
     );
 
-    let rush: { users: number; dueAt: string; greeted: number } | undefined;
+    let rush: { users: number; dueAt: string; greeted: number; repeats: number } | undefined;
     if (rushUsers > 0) {
       const due = session.due!;
       console.log(`creating ${rushUsers} users all due at ${new Date(due.dueMs).toISOString()}`);
@@ -191,7 +191,14 @@ export async function runLoad(options: BenchOptions): Promise<BenchResult> {
       session.usage?.end('rush');
       const greeted = created.users.filter((user) => greetings.users.has(user.id)).length;
       if (!drained) warnings.push(`only ${greeted} of ${created.users.length} rush users were greeted`);
-      rush = { users: created.users.length, dueAt: new Date(due.dueMs).toISOString(), greeted };
+      // The same Idempotency-Key twice at the receiver: a greeting sent more than once.
+      if (greetings.repeats > 0) warnings.push(`${greetings.repeats} greetings reached the receiver twice`);
+      rush = {
+        users: created.users.length,
+        dueAt: new Date(due.dueMs).toISOString(),
+        greeted,
+        repeats: greetings.repeats,
+      };
     }
 
     for (const phase of phases) {
@@ -214,7 +221,8 @@ export async function runLoad(options: BenchOptions): Promise<BenchResult> {
         phaseSection(
           duringRush,
           `The same load while ${rush.users} users are greeted (all due ${rush.dueAt})`,
-          `${duringRush.greetingsDuring} greetings went out while this load ran; ${rush.greeted} of ${rush.users} in all.`,
+          `${duringRush.greetingsDuring} greetings went out while this load ran; ${rush.greeted} of ${rush.users} ` +
+            `in all, ${rush.repeats} repeated.`,
         ),
       );
     }
