@@ -33,6 +33,14 @@ export class ApiClient {
     });
   }
 
+  getUser(userId: string): Promise<CallResult<{ id: string }>> {
+    return timedCall(`${this.baseUrl}/users/${userId}`, { headers: { authorization: this.authorization } });
+  }
+
+  listUsers(limit: number): Promise<CallResult<{ items: unknown[]; nextCursor: string | null }>> {
+    return timedCall(`${this.baseUrl}/users?limit=${limit}`, { headers: { authorization: this.authorization } });
+  }
+
   nextDelivery(userId: string): Promise<CallResult<{ instant: string }>> {
     return timedCall(`${this.baseUrl}/users/${userId}/next-delivery`, {
       headers: { authorization: this.authorization },

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from './stack';
 
-export type Kind = 'burst' | 'create' | 'scale';
+export type Kind = 'burst' | 'create' | 'scale' | 'load';
 
 /** `npm run bench -- <kind> [options]`, parsed. */
 export interface BenchOptions {
@@ -26,9 +26,13 @@ export interface BenchOptions {
   steadySeconds: number;
   /** burst and scale: how long the stack may take to start before the due instant is missed. */
   startupAllowanceSeconds: number;
+  /** load: how long each phase sends its fixed rate. */
+  seconds: number;
+  /** load: users due at one instant for the second phase (0: no such phase). */
+  rushUsers: number;
 }
 
-export const USAGE = `Usage: npm run bench -- <burst|create|scale> [options]
+export const USAGE = `Usage: npm run bench -- <burst|create|scale|load> [options]
 
   burst    N users all due at one instant a little after they are created: create rate and latency, drain rate,
            lateness, repeats, ledger check, time to settle, CPU and memory per process; pg-boss and a naive
@@ -36,6 +40,9 @@ export const USAGE = `Usage: npm run bench -- <burst|create|scale> [options]
   create   N users at full concurrency, then a steady open-loop phase: create latency and "planned within"
   scale    N registered users (default 100000), today's share due a few minutes after creation: worker memory at
            rest and in the rush, history events per yearly run, Postgres and Temporal storage per user
+  load     N seeded users (default 200), then create, read and list at a fixed total rate for S seconds: count,
+           errors and p50/p95/p99/max latency per operation; with --rush-users M the same load again while M users
+           due at one instant are greeted
 
 Options:
   --users N                  users to create (burst, create: 1000; scale: 100000)
@@ -53,7 +60,9 @@ Options:
   --no-baseline              skip pg-boss and the poller (burst)
   --workers N                worker processes (default 1, npm start's own): N-1 more npm run worker processes
                              against the same Temporal, task queue, database and webhook
-  --rate R                   create: requests per second in the steady phase (default 100)
+  --rate R                   create: requests per second in the steady phase; load: of the whole mix (default 100)
+  --seconds S                load: length of each phase (default 60)
+  --rush-users M             load: users due at one instant for a second phase under the same load (default 0)
   --steady-seconds S         create: length of the steady phase (default 30)
   --startup-allowance S      seconds the stack may take to start (default 60); a slower start is retried once
   --keep-data                keep the stack's DATA_DIR
@@ -86,14 +95,16 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       rate: { type: 'string' },
       'steady-seconds': { type: 'string' },
       'startup-allowance': { type: 'string' },
+      seconds: { type: 'string' },
+      'rush-users': { type: 'string' },
       'keep-data': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
   if (values.help) return 'help';
   const kind = positionals[0];
-  if (kind !== 'burst' && kind !== 'create' && kind !== 'scale') {
-    throw new Error(`expected a benchmark: burst, create or scale (got ${kind ?? 'nothing'})`);
+  if (kind !== 'burst' && kind !== 'create' && kind !== 'scale' && kind !== 'load') {
+    throw new Error(`expected a benchmark: burst, create, scale or load (got ${kind ?? 'nothing'})`);
   }
   const engine = values.engine ?? 'dev';
   if (engine !== 'dev' && engine !== 'server') throw new Error('--engine must be dev or server');
@@ -109,7 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (!/^\d{2}:\d{2}(:\d{2})?$/.test(deliveryTime)) throw new Error('--delivery-time must be HH:MM or HH:MM:SS');
   return {
     kind,
-    users: positiveInteger('users', values.users, kind === 'scale' ? 100_000 : 1_000),
+    users: positiveInteger('users', values.users, kind === 'scale' ? 100_000 : kind === 'load' ? 200 : 1_000),
     concurrency: positiveInteger('concurrency', values.concurrency, 32),
     api: values.api?.replace(/\/$/, ''),
     databaseUrl: values['database-url'],
@@ -124,6 +135,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     rate: positiveInteger('rate', values.rate, 100),
     steadySeconds: positiveInteger('steady-seconds', values['steady-seconds'], 30),
     startupAllowanceSeconds: positiveInteger('startup-allowance', values['startup-allowance'], 60),
+    seconds: positiveInteger('seconds', values.seconds, 60),
+    rushUsers: values['rush-users'] === undefined ? 0 : positiveInteger('rush-users', values['rush-users'], 0),
   };
 }
 

@@ -1,12 +1,14 @@
 /**
  * Installs the tools this project runs, once per machine (cached per user) and per clone (`.tools/`).
  *   npm run tools                            the temporal CLI (dev server for `npm start`)
- *   tsx scripts/tools/ensure-tools.ts --for-tests   also the time-skipping test server (`npm test` runs this)
+ *   tsx scripts/tools/ensure-tools.ts --for-tests   also the time-skipping test server and schemathesis (PyPI, for
+ *                                            test/api/schemathesis.test.ts; `npm test` runs this)
  *   npm run tools -- --temporal-server       also the Temporal server of docker-compose.yml, built from source
  *                                            (about 10 minutes the first time, so neither `npm start` nor `npm test`
  *                                            builds it; `npm run temporal-server` does)
  * Prints the resolved paths on stdout and progress on stderr; on failure says what is missing and exits 1.
  */
+import { ensureSchemathesis } from './schemathesis';
 import { ensureTemporalCli } from './temporal-cli';
 import { ensureTemporalServer } from './temporal-server';
 import { ensureTimeSkippingTestServer } from './test-server';
@@ -25,7 +27,16 @@ async function main(args: readonly string[]): Promise<number> {
 
   // Side by side: on a fresh machine the Go build takes minutes and the Maven fetch fits inside it.
   const tools = [{ name: 'temporal CLI', ensure: () => ensureTemporalCli(options) }];
-  if (forTests) tools.push({ name: 'time-skipping test server', ensure: () => ensureTimeSkippingTestServer(options) });
+  if (forTests) {
+    tools.push({ name: 'time-skipping test server', ensure: () => ensureTimeSkippingTestServer(options) });
+    tools.push({
+      name: 'schemathesis',
+      ensure: async () => {
+        const st = await ensureSchemathesis(options);
+        return [st.command, ...st.prefix].join(' ');
+      },
+    });
+  }
   if (args.includes('--temporal-server')) {
     tools.push({ name: 'Temporal server', ensure: async () => (await ensureTemporalServer(options)).server });
   }

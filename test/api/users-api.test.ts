@@ -287,6 +287,12 @@ describe('GET /users', () => {
 
   test('refuses a bad limit or cursor with 400', async () => {
     expectErrorBody((await call(api.url, 'GET', '/users?limit=0')).body, 'validation_failed');
+    // The page size is bounded (500): one above it is refused, naming the field, rather than cut down silently.
+    const overMaximum = await call(api.url, 'GET', '/users?limit=501');
+    expect(overMaximum.status).toBe(400);
+    expectErrorBody(overMaximum.body, 'validation_failed');
+    expect(JSON.stringify(overMaximum.body.error.details)).toContain('limit');
+    expect((await call(api.url, 'GET', '/users?limit=500')).status).toBe(200);
     expectErrorBody((await call(api.url, 'GET', '/users?cursor=garbage')).body, 'invalid_cursor');
   });
 

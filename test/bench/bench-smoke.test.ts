@@ -59,3 +59,31 @@ test('bench burst with a second worker process greets every user exactly once, s
   const markdown = await readFile(path.join(outDir, json!.replace(/\.json$/, '.md')), 'utf8');
   for (const plot of report.plots) expect(markdown).toContain(`](${plot.file})`);
 }, 300_000);
+
+test('bench load drives create, read and list at a fixed rate, then again during a rush, with no errors, and writes JSON and Markdown', async () => {
+  const args = ['load', '--users', '10', '--rate', '20', '--seconds', '3', '--rush-users', '10'];
+  const run = await runNpmScript('bench', [...args, '--startup-allowance', '20', '--out', outDir], {
+    env: { ...process.env, TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI },
+    timeoutMs: 240_000,
+  });
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
+  expect(run.stdout).toContain('latency per operation');
+
+  const files = await readdir(outDir);
+  const json = files.find((file) => file.endsWith('-load-10-dev-1w.json'));
+  expect(json).toBeDefined();
+  expect(files).toContain(json!.replace(/\.json$/, '.md'));
+  const report = JSON.parse(await readFile(path.join(outDir, json!), 'utf8'));
+  expect(report.warnings).toEqual([]);
+  // Two phases of 20 requests a second for 3 s, each split 1:2:2 between create, read and list, none an error.
+  const { phases, rush } = report.figures;
+  expect(phases.map((phase: { label: string }) => phase.label)).toEqual(['steady', 'rush']);
+  for (const phase of phases) {
+    const { create, read, list } = phase.operations;
+    expect([create.requests, read.requests, list.requests]).toEqual([12, 24, 24]);
+    expect([create.errors, read.errors, list.errors]).toEqual([0, 0, 0]);
+    expect(read.statuses).toEqual({ 200: 24 });
+    expect(read.latency.count).toBe(24);
+  }
+  expect(rush).toMatchObject({ users: 10, greeted: 10, repeats: 0 });
+}, 300_000);
