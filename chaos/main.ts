@@ -16,7 +16,7 @@ const USAGE = `npm run chaos -- [options]
   --postgres-restarts N  restarts of Postgres (default 1)
   --fault-window S       faults fall from 5 s before the due instant to S seconds after it (default 180)
   --seed N               draws the same faults and receiver answers again (default: random, printed)
-  --max-failures-per-key N  the receiver takes a greeting after N failed answers (default: no bound)
+  --max-failures-per-key N  the receiver takes a greeting after N failed answers in a row (default 5; 0: no bound)
   --settle-timeout S     how long every user may take to settle after the last fault (default 3600)
   --out DIR              where results go (default docs/reliability/results)
   --keep-data            keep the stack's data folder and logs`;
@@ -32,7 +32,7 @@ function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { out: strin
       'postgres-restarts': { type: 'string', default: '1' },
       'fault-window': { type: 'string', default: '180' },
       seed: { type: 'string' },
-      'max-failures-per-key': { type: 'string' },
+      'max-failures-per-key': { type: 'string', default: '5' },
       'settle-timeout': { type: 'string', default: '3600' },
       out: { type: 'string', default: path.join(REPO_ROOT, 'docs/reliability/results') },
       'keep-data': { type: 'boolean', default: false },
@@ -55,10 +55,9 @@ function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { out: strin
     },
     faultWindowMs: count('fault-window', values['fault-window'], 1) * 1000,
     receiverMix: { serverError: 0.2, tooManyRequests: 0.05, hang: 0.05, drop: 0.02 },
-    maxFailuresPerKey:
-      values['max-failures-per-key'] === undefined
-        ? undefined
-        : count('max-failures-per-key', values['max-failures-per-key']),
+    // A receiver that fails one greeting more than 5 times in a row is down for it, which is the outage tests' case:
+    // unbounded, the retry policy's doubling waits (10 s × 2^n) stretch a run past an hour for one unlucky greeting.
+    maxFailuresPerKey: count('max-failures-per-key', values['max-failures-per-key']) || undefined,
     webhookTimeoutMs: 3_000,
     seed: values.seed === undefined ? randomInt(2 ** 31) : count('seed', values.seed),
     settleTimeoutMs: count('settle-timeout', values['settle-timeout'], 1) * 1000,

@@ -111,7 +111,7 @@ export function deliveriesChart(run: ChaosRun): Chart {
 /** Writes `<stem>.json`, `<stem>.md` and `<stem>-deliveries.png` into `outDir`; returns their paths. */
 export async function writeChaosResult(run: ChaosRun, outDir: string): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
-  const stem = `${new Date(run.startedAtMs).toISOString().slice(0, 10)}-chaos-${run.options.users}`;
+  const stem = `${new Date(run.startedAtMs).toISOString().slice(0, 10)}-chaos-${run.options.users}-seed-${run.options.seed}`;
   const plotFile = `${stem}-deliveries.png`;
   const json = {
     startedAt: new Date(run.startedAtMs).toISOString(),
