@@ -11,6 +11,7 @@ export const API_ERROR_CODES = {
   user_not_found: 'no live user with that id',
   delivery_not_found: 'the user has no delivery with that id',
   email_taken: 'another live user has this email',
+  external_id_taken: 'another live user has this `externalId`',
   delivery_not_retryable: 'only `failed`, `missed` or `skipped` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
   redrive_rejected: 'the workflow refused the re-drive',

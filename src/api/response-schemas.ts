@@ -31,6 +31,7 @@ export const userSchema = z
     birthday: civilDate,
     timezone: z.string().meta({ description: 'IANA time zone name' }),
     email: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: "The caller's own id for the person; null when none" }),
     createdAt: instant,
     updatedAt: instant,
     paused: z.boolean().meta({

@@ -143,6 +143,20 @@ const email = z
       'whatever its case',
   });
 
+const MAX_EXTERNAL_ID_LENGTH = 255;
+
+/** The caller's own id for the person (a VARCHAR(255) column): printable text as a name is, compared exactly. */
+const externalId = printableText(MAX_EXTERNAL_ID_LENGTH).meta({
+  minLength: 1,
+  maxLength: MAX_EXTERNAL_ID_LENGTH,
+  pattern: NAME_PATTERN.source,
+  description:
+    "The caller's own id for the person (a CRM's key), optional: printable text, trimmed, 1 to " +
+    `${MAX_EXTERNAL_ID_LENGTH} characters, unique among live users (a deleted user's id is free again). ` +
+    'A bulk import (`POST /users/import`) matches its rows to users by it, else by email.',
+  example: 'crm-000123',
+});
+
 /** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
 function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
   const zone = (typeof timezone === 'string' && canonicalTimezone(timezone)) || FIRST_ZONE_OF_THE_DAY;
@@ -161,6 +175,7 @@ export function createUserBodySchema(clock: Clock = Date.now) {
       birthday,
       timezone: ianaTimezone,
       email: email.nullish(),
+      externalId: externalId.nullish(),
     })
     .superRefine(
       (body, ctx) => {

@@ -7,5 +7,7 @@ import type { UserFields } from '../db/users';
  */
 export function creationFingerprint(fields: UserFields): string {
   const canonical = [fields.firstName, fields.lastName, fields.birthday, fields.timezone, fields.email ?? null];
+  // Only when given, so that the keys of creates made before the field existed still match their fingerprints.
+  if (fields.externalId) canonical.push(fields.externalId);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { apiErrorFor } from '../../src/api/domain-errors';
 import { InvalidCursorError } from '../../src/db/keyset-page';
-import { EmailTakenError } from '../../src/db/users';
+import { EmailTakenError, ExternalIdTakenError } from '../../src/db/users';
 import { WorkflowNotRunningError, WorkflowRejectedError } from '../../src/temporal/greeting-workflows';
 import { DeliveryNotFoundError, DeliveryNotRetryableError, UserNotFoundError } from '../../src/users/user-schedule';
 import { ScheduleRejectedError, SchedulerUnavailableError } from '../../src/users/user-service';
@@ -16,6 +16,7 @@ const user = {
   birthday: '1990-12-10',
   timezone: 'Europe/London',
   email: null,
+  externalId: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   pause: { since: '2026-01-02T00:00:00.000Z', reason: 'on leave' },
@@ -26,6 +27,7 @@ test.each([
   [new DeliveryNotFoundError('m'), 404, 'delivery_not_found'],
   [new DeliveryNotRetryableError('m'), 409, 'delivery_not_retryable'],
   [new EmailTakenError('m'), 409, 'email_taken'],
+  [new ExternalIdTakenError('m'), 409, 'external_id_taken'],
   [new ScheduleRejectedError('m'), 422, 'schedule_rejected'],
   [new SchedulerUnavailableError('m', user), 503, 'scheduler_unavailable'],
   [new WorkflowNotRunningError('m'), 409, 'workflow_not_running'],
