@@ -202,6 +202,22 @@ export const userBodySchema = createUserBodySchema().meta({ id: 'UserBody' });
 
 export type UserBody = z.infer<typeof userBodySchema>;
 
+/** The fields a user is created with: the columns of an import or an export, whatever fields are added later. */
+export const userFieldNames = Object.keys(userBodySchema.shape);
+
+/**
+ * A row of a bulk import: a create's body that names the person by `externalId` or `email`, so that importing it
+ * again finds the user it made instead of making a second one.
+ */
+export const importRowSchema = createUserBodySchema().superRefine((row, ctx) => {
+  if (row.externalId || row.email) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['externalId'],
+    message: 'an imported row needs an externalId or an email, so that importing it again finds this user',
+  });
+});
+
 /** The optional body of POST /users/:id/pause; unknown fields are refused. */
 export const pauseBodySchema = z
   .strictObject({ reason: pauseReason.nullish() })

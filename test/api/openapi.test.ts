@@ -266,6 +266,20 @@ describe('real answers match their documented schema', () => {
     expect(body.content['application/json'].schema).toBeDefined();
   });
 
+  test('POST /users/import: 200 with the report, and a refused body, as documented', async () => {
+    const rows = [
+      { ...ada, email: uniqueEmail('ada') },
+      { ...ada, birthday: 'soon' },
+    ];
+    const report = await call(api.url, 'POST', '/users/import', rows);
+    expect(report.status).toBe(200);
+    expect(report.body.rows.map((row: any) => row.outcome)).toEqual(['created', 'refused']);
+    expectAsDocumented('POST', '/users/import', 200, report.body);
+    const refused = await call(api.url, 'POST', '/users/import', { not: 'an array' });
+    expect(refused.status).toBe(400);
+    expectAsDocumented('POST', '/users/import', 400, refused.body);
+  });
+
   test('GET /ready answers as documented', async () => {
     // 503 here: the time-skipping server does not describe task queues, so the worker check is down (the 200 is
     // checked against the dev server in readiness.test.ts).
