@@ -13,8 +13,13 @@ export type ImportedRow =
   /** The error the create or update threw, as POST or PUT would have met it; `userId` when a user was saved. */
   | { line: number; outcome: 'refused'; error: Error; userId?: string };
 
-/** Rows worked on at once within one import: enough to keep Temporal busy, few enough to leave room for others. */
-const ROWS_AT_ONCE = 8;
+/**
+ * Rows worked on at once within one import: half of what admission control lets talk to Temporal at once by default
+ * (API_MAX_CHANGES_IN_FLIGHT), so that two imports in flight keep it busy and other callers still get in.
+ */
+const ROWS_AT_ONCE = 16;
+/** How long one import request keeps asking admission control to take its rows before it answers 429. */
+const ADMISSION_PATIENCE_MS = 30_000;
 
 /**
  * Imports users row by row through the same paths as POST and PUT (so every workflow starts or replans, and admission
@@ -34,26 +39,29 @@ export class UserImport {
   /**
    * The outcome of each row, in the order given. Rows that name the same person (externalId or email) are done one
    * after the other in that order, so a file that lists someone twice ends with its last row. A row refused by
-   * admission control (OverloadedError) stops the import and is thrown: rows done before it stay done, and sending
-   * the same rows again finds them unchanged.
+   * admission control (OverloadedError) waits its Retry-After and is tried again; once the request has waited
+   * for ADMISSION_PATIENCE_MS, the import stops there and the error is thrown: rows done before stay done, and
+   * sending the same rows again finds them unchanged.
    */
   async importRows(rows: readonly ImportRow[]): Promise<ImportedRow[]> {
     const results: ImportedRow[] = new Array<ImportedRow>(rows.length);
     const lastOfKey = new Map<string, Promise<unknown>>();
     let next = 0;
     let stopped: Error | undefined;
+    const admission = { giveUpAt: Date.now() + ADMISSION_PATIENCE_MS };
     const lane = async () => {
       while (next < rows.length && stopped === undefined) {
         const index = next++;
         const row = rows[index]!;
         const keys = personKeys(row.fields);
         const earlier = keys.flatMap((key) => lastOfKey.get(key) ?? []);
-        const done = Promise.all(earlier).then(() => this.importRow(row));
-        for (const key of keys)
+        const done = Promise.all(earlier).then(() => this.importRow(row, admission));
+        for (const key of keys) {
           lastOfKey.set(
             key,
             done.catch(() => undefined),
           );
+        }
         try {
           results[index] = await done;
         } catch (error) {
@@ -66,7 +74,21 @@ export class UserImport {
     return results;
   }
 
-  private async importRow(row: ImportRow): Promise<ImportedRow> {
+  private async importRow(row: ImportRow, admission: { giveUpAt: number }): Promise<ImportedRow> {
+    for (;;) {
+      try {
+        return await this.importRowOnce(row);
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== 'OverloadedError') throw error;
+        const waitMs = ((error as Error & { retryAfterSeconds?: number }).retryAfterSeconds ?? 1) * 1000;
+        if (Date.now() + waitMs > admission.giveUpAt) throw error;
+        await new Promise((done) => setTimeout(done, waitMs));
+      }
+    }
+  }
+
+  /** The row's outcome; throws only OverloadedError (nothing was saved) and what is not an Error. */
+  private async importRowOnce(row: ImportRow): Promise<ImportedRow> {
     const { line, fields } = row;
     try {
       const match = await this.matchOf(fields);
