@@ -17,7 +17,7 @@ export function importProgressBar(): ImportListener & { stop(): void } {
     ? new SingleBar(
         {
           format:
-            'import [{bar}] {value}/{total} rows | {rate} rows/s | ETA {eta} | ' +
+            'import [{bar}] {value}/{total} rows | {rate} rows/s | ETA {timeLeft} | ' +
             'created {created} updated {updated} unchanged {unchanged} refused {refused}',
           hideCursor: true,
         },
@@ -27,8 +27,9 @@ export function importProgressBar(): ImportListener & { stop(): void } {
   const figures = (done: number, counts: ImportCounts) => {
     const seconds = (performance.now() - startedAt) / 1000;
     const rate = seconds > 0 ? (done - doneBefore) / seconds : 0;
-    const eta = rate > 0 ? formatSeconds((total - done) / rate) : '…';
-    return { rate: rate.toFixed(0), eta, ...counts };
+    // Not `eta`: cli-progress fills a token of that name itself, from its own estimate.
+    const timeLeft = rate > 0 ? formatSeconds((total - done) / rate) : '…';
+    return { rate: rate.toFixed(0), timeLeft, ...counts };
   };
   return {
     started(rows, alreadyDone) {
@@ -42,8 +43,8 @@ export function importProgressBar(): ImportListener & { stop(): void } {
       if (bar) return bar.update(done, figures(done, counts));
       if (performance.now() - lastLineAt < PLAIN_LINE_EVERY_MS && done < total) return;
       lastLineAt = performance.now();
-      const { rate, eta } = figures(done, counts);
-      console.error(`import: ${done}/${total} rows, ${rate} rows/s, ETA ${eta}`);
+      const { rate, timeLeft } = figures(done, counts);
+      console.error(`import: ${done}/${total} rows, ${rate} rows/s, ETA ${timeLeft}`);
     },
     stop() {
       bar?.stop();
