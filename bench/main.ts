@@ -1,18 +1,19 @@
 import { runLoad } from './api-load';
 import { runBurst } from './burst';
 import { runCreate } from './create';
+import { runImport } from './import';
 import { isExit, parseOrExplain, stopOnInterrupt } from './command-line';
 import { parseOptions, USAGE } from './options';
 import { printResult, writeResult, type BenchResult } from './report';
 import { runScale } from './scale';
 import { stopStartedStacks } from './stack';
 
-/** `npm run bench -- <burst|create|scale|load> [options]`: measures the service and prints and writes the figures. */
+/** `npm run bench -- <burst|create|scale|load|import> [options]`: measures the service and prints and writes the figures. */
 async function main(): Promise<number> {
   const options = parseOrExplain(() => parseOptions(process.argv.slice(2)), USAGE);
   if (isExit(options)) return options.exitCode;
   stopOnInterrupt(stopStartedStacks);
-  const run = { burst: runBurst, create: runCreate, scale: runScale, load: runLoad }[options.kind];
+  const run = { burst: runBurst, create: runCreate, scale: runScale, load: runLoad, import: runImport }[options.kind];
   const result: BenchResult = await run(options);
   printResult(result);
   const written = await writeResult(result, options.out);

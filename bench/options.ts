@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from './stack';
 
-export type Kind = 'burst' | 'create' | 'scale' | 'load';
+const KINDS = ['burst', 'create', 'scale', 'load', 'import'] as const;
+export type Kind = (typeof KINDS)[number];
+
+function isKind(kind: string | undefined): kind is Kind {
+  return KINDS.some((known) => known === kind);
+}
 
 /** `npm run bench -- <kind> [options]`, parsed. */
 export interface BenchOptions {
@@ -21,8 +26,10 @@ export interface BenchOptions {
   baseline: boolean;
   workers: number;
   keepData: boolean;
-  /** create: requests per second of the steady phase, and its length. */
+  /** create: requests per second of the steady phase, and its length; import: rows per second. */
   rate: number;
+  /** import: one row in this many is invalid. */
+  invalidEvery: number;
   steadySeconds: number;
   /** burst and scale: how long the stack may take to start before the due instant is missed. */
   startupAllowanceSeconds: number;
@@ -32,12 +39,14 @@ export interface BenchOptions {
   rushUsers: number;
 }
 
-export const USAGE = `Usage: npm run bench -- <burst|create|scale|load> [options]
+export const USAGE = `Usage: npm run bench -- <burst|create|scale|load|import> [options]
 
   burst    N users all due at one instant a little after they are created: create rate and latency, drain rate,
            lateness, repeats, ledger check, time to settle, CPU and memory per process; pg-boss and a naive
            poller as baselines
   create   N users at full concurrency, then a steady open-loop phase: create latency and "planned within"
+  import   a generated CSV of N rows (--rows, default 10000; some invalid) through npm run import, then again:
+           import rate, every valid row one user with one workflow, the second run changing nothing
   scale    N registered users (default 100000), today's share due a few minutes after creation: worker memory at
            rest and in the rush, history events per yearly run, Postgres and Temporal storage per user
   load     N seeded users (default 200), then create, read and list at a fixed total rate for S seconds: count,
@@ -45,7 +54,7 @@ export const USAGE = `Usage: npm run bench -- <burst|create|scale|load> [options
            due at one instant are greeted
 
 Options:
-  --users N                  users to create (burst, create: 1000; scale: 100000)
+  --users N, --rows N        users to create (burst, create: 1000; scale: 100000; import: 10000)
   --concurrency C            requests in flight while creating (default 32)
   --api URL                  use a running stack instead of starting one (then --database-url, --temporal-address,
                              --delivery-time say where its Postgres and Temporal are and its worker's DELIVERY_TIME)
@@ -60,9 +69,11 @@ Options:
   --no-baseline              skip pg-boss and the poller (burst)
   --workers N                worker processes (default 1, npm start's own): N-1 more npm run worker processes
                              against the same Temporal, task queue, database and webhook
-  --rate R                   create: requests per second in the steady phase; load: of the whole mix (default 100)
+  --rate R                   create: requests per second in the steady phase; load: of the whole mix (default 100);
+                             import: rows per second (default 200, npm run import's)
   --seconds S                load: length of each phase (default 60)
   --rush-users M             load: users due at one instant for a second phase under the same load (default 0)
+  --invalid-every N          import: one row in N is invalid (default 40)
   --steady-seconds S         create: length of the steady phase (default 30)
   --startup-allowance S      seconds the stack may take to start (default 60); a slower start is retried once
   --keep-data                keep the stack's DATA_DIR
@@ -82,6 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     allowPositionals: true,
     options: {
       users: { type: 'string' },
+      rows: { type: 'string' },
+      'invalid-every': { type: 'string' },
       concurrency: { type: 'string' },
       api: { type: 'string' },
       'api-key': { type: 'string' },
@@ -103,8 +116,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const kind = positionals[0];
-  if (kind !== 'burst' && kind !== 'create' && kind !== 'scale' && kind !== 'load') {
-    throw new Error(`expected a benchmark: burst, create, scale or load (got ${kind ?? 'nothing'})`);
+  if (!isKind(kind)) {
+    throw new Error(`expected a benchmark: burst, create, scale, load or import (got ${kind ?? 'nothing'})`);
   }
   const engine = values.engine ?? 'dev';
   if (engine !== 'dev' && engine !== 'server') throw new Error('--engine must be dev or server');
@@ -120,7 +133,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (!/^\d{2}:\d{2}(:\d{2})?$/.test(deliveryTime)) throw new Error('--delivery-time must be HH:MM or HH:MM:SS');
   return {
     kind,
-    users: positiveInteger('users', values.users, kind === 'scale' ? 100_000 : kind === 'load' ? 200 : 1_000),
+    users: positiveInteger(
+      'users',
+      values.users ?? values.rows,
+      kind === 'scale' ? 100_000 : kind === 'import' ? 10_000 : kind === 'load' ? 200 : 1_000,
+    ),
     concurrency: positiveInteger('concurrency', values.concurrency, 32),
     api: values.api?.replace(/\/$/, ''),
     databaseUrl: values['database-url'],
@@ -132,7 +149,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     baseline: !values['no-baseline'],
     workers,
     keepData: values['keep-data'] ?? false,
-    rate: positiveInteger('rate', values.rate, 100),
+    rate: positiveInteger('rate', values.rate, kind === 'import' ? 200 : 100),
+    invalidEvery: positiveInteger('invalid-every', values['invalid-every'], 40),
     steadySeconds: positiveInteger('steady-seconds', values['steady-seconds'], 30),
     startupAllowanceSeconds: positiveInteger('startup-allowance', values['startup-allowance'], 60),
     seconds: positiveInteger('seconds', values.seconds, 60),

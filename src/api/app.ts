@@ -1,10 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { BlankEnv } from 'hono/types';
+import { except } from 'hono/combine';
+import type { BlankEnv, MiddlewareHandler } from 'hono/types';
 import type { Log } from '../logging/log';
 import type { MetricsExposition } from '../metrics/exposition';
 import type { HttpMetrics } from '../metrics/http-metrics';
 import type { UserSchedule } from '../users/user-schedule';
+import type { UserImport } from '../users/user-import';
 import type { UserService } from '../users/user-service';
 import { mountAlias } from './aliases';
 import { allowedMethods } from './allowed-methods';
@@ -18,6 +20,7 @@ import { requestObserver } from './request-log';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { importRoutes, MAX_IMPORT_BODY_BYTES } from './routes/import';
 import { metricsRoutes } from './routes/metrics';
 import { scheduleRoutes } from './routes/schedule';
 import { userRoutes } from './routes/users';
@@ -29,6 +32,8 @@ export interface AppDependencies {
   /** Per-key request rate (API_RATE_LIMIT); none when not given. */
   rateLimiter?: KeyRateLimiter;
   users: UserService;
+  /** POST /users/import. */
+  userImport: UserImport;
   schedule: UserSchedule;
   readiness: ReadinessCheck[];
   /** One line per request (method, route pattern, status, duration). */
@@ -43,22 +48,29 @@ export interface AppDependencies {
 /** A user body is a few hundred bytes; anything this large is a mistake or an attack. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
+/** POST /users/import (and its alias) carries many users: its body may be larger. */
+const IMPORT_PATHS = ['/users/import', '/user/import'];
+
+function bodyLimitOf(maxSize: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: (c) =>
+      errorResponse(c, new ApiError(413, 'payload_too_large', `the body is larger than ${maxSize} bytes`)),
+  });
+}
+
 export function createApp(deps: AppDependencies): OpenAPIHono<BlankEnv> {
   // Mounted routes find this hook through their parent: a refused path, query or body answers our error body.
   const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationHook });
 
   app.use('*', requestObserver({ log: deps.log, httpMetrics: deps.httpMetrics }));
   app.use('*', requireApiKey(deps.apiKeys, deps.rateLimiter));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(c, new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`)),
-    }),
-  );
+  app.use('*', except(IMPORT_PATHS, bodyLimitOf(MAX_BODY_BYTES)));
+  for (const path of IMPORT_PATHS) app.use(path, bodyLimitOf(MAX_IMPORT_BODY_BYTES));
 
   const users = new OpenAPIHono()
+    // Before the user routes, so that `import` is never read as a user id.
+    .route('/', importRoutes(deps.userImport))
     .route('/', userRoutes(deps.users))
     .route('/', scheduleRoutes(deps.schedule))
     .route('/', deliveryRoutes(deps.users));

@@ -18,6 +18,10 @@ const DOMAIN_ERRORS: Record<string, ToApiError> = {
   // src/db/users.ts
   EmailTakenError: (error) =>
     new ApiError(409, 'email_taken', error.message, [{ path: 'email', message: 'already used by another user' }]),
+  ExternalIdTakenError: (error) =>
+    new ApiError(409, 'external_id_taken', error.message, [
+      { path: 'externalId', message: 'already used by another user' },
+    ]),
   // src/users/user-service.ts
   IdempotencyKeyReusedError: (error) => new ApiError(422, 'idempotency_key_reused', error.message),
   ScheduleRejectedError: (error) =>

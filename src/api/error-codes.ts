@@ -12,6 +12,7 @@ export const API_ERROR_CODES = {
   delivery_not_found: 'the user has no delivery with that id',
   event_not_set: 'the user has no date for that event type (e.g. no `anniversary`), so nothing is planned for it',
   email_taken: 'another live user has this email',
+  external_id_taken: 'another live user has this `externalId`',
   delivery_not_retryable: 'only `failed`, `missed` or `skipped` deliveries can be retried',
   workflow_not_running: "the user's workflow is not running (the reconciler will start it)",
   redrive_rejected: 'the workflow refused the re-drive',
@@ -22,7 +23,7 @@ export const API_ERROR_CODES = {
     "this create's `Idempotency-Key` was used before for other fields, or for a user deleted since; nothing was saved",
   route_not_found: 'no such route',
   method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
-  payload_too_large: 'the body is over 16 KiB',
+  payload_too_large: 'the body is over 16 KiB (an import: over 5 MiB or 10,000 rows)',
   unsupported_media_type: 'the body is not sent as `application/json`',
   overloaded:
     'too many changes are waiting for Temporal; nothing was saved: send the same request again after `Retry-After` seconds',

@@ -11,7 +11,7 @@ const GENERAL_RULES = `Sends each person a message at 09:00 in their own time zo
 
 Every error answers with the same body, \`{ "error": { "code", "message", "details" } }\`. Besides the statuses each
 operation lists, any request may be answered \`404 route_not_found\` (no such path), \`405 method_not_allowed\` (a
-method the path does not answer; \`Allow\` lists those it does), \`413 payload_too_large\` (a body over 16 KiB) or
+method the path does not answer; \`Allow\` lists those it does), \`413 payload_too_large\` (a body over 16 KiB; 5 MiB for an import) or
 \`400 bad_request\` (otherwise malformed). Unknown body fields and query parameters are refused. The error codes:
 
 ${Object.entries(API_ERROR_CODES)

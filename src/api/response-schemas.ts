@@ -32,6 +32,7 @@ export const userSchema = z
     anniversary: civilDate.nullable().meta({ description: 'The anniversary greeted yearly; null when none' }),
     timezone: z.string().meta({ description: 'IANA time zone name' }),
     email: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: "The caller's own id for the person; null when none" }),
     createdAt: instant,
     updatedAt: instant,
     paused: z.boolean().meta({
@@ -136,7 +137,7 @@ export const readinessSchema = z
   .meta({ id: 'Readiness' });
 
 /** What went wrong, in every error body. */
-const apiErrorSchema = z
+export const apiErrorSchema = z
   .strictObject({
     code: z.enum(apiErrorCodes).meta({ description: 'Stable and machine-readable' }),
     message: z.string().meta({ description: 'For people; may change' }),
@@ -153,3 +154,26 @@ export const savedButUnscheduledSchema = z
   // A union, not .nullable(): the generator writes a nullable $ref as an allOf that still refuses null.
   .strictObject({ error: apiErrorSchema, user: z.union([userSchema, z.null()]) })
   .meta({ id: 'SavedButUnscheduled' });
+
+export const importReportSchema = z
+  .strictObject({
+    created: z.int().meta({ description: 'Rows that made a new user (and started their workflow)' }),
+    updated: z.int().meta({ description: 'Rows that changed a user they matched, as a PUT does' }),
+    unchanged: z.int().meta({ description: 'Rows that matched a user whose fields already equal them' }),
+    refused: z.int().meta({ description: 'Rows that changed nothing; each says why' }),
+    rows: z.array(
+      z
+        .strictObject({
+          line: z.int().meta({
+            description: "The row's line in an NDJSON body, or its 1-based position in a JSON array",
+          }),
+          outcome: z.enum(['created', 'updated', 'unchanged', 'refused']),
+          userId: z.uuid().optional().meta({ description: 'The user the row made or matched (or saved, on a 503)' }),
+          error: apiErrorSchema
+            .optional()
+            .meta({ description: 'Why the row was refused: the error a POST (or PUT) of it would answer with' }),
+        })
+        .meta({ id: 'ImportedRow' }),
+    ),
+  })
+  .meta({ id: 'ImportReport' });

@@ -145,6 +145,20 @@ const email = z
       'whatever its case',
   });
 
+const MAX_EXTERNAL_ID_LENGTH = 255;
+
+/** The caller's own id for the person (a VARCHAR(255) column): printable text as a name is, compared exactly. */
+const externalId = printableText(MAX_EXTERNAL_ID_LENGTH).meta({
+  minLength: 1,
+  maxLength: MAX_EXTERNAL_ID_LENGTH,
+  pattern: NAME_PATTERN.source,
+  description:
+    "The caller's own id for the person (a CRM's key), optional: printable text, trimmed, 1 to " +
+    `${MAX_EXTERNAL_ID_LENGTH} characters, unique among live users (a deleted user's id is free again). ` +
+    'A bulk import (`POST /users/import`) matches its rows to users by it, else by email.',
+  example: 'crm-000123',
+});
+
 /** Today's date where the person lives, or, with no valid zone, the latest date that has begun anywhere. */
 function todayFor(timezone: unknown, nowMs: number): { date: string; zone: string } {
   const zone = (typeof timezone === 'string' && canonicalTimezone(timezone)) || FIRST_ZONE_OF_THE_DAY;
@@ -169,6 +183,7 @@ export function createUserBodySchema(clock: Clock = Date.now) {
       }),
       timezone: ianaTimezone,
       email: email.nullish(),
+      externalId: externalId.nullish(),
     })
     .superRefine(
       (body, ctx) => {
@@ -204,6 +219,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export const userBodySchema = createUserBodySchema().meta({ id: 'UserBody' });
 
 export type UserBody = z.infer<typeof userBodySchema>;
+
+/** The fields a user is created with: the columns of an import or an export, whatever fields are added later. */
+export const userFieldNames = Object.keys(userBodySchema.shape);
+
+/**
+ * A row of a bulk import: a create's body that names the person by `externalId` or `email`, so that importing it
+ * again finds the user it made instead of making a second one.
+ */
+export const importRowSchema = createUserBodySchema().superRefine((row, ctx) => {
+  if (row.externalId || row.email) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['externalId'],
+    message: 'an imported row needs an externalId or an email, so that importing it again finds this user',
+  });
+});
 
 /** The optional body of POST /users/:id/pause; unknown fields are refused. */
 export const pauseBodySchema = z

@@ -7,7 +7,9 @@ import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { UserSchedule } from '../users/user-schedule';
 import type { Config } from '../config/config';
 import { ChangeAdmission } from '../users/change-admission';
+import { UserImport } from '../users/user-import';
 import { UserService } from '../users/user-service';
+import { userFieldNames } from './schemas';
 import { ApiKeys } from './api-keys';
 import { KeyRateLimiter, type RateLimit } from './rate-limit';
 import { createApp } from './app';
@@ -54,10 +56,12 @@ export function apiLimitsFrom(
 /** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
 export function createServiceApp(options: ServiceAppOptions): Hono {
   const { db, workflows } = options;
+  const users = new UserService(db, workflows, options.log, options.admission);
   return createApp({
     apiKeys: new ApiKeys(options.apiKeys),
     ...(options.rateLimit && { rateLimiter: new KeyRateLimiter(options.rateLimit) }),
-    users: new UserService(db, workflows, options.log, options.admission),
+    users,
+    userImport: new UserImport(db, users, userFieldNames),
     schedule: new UserSchedule(db, workflows),
     log: options.log,
     httpMetrics: options.metrics.http,

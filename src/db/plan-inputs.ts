@@ -26,6 +26,7 @@ export async function readPlanInputs(
 ): Promise<PlanInputs | null> {
   const [row] = await db.$queryRaw<(UserColumns & { lastSettledYear: number | null; hasStale: boolean })[]>`
     SELECT u.id, u.first_name AS "firstName", u.last_name AS "lastName", u.birthday, u.anniversary, u.timezone, u.email,
+           u.external_id AS "externalId",
            u.created_at AS "createdAt", u.updated_at AS "updatedAt", u.paused_at AS "pausedAt",
            u.pause_reason AS "pauseReason",
            (SELECT max(d.occurrence_year) FROM deliveries d

@@ -15,6 +15,8 @@ export interface User {
   anniversary: string | null;
   timezone: string;
   email: string | null;
+  /** The caller's own id for the person (a CRM's key); unique among live users. */
+  externalId: string | null;
   createdAt: string;
   updatedAt: string;
   /** Set while the user's greetings are paused: an occurrence due meanwhile is skipped. */
@@ -29,6 +31,7 @@ export interface UserFields {
   anniversary?: string | null | undefined;
   timezone: string;
   email?: string | null | undefined;
+  externalId?: string | null | undefined;
 }
 
 const live = { deletedAt: null };
@@ -36,6 +39,11 @@ const live = { deletedAt: null };
 /** Another live user already has this email. */
 export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
+}
+
+/** Another live user already has this externalId. */
+export class ExternalIdTakenError extends Error {
+  override name = 'ExternalIdTakenError';
 }
 
 /** The Idempotency-Key a create was sent with, and the fingerprint of the fields it sent. */
@@ -46,7 +54,8 @@ export interface CreationKey {
 
 /**
  * Inserts the user, flagged for the reconciler until its workflow is confirmed started. A unique violation is
- * EmailTakenError, also when it was `creation.key` (a concurrent create with the same key): the caller looks that up.
+ * ExternalIdTakenError on the externalId, else EmailTakenError, also when it was `creation.key` (a concurrent create
+ * with the same key): the caller looks that up.
  */
 export async function insertUser(db: Db, fields: UserFields, now: Date, creation?: CreationKey): Promise<User> {
   const data = {
@@ -54,7 +63,7 @@ export async function insertUser(db: Db, fields: UserFields, now: Date, creation
     workflowSyncRequestedAt: now,
     ...(creation && { creationKey: creation.key, creationFingerprint: creation.fingerprint }),
   };
-  return toUser(await emailChecked(() => db.user.create({ data })));
+  return toUser(await uniquenessChecked(() => db.user.create({ data })));
 }
 
 /** The user a create with this Idempotency-Key made, live or deleted, with what that create sent. */
@@ -104,7 +113,7 @@ export async function updateLiveUser(
   fields: UserFields,
   now: Date,
 ): Promise<SavedUserChange | null> {
-  return emailChecked(() =>
+  return uniquenessChecked(() =>
     db.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`;
       const row = await tx.user.findFirst({ where: { id, ...live } });
@@ -204,7 +213,7 @@ export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boo
   return db.$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({
       where: { id, ...live },
-      data: { deletedAt: now, liveEmail: null, workflowSyncRequestedAt: now },
+      data: { deletedAt: now, liveEmail: null, liveExternalId: null, workflowSyncRequestedAt: now },
     });
     // Occurrences waiting for an attempt will get none. One being sent is cancelled too, so a row whose attempt
     // crashed never stays `sending`; an attempt still running records its answer (a 2xx as delivered) when it ends.
@@ -272,14 +281,22 @@ export async function liveUsersById(db: Db, ids: string[]): Promise<Map<string, 
   return new Map(rows.map((row) => [row.id, toUser(row)]));
 }
 
-async function emailChecked<T>(write: () => Promise<T>): Promise<T> {
+async function uniquenessChecked<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
     const uniqueViolation = error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+    if (uniqueViolation && violatedConstraintNames(error).includes('live_external_id')) {
+      throw new ExternalIdTakenError('another user already has this externalId');
+    }
     if (uniqueViolation) throw new EmailTakenError('another user already has this email');
     throw error;
   }
+}
+
+/** The columns or constraint of a unique violation as the error's metadata names them, however deeply. */
+function violatedConstraintNames(error: Prisma.PrismaClientKnownRequestError): string {
+  return JSON.stringify(error.meta ?? {});
 }
 
 export interface UserListQuery {
@@ -334,6 +351,8 @@ function toRow(fields: UserFields) {
     timezone: fields.timezone,
     email: fields.email ?? null,
     liveEmail: fields.email ? fields.email.toLowerCase() : null,
+    externalId: fields.externalId ?? null,
+    liveExternalId: fields.externalId ?? null,
   };
 }
 
@@ -351,6 +370,7 @@ export type UserColumns = Pick<
   | 'anniversary'
   | 'timezone'
   | 'email'
+  | 'externalId'
   | 'createdAt'
   | 'updatedAt'
   | 'pausedAt'
@@ -366,8 +386,21 @@ export function toUser(row: UserColumns): User {
     anniversary: row.anniversary ? row.anniversary.toISOString().slice(0, 10) : null,
     timezone: row.timezone,
     email: row.email,
+    externalId: row.externalId,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     pause: row.pausedAt ? { since: row.pausedAt.toISOString(), reason: row.pauseReason } : null,
   };
+}
+
+/** The live user with this externalId (exact), or null. */
+export async function findLiveUserByExternalId(db: Db, externalId: string): Promise<User | null> {
+  const row = await db.user.findUnique({ where: { liveExternalId: externalId } });
+  return row ? toUser(row) : null;
+}
+
+/** The live user with this email, whatever its case, or null. */
+export async function findLiveUserByEmail(db: Db, email: string): Promise<User | null> {
+  const row = await db.user.findUnique({ where: { liveEmail: email.toLowerCase() } });
+  return row ? toUser(row) : null;
 }

@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { apiErrorFor } from '../../src/api/domain-errors';
 import { InvalidCursorError } from '../../src/db/keyset-page';
-import { EmailTakenError } from '../../src/db/users';
+import { EmailTakenError, ExternalIdTakenError } from '../../src/db/users';
 import { WorkflowNotRunningError, WorkflowRejectedError } from '../../src/temporal/greeting-workflows';
 import {
   DeliveryNotFoundError,
@@ -22,6 +22,7 @@ const user = {
   anniversary: null,
   timezone: 'Europe/London',
   email: null,
+  externalId: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   pause: { since: '2026-01-02T00:00:00.000Z', reason: 'on leave' },
@@ -33,6 +34,7 @@ test.each([
   [new DeliveryNotRetryableError('m'), 409, 'delivery_not_retryable'],
   [new EventNotSetError('m'), 404, 'event_not_set'],
   [new EmailTakenError('m'), 409, 'email_taken'],
+  [new ExternalIdTakenError('m'), 409, 'external_id_taken'],
   [new ScheduleRejectedError('m'), 422, 'schedule_rejected'],
   [new SchedulerUnavailableError('m', user), 503, 'scheduler_unavailable'],
   [new WorkflowNotRunningError('m'), 409, 'workflow_not_running'],

@@ -49,24 +49,28 @@ const query = fc.dictionary(
   { maxKeys: 3 },
 );
 const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+/** Something like a user's body: each field right, wrong or missing. */
+const userLike = fc.record(
+  {
+    firstName: fc.oneof(oddText, fc.integer(), fc.constant(null)),
+    lastName: fc.oneof(oddText, fc.boolean()),
+    birthday: fc.oneof(
+      oddText,
+      fc.date({ noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10)),
+    ),
+    timezone: fc.oneof(oddText, fc.constantFrom('Europe/London', 'Mars/Olympus', '+01:00')),
+    email: fc.oneof(oddText, fc.emailAddress(), fc.constant(null)),
+    externalId: fc.oneof(oddText, fc.constant(null)),
+    reason: oddText,
+  },
+  { requiredKeys: [] },
+);
 const body = fc.oneof(
   fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value) ?? 'null')),
-  fc
-    .record(
-      {
-        firstName: fc.oneof(oddText, fc.integer(), fc.constant(null)),
-        lastName: fc.oneof(oddText, fc.boolean()),
-        birthday: fc.oneof(
-          oddText,
-          fc.date({ noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10)),
-        ),
-        timezone: fc.oneof(oddText, fc.constantFrom('Europe/London', 'Mars/Olympus', '+01:00')),
-        email: fc.oneof(oddText, fc.emailAddress(), fc.constant(null)),
-        reason: oddText,
-      },
-      { requiredKeys: [] },
-    )
-    .map((value) => Buffer.from(JSON.stringify(value))),
+  userLike.map((value) => Buffer.from(JSON.stringify(value))),
+  // The rows of POST /users/import, as a JSON array or as NDJSON lines.
+  fc.array(userLike, { maxLength: 5 }).map((rows) => Buffer.from(JSON.stringify(rows))),
+  fc.array(userLike, { maxLength: 5 }).map((rows) => Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n'))),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
   fc.constantFrom(
     Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
@@ -81,6 +85,7 @@ const contentType = fc.constantFrom(
   'text/plain',
   'multipart/form-data; boundary=x',
   'application/x-www-form-urlencoded',
+  'application/x-ndjson',
   undefined,
 );
 

@@ -151,6 +151,8 @@ describe('the documented create-user body', () => {
     ['a minimal user', ada],
     ['a user with an email', { ...ada, email: uniqueEmail('ada') }],
     ['a user with a null email', { ...ada, email: null }],
+    ['a user with an externalId', { ...ada, externalId: `crm-${Date.now()}-${Math.random()}` }],
+    ['an empty externalId', { ...ada, externalId: '' }],
     ['names with spaces around them', { ...ada, firstName: '  Ada ', lastName: ' King-Noel ' }],
     ['Feb 29 of a leap year', { ...ada, birthday: '2000-02-29' }],
     ['a user with an anniversary', { ...ada, anniversary: '2015-06-20' }],
@@ -267,6 +269,20 @@ describe('real answers match their documented schema', () => {
     expect(body.content['application/json'].schema).toBeDefined();
   });
 
+  test('POST /users/import: 200 with the report, and a refused body, as documented', async () => {
+    const rows = [
+      { ...ada, email: uniqueEmail('ada') },
+      { ...ada, birthday: 'soon' },
+    ];
+    const report = await call(api.url, 'POST', '/users/import', rows);
+    expect(report.status).toBe(200);
+    expect(report.body.rows.map((row: any) => row.outcome)).toEqual(['created', 'refused']);
+    expectAsDocumented('POST', '/users/import', 200, report.body);
+    const refused = await call(api.url, 'POST', '/users/import', { not: 'an array' });
+    expect(refused.status).toBe(400);
+    expectAsDocumented('POST', '/users/import', 400, refused.body);
+  });
+
   test('GET /ready answers as documented', async () => {
     // 503 here: the time-skipping server does not describe task queues, so the worker check is down (the 200 is
     // checked against the dev server in readiness.test.ts).
@@ -322,6 +338,7 @@ describe('real answers match their documented schema', () => {
       ...ada,
       anniversary: null,
       email: null,
+      externalId: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
       paused: false,
