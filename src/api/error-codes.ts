@@ -23,7 +23,7 @@ export const API_ERROR_CODES = {
     "this create's `Idempotency-Key` was used before for other fields, or for a user deleted since; nothing was saved",
   route_not_found: 'no such route',
   method_not_allowed: 'the path exists but does not answer this method; the `Allow` header lists those it answers',
-  payload_too_large: 'the body is over 16 KiB (an import: over 5 MiB or 10,000 rows)',
+  payload_too_large: 'the body is over 16 KiB (an import: over 5 MiB, or NDJSON of more than 10,000 lines)',
   unsupported_media_type: 'the body is not sent as `application/json`',
   overloaded:
     'too many changes are waiting for Temporal; nothing was saved: send the same request again after `Retry-After` seconds',

@@ -15,7 +15,7 @@ const NDJSON_TYPE = /^application\/(x-)?ndjson\b/i;
  * own that is refused). A body that is neither is refused whole with the API's usual error body.
  */
 export function sentRows(contentType: string | undefined, text: string): SentRow[] {
-  if (NDJSON_TYPE.test(contentType ?? '')) return bounded(ndjsonRows(text));
+  if (NDJSON_TYPE.test(contentType ?? '')) return boundedLines(ndjsonRows(text));
   if (!JSON_TYPE.test(contentType ?? '')) {
     throw new ApiError(
       415,
@@ -34,7 +34,13 @@ export function sentRows(contentType: string | undefined, text: string): SentRow
       { path: '', message: 'expected an array of users (or NDJSON, one user a line)' },
     ]);
   }
-  return bounded(parsed.map((value: unknown, index) => ({ line: index + 1, value })));
+  if (parsed.length > MAX_IMPORT_ROWS) {
+    // The document's maxItems: an array over it breaks the body's schema, like any other field that does.
+    throw new ApiError(400, 'validation_failed', 'the body is not valid', [
+      { path: '', message: `at most ${MAX_IMPORT_ROWS} rows (this one has ${parsed.length}); send them in parts` },
+    ]);
+  }
+  return parsed.map((value: unknown, index) => ({ line: index + 1, value }));
 }
 
 function ndjsonRows(text: string): SentRow[] {
@@ -51,7 +57,8 @@ function ndjsonRows(text: string): SentRow[] {
   return rows;
 }
 
-function bounded(rows: SentRow[]): SentRow[] {
+/** NDJSON's lines have no schema to break: more of them than an import takes is a body too large. */
+function boundedLines(rows: SentRow[]): SentRow[] {
   if (rows.length > MAX_IMPORT_ROWS) {
     throw new ApiError(
       413,

@@ -146,7 +146,8 @@ test.each([
   ['text that is not JSON', '[{"firstName":', 'application/json', 400, 'invalid_json'],
   ['an object instead of an array', JSON.stringify(person('Quin')), 'application/json', 400, 'validation_failed'],
   ['another content type', '[]', 'text/csv', 415, 'unsupported_media_type'],
-  ['more than 10,000 rows', JSON.stringify(Array(10_001).fill({})), 'application/json', 413, 'payload_too_large'],
+  ['more than 10,000 rows', JSON.stringify(Array(10_001).fill({})), 'application/json', 400, 'validation_failed'],
+  ['more than 10,000 NDJSON lines', '{}\n'.repeat(10_001), 'application/x-ndjson', 413, 'payload_too_large'],
   ['a body over 5 MiB', `["${'x'.repeat(5 * 1024 * 1024)}"]`, 'application/json', 413, 'payload_too_large'],
 ])('%s is refused whole with the usual error body, and nothing is saved', async (_label, body, type, status, code) => {
   const before = await api.db.user.count();
@@ -176,3 +177,21 @@ test('needs the API key like every route', async () => {
   });
   expect(response.status).toBe(401);
 });
+
+test.each(['GET', 'PUT', 'DELETE', 'PATCH'])(
+  '%s /users/import answers 405 with Allow: POST (it is not a user id), on the singular alias too',
+  async (method) => {
+    for (const path of ['/users/import', '/user/import']) {
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : '[]',
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toEqual({
+        error: { code: 'method_not_allowed', message: expect.any(String), details: expect.any(Array) },
+      });
+    }
+  },
+);

@@ -108,7 +108,7 @@ test('an export holds every user with the header an import takes, and importing 
   const result = await runNpmScript('export', [exported, ...apiArgs()]);
   expect(result.code).toBe(0);
   const text = readFileSync(exported, 'utf8');
-  expect(text.split('\n')[0]).toBe('firstName,lastName,birthday,timezone,email,externalId');
+  expect(text.split('\n')[0]).toBe('firstName,lastName,birthday,anniversary,timezone,email,externalId');
   for (const person of people) expect(text).toContain(person.externalId);
 
   // Only this test's users: the database holds other files' users too.
