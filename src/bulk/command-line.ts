@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { formatOf, type FileFormat } from './file-rows';
+import { formatOf } from './file-rows';
+import type { ImportFileOptions } from './import-file';
 
 /** Where the API is and the key to call it with: options first, then API_URL and API_KEY, then npm start's. */
 export interface ApiTarget {
@@ -10,13 +11,7 @@ export interface ApiTarget {
   apiKey: string;
 }
 
-export interface ImportCommand extends ApiTarget {
-  file: string;
-  format: FileFormat;
-  rate: number;
-  batchSize: number;
-  concurrency: number;
-  fromStart: boolean;
+export interface ImportCommand extends ApiTarget, ImportFileOptions {
   /** Where to write the whole report as JSON, if anywhere. */
   reportFile: string | undefined;
 }

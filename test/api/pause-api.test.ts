@@ -4,7 +4,15 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { startTimeSkippingServer } from '../support/environment';
 import { eventually } from '../support/real-time';
-import { apiForThisFile, apiWorkflows, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
+import {
+  allPages,
+  apiForThisFile,
+  apiWorkflows,
+  call,
+  silentLog,
+  TEST_API_KEY,
+  AUTHORIZATION,
+} from '../support/service';
 
 // POST /users/:id/pause and /resume: saved in Postgres first, then the workflow is signalled, then the row's flag is
 // cleared. The workflow's own handling of the signals (replan, skip) is the workflow's tests' business.
@@ -110,8 +118,9 @@ test('the singular alias answers too, and a paused user is listed as paused', as
   const id = await createAda();
   expect((await call(api.url, 'POST', `/user/${id}/pause`)).status).toBe(200);
 
-  const listed = await call(api.url, 'GET', '/users?limit=500');
-  expect(listed.body.items.find((user: { id: string }) => user.id === id)).toMatchObject({ paused: true });
+  // The run's Postgres is shared by every test file, so the user may be on any page.
+  const listed = (await allPages(api.url, '/users', { limit: '500' })).flatMap((page) => page.items);
+  expect(listed.find((user: { id: string }) => user.id === id)).toMatchObject({ paused: true });
 });
 
 test('an unknown user is 404 and a malformed id 400, for pause and resume', async () => {
