@@ -65,7 +65,7 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
     schedule: new UserSchedule(db, workflows),
     log: options.log,
     httpMetrics: options.metrics.http,
-    metrics: metricsExposition(options.metrics.registry, options.sdkMetricsAddress),
+    metrics: metricsExposition(options.metrics.registry, { sdkMetricsAddress: options.sdkMetricsAddress }),
     readiness: [
       { name: 'postgres', check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: 'temporal', check: () => workflows.checkReachable() },

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   });
   const log = componentLog(root, 'worker');
   const metricsServer = await startMetricsServer(
-    metricsExposition(metrics.registry, sdkMetricsAddress),
+    metricsExposition(metrics.registry, { sdkMetricsAddress }),
     config.HOST,
     config.METRICS_PORT,
   );
