@@ -113,7 +113,7 @@ export class ProcessUsage {
 }
 
 /** Every process's children, from the parent pid in each /proc/<pid>/stat. */
-function childrenByParent(): Map<number, number[]> {
+export function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -127,7 +127,7 @@ function childrenByParent(): Map<number, number[]> {
 }
 
 /** The root and every process below it. */
-function descendantsOf(rootPid: number, children: Map<number, number[]>): number[] {
+export function descendantsOf(rootPid: number, children: Map<number, number[]>): number[] {
   const found: number[] = [];
   const queue = [rootPid];
   while (queue.length > 0) {
@@ -138,7 +138,8 @@ function descendantsOf(rootPid: number, children: Map<number, number[]>): number
   return found;
 }
 
-function readStat(pid: number): { ppid: number; ticks: number; startTime: string } | undefined {
+/** From /proc/<pid>/stat: its parent, state (`Z`: exited, not yet reaped), CPU ticks so far and start time. */
+export function readStat(pid: number): { ppid: number; state: string; ticks: number; startTime: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -148,7 +149,12 @@ function readStat(pid: number): { ppid: number; ticks: number; startTime: string
   // The command name (field 2) may hold spaces and parentheses: the fields after it start at the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, starttime 22.
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), startTime: fields[19] ?? '' };
+  return {
+    ppid: Number(fields[1]),
+    state: fields[0] ?? '',
+    ticks: Number(fields[11]) + Number(fields[12]),
+    startTime: fields[19] ?? '',
+  };
 }
 
 function readRssKb(pid: number): number {
