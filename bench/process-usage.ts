@@ -33,7 +33,7 @@ export interface UsageRoot {
 
 /**
  * Samples the process trees under `roots` every 500 ms from /proc: utime+stime per process and VmRSS, summed per
- * kind of process (temporal, postgres, the node process that runs the API and worker, ...). Windows (`mark`/`end`)
+ * kind of process (temporal, postgres, npm start's API, its worker process, ...). Windows (`mark`/`end`)
  * give the same figures for a stretch of the run, such as the rush.
  */
 export class ProcessUsage {
@@ -85,8 +85,10 @@ export class ProcessUsage {
     const rssKb = new Map<string, number>();
     const counts = new Map<string, number>();
     const children = childrenByParent();
+    const rootPids = new Set(this.roots.map((root) => root.pid));
     for (const root of this.roots) {
-      for (const pid of descendantsOf(root.pid, children)) {
+      // A root below another (npm start's worker process) is measured as itself, not as part of the one above.
+      for (const pid of descendantsOf(root.pid, children, rootPids)) {
         const stat = readStat(pid);
         if (!stat) continue;
         const kind = pid === root.pid ? root.kind : kindOf(pid, root.postgresKind ?? 'postgres');
@@ -126,14 +128,18 @@ export function childrenByParent(): Map<number, number[]> {
   return children;
 }
 
-/** The root and every process below it. */
-export function descendantsOf(rootPid: number, children: Map<number, number[]>): number[] {
+/** The root and every process below it, but for those in `apart` and what is below them. */
+export function descendantsOf(
+  rootPid: number,
+  children: Map<number, number[]>,
+  apart: ReadonlySet<number> = new Set(),
+): number[] {
   const found: number[] = [];
   const queue = [rootPid];
   while (queue.length > 0) {
     const pid = queue.shift()!;
     found.push(pid);
-    queue.push(...(children.get(pid) ?? []));
+    queue.push(...(children.get(pid) ?? []).filter((child) => !apart.has(child)));
   }
   return found;
 }

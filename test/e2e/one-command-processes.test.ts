@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { readStat } from '../../bench/process-usage';
+import { npmStartWorkerPid } from '../../bench/stack';
 import { sample, scrape } from '../support/metrics-text';
 import { npmStartDataDir, npmStartEnv, npmStartPorts, RUNNING, START_ALL } from '../support/npm-start';
 import { processTree, stillRunning, untilGone, type ProcessRecord } from '../support/process-tree';
@@ -35,7 +36,7 @@ async function startNpmStart(): Promise<Started> {
   const ports = await npmStartPorts();
   running = new ServiceProcess(START_ALL, npmStartEnv(ports, dataDir));
   await running.waitForOutput(RUNNING, 90_000);
-  const workerPid = Number(/ {2}Worker +pid (\d+),/.exec(running.output)?.[1]);
+  const workerPid = npmStartWorkerPid(running.output);
   const key = (await readFile(path.join(dataDir, 'api-key'), 'utf8')).trim();
   return {
     api: `http://127.0.0.1:${ports.PORT}`,
