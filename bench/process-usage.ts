@@ -33,7 +33,7 @@ export interface UsageRoot {
 
 /**
  * Samples the process trees under `roots` every 500 ms from /proc: utime+stime per process and VmRSS, summed per
- * kind of process (temporal, postgres, the node process that runs the API and worker, ...). Windows (`mark`/`end`)
+ * kind of process (temporal, postgres, npm start's API, its worker process, ...). Windows (`mark`/`end`)
  * give the same figures for a stretch of the run, such as the rush.
  */
 export class ProcessUsage {
@@ -85,8 +85,10 @@ export class ProcessUsage {
     const rssKb = new Map<string, number>();
     const counts = new Map<string, number>();
     const children = childrenByParent();
+    const rootPids = new Set(this.roots.map((root) => root.pid));
     for (const root of this.roots) {
-      for (const pid of descendantsOf(root.pid, children)) {
+      // A root below another (npm start's worker process) is measured as itself, not as part of the one above.
+      for (const pid of descendantsOf(root.pid, children, rootPids)) {
         const stat = readStat(pid);
         if (!stat) continue;
         const kind = pid === root.pid ? root.kind : kindOf(pid, root.postgresKind ?? 'postgres');
@@ -113,7 +115,7 @@ export class ProcessUsage {
 }
 
 /** Every process's children, from the parent pid in each /proc/<pid>/stat. */
-function childrenByParent(): Map<number, number[]> {
+export function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -126,19 +128,24 @@ function childrenByParent(): Map<number, number[]> {
   return children;
 }
 
-/** The root and every process below it. */
-function descendantsOf(rootPid: number, children: Map<number, number[]>): number[] {
+/** The root and every process below it, but for those in `apart` and what is below them. */
+export function descendantsOf(
+  rootPid: number,
+  children: Map<number, number[]>,
+  apart: ReadonlySet<number> = new Set(),
+): number[] {
   const found: number[] = [];
   const queue = [rootPid];
   while (queue.length > 0) {
     const pid = queue.shift()!;
     found.push(pid);
-    queue.push(...(children.get(pid) ?? []));
+    queue.push(...(children.get(pid) ?? []).filter((child) => !apart.has(child)));
   }
   return found;
 }
 
-function readStat(pid: number): { ppid: number; ticks: number; startTime: string } | undefined {
+/** From /proc/<pid>/stat: its parent, state (`Z`: exited, not yet reaped), CPU ticks so far and start time. */
+export function readStat(pid: number): { ppid: number; state: string; ticks: number; startTime: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -148,7 +155,12 @@ function readStat(pid: number): { ppid: number; ticks: number; startTime: string
   // The command name (field 2) may hold spaces and parentheses: the fields after it start at the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, starttime 22.
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), startTime: fields[19] ?? '' };
+  return {
+    ppid: Number(fields[1]),
+    state: fields[0] ?? '',
+    ticks: Number(fields[11]) + Number(fields[12]),
+    startTime: fields[19] ?? '',
+  };
 }
 
 function readRssKb(pid: number): number {

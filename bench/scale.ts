@@ -14,7 +14,7 @@ import { workflowIdFor } from '../src/greetings/ids';
 
 const PROBE_EVERY = 100;
 const HISTORY_SAMPLE = 5;
-const NODE = 'node (api+worker)';
+const WORKER = 'worker 1';
 
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 const perUser = (bytes: number, users: number) => `${(bytes / Math.max(1, users)).toFixed(0)} B/user`;
@@ -100,8 +100,8 @@ export async function runScale(options: BenchOptions): Promise<BenchResult> {
     // Only the dev server keeps Temporal in sqlite files; the real server's data is in its own Postgres.
     const temporalBytes =
       session.stack.dataDir && options.engine === 'dev' ? await temporalSqliteBytes(session.stack.dataDir) : null;
-    const rest = session.usage?.figures('rest')[NODE];
-    const rush = session.usage?.figures('rush')[NODE];
+    const rest = session.usage?.figures('rest')[WORKER];
+    const rush = session.usage?.figures('rush')[WORKER];
     const users = create.users.length;
     const storageRows: Row[] = [
       { name: 'Postgres database', value: `${mb(postgres.database)} (${perUser(postgres.database, users)})` },
@@ -154,7 +154,7 @@ export async function runScale(options: BenchOptions): Promise<BenchResult> {
             plannedRow(`planned within during the bulk create (every ${PROBE_EVERY}th)`, planned),
             {
               name: 'worker RSS at rest',
-              value: rest ? `${rest.peakRssMb.toFixed(0)} MB (${NODE})` : 'n/a (attached stack)',
+              value: rest ? `${rest.peakRssMb.toFixed(0)} MB (${WORKER})` : 'n/a (attached stack)',
             },
             {
               name: `worker in the rush (${dueToday.length} due)`,

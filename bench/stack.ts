@@ -63,7 +63,7 @@ export async function stopStartedStacks(): Promise<void> {
  * Starts the service for a benchmark: `npm start` as a user runs it, with a fresh DATA_DIR and free ports. `dev` keeps
  * its Temporal dev server; `server` first starts the real Temporal server (`npm run temporal-server`, on an embedded
  * Postgres of its own) and gives npm start its address. With `workers` above 1, `npm run worker` processes join npm
- * start's in-process worker on the same Temporal, task queue, database, webhook and DELIVERY_TIME.
+ * start's worker process on the same Temporal, task queue, database, webhook and DELIVERY_TIME.
  */
 export async function startStack(options: StartStackOptions): Promise<BenchStack> {
   if (options.engine === 'server' && !cachedTemporalServer()) {
@@ -153,7 +153,9 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
       'stack.log',
     );
     await untilPrinted(app, RUNNING, deadline);
-    processes.push({ pid: app.pid, kind: 'node (api+worker)', sender: 'worker 1' });
+    // npm start runs the API; its worker process is measured apart (not as part of npm start's tree).
+    processes.push({ pid: app.pid, kind: 'api' });
+    processes.push({ pid: npmStartWorkerPid(app.output()), kind: 'worker 1', sender: 'worker 1' });
     temporalAddress ??= `127.0.0.1:${ports.TEMPORAL_DEV_PORT}`;
     // scripts/dev/embedded-postgres.ts: user and password `postgres`, database `yearly_greetings`.
     const databaseUrl = `postgresql://postgres:postgres@127.0.0.1:${ports.EMBEDDED_POSTGRES_PORT}/yearly_greetings`;
@@ -197,6 +199,13 @@ export async function startStack(options: StartStackOptions): Promise<BenchStack
       cause: error,
     });
   }
+}
+
+/** The pid of npm start's worker process, from the line of its banner that names it ("  Worker   pid 1234, ..."). */
+export function npmStartWorkerPid(output: string): number {
+  const pid = / {2}Worker +pid (\d+),/.exec(output)?.[1];
+  if (!pid) throw new Error(`npm start did not name its worker process:\n${output.slice(-4_000)}`);
+  return Number(pid);
 }
 
 /** Waits until Temporal lists each worker process (identity `pid@host`) among the pollers of both task kinds. */

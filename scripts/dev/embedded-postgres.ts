@@ -45,7 +45,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await createDatabaseIfMissing(server, database);
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
-    stop: () => server.stop(),
+    // A Ctrl-C in the terminal reaches Postgres too, which may have shut down already: the library would then wait
+    // for an exit that has passed. Postgres removes its pid file as it stops.
+    stop: async () => {
+      if (existsSync(path.join(databaseDir, 'postmaster.pid'))) await server.stop();
+    },
   };
 }
 

@@ -1,31 +1,36 @@
 import path from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { startHttpServer } from '../../src/api/http-server';
 import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
-import { startReconcilerForWorker } from '../../src/reconciler/start-for-worker';
+import { createRootLogger } from '../../src/logging/root-logger';
+import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { openConnections } from '../../src/process/connections';
 import { configuredTemporal } from '../../src/temporal/connection-options';
-import type { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ensureTemporalCli } from '../tools/temporal-cli';
-import { createGreetingWorker, workerTuningFrom } from '../../src/worker/create-worker';
-import { setUpWorkerObservability, type WorkerObservability } from '../../src/worker/observability';
 import { freePort } from '../../src/dev/free-port';
 import { localApiKey, localWebhookSecret } from './local-secrets';
 import { stopInOrderOnSignal, type Stop } from './stop-in-order';
 import { startTemporalDevServer } from './temporal-dev-server';
+import { startWorkerProcess } from './worker-process';
 import { printDelivery } from '../../src/dev/print-delivery';
 import { startLocalReceiver } from '../../src/dev/webhook-receiver';
 
 /**
  * `npm start`: the whole service on one machine. Postgres (embedded unless DATABASE_URL), the Temporal dev server
- * with its Web UI (unless an address is configured), a local webhook receiver (unless WEBHOOK_URL), the worker and
- * the API. Ctrl-C stops everything in reverse order; data stays in DATA_DIR.
+ * with its Web UI (unless an address is configured), a local webhook receiver (unless WEBHOOK_URL), the worker (a
+ * process of its own, as `npm run worker` runs it) and the API. Ctrl-C stops everything in reverse order; data stays
+ * in DATA_DIR. A worker that exits on its own stops everything, with exit code 1.
  */
-async function startAll(config: Config, observability: WorkerObservability, stops: Stop[]): Promise<void> {
-  const { root, metrics } = observability;
+async function startAll(
+  config: Config,
+  root: PinoLogger,
+  stops: Stop[],
+  shutdown: (exitCode: number) => Promise<void>,
+): Promise<void> {
   const log = componentLog(root, 'start');
   const dataDir = path.resolve(config.DATA_DIR);
 
@@ -75,39 +80,36 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     webhookUrl = receiver.url;
   }
 
+  const workerMetricsPort = await freePort();
+  const worker = startWorkerProcess({
+    settings: {
+      DATABASE_URL: databaseUrl,
+      ...(devServerAddress && { TEMPORAL_ADDRESS: devServerAddress }),
+      TEMPORAL_NAMESPACE: configured.namespace,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      WEBHOOK_URL: webhookUrl,
+      WEBHOOK_SECRET: webhookSecrets.join(','),
+      // Free ports unless set, so a worker started beside `npm start` on the default ones does not collide.
+      METRICS_PORT: String(workerMetricsPort),
+      TEMPORAL_SDK_METRICS_ADDRESS: config.TEMPORAL_SDK_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
+      LOG_FORMAT: config.LOG_FORMAT ?? 'pretty',
+    },
+    metricsUrl: `http://${config.HOST}:${workerMetricsPort}/metrics`,
+    shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_TIME,
+    onUnexpectedExit: (how) => {
+      log.error(`the worker process (pid ${worker.pid}) exited on its own (${how}): stopping everything`);
+      void shutdown(1);
+    },
+  });
+  stops.push(worker.stop);
+
   const connections = await openConnections(config, {
     databaseUrl,
     devServerAddress,
     warn: (message) => log.warn(message),
   });
   stops.push(connections.close);
-  const workerConnection = await connections.connectWorker();
-  const worker = await createGreetingWorker({
-    connection: workerConnection,
-    namespace: connections.namespace,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db: connections.db,
-    webhookUrl,
-    webhookSecrets,
-    webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    maxLatenessMs: config.MAX_DELIVERY_LATENESS,
-    handOverWindowMs: config.HAND_OVER_WINDOW,
-    deliveryTime: config.DELIVERY_TIME,
-    leapDayPolicy: config.LEAP_DAY_POLICY,
-    log: componentLog(root, 'delivery'),
-    metrics: metrics.delivery,
-    tuning: workerTuningFrom(config),
-  });
-  const workerDone = worker.run();
-  stops.push(async () => {
-    worker.shutdown();
-    await workerDone;
-  });
-
-  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
-  stops.push(reconciler.stop);
-  // The API shares the worker's connection: a new user's first plan is handed straight to this worker (eager start).
-  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS, workerConnection);
+  const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
   const apiKey = config.API_KEYS ? null : await localApiKey(dataDir);
   const app = createServiceApp({
     apiKeys: config.API_KEYS ?? [apiKey!.value],
@@ -115,14 +117,14 @@ async function startAll(config: Config, observability: WorkerObservability, stop
     workflows,
     log: componentLog(root, 'api'),
     ...apiLimitsFrom(config, workflows),
-    // One process: the API's /metrics serves the worker's delivery metrics and the Temporal SDK's as well.
-    metrics,
-    sdkMetricsAddress: observability.sdkMetricsAddress,
+    metrics: createServiceMetrics({ processMetrics: true }),
+    // One place to scrape: the API's /metrics serves the worker process's page (its own and the SDK's) as well.
+    workerMetricsUrl: worker.metricsUrl,
   });
   const api = await startHttpServer(app, config.HOST, config.PORT);
   stops.push(api.close);
   // "Running" means ready, as GET /ready says it: the worker has bundled the workflows and polls its task queue.
-  await untilWorkerPolls(workflows);
+  await worker.untilPolling(connections.temporal, config.TEMPORAL_TASK_QUEUE);
 
   console.log(
     [
@@ -131,6 +133,7 @@ async function startAll(config: Config, observability: WorkerObservability, stop
       `  API            ${api.url}   (GET /health, /ready, /metrics, /users)`,
       `  Temporal UI    ${webUi}`,
       `  Temporal       ${configured.address ?? devServerAddress}  namespace ${connections.namespace}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+      `  Worker         pid ${worker.pid}, metrics ${worker.metricsUrl}`,
       `  Webhook        ${webhookUrl}`,
       webhookSecret
         ? `  Signed with    the secret in ${webhookSecret.file} (Standard Webhooks; set WEBHOOK_SECRET to choose it)`
@@ -153,16 +156,10 @@ async function startAll(config: Config, observability: WorkerObservability, stop
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const observability = setUpWorkerObservability(config, {
-    defaultLogFormat: 'pretty',
-    // A free port unless set, so a worker running beside `npm start` on its default port does not collide.
-    sdkMetricsAddress: config.TEMPORAL_SDK_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
-    // This process decides when to stop; the SDK must not shut the worker down on its own at the first signal.
-    shutdownSignals: [],
-  });
+  const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? 'pretty' });
   const { stops, shutdown } = stopInOrderOnSignal();
   try {
-    await startAll(config, observability, stops);
+    await startAll(config, root, stops, shutdown);
   } catch (error) {
     console.error(`\nstart-up failed: ${error instanceof Error ? error.message : String(error)}`);
     await shutdown(1);
@@ -175,16 +172,4 @@ void main();
 function shortPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-}
-
-async function untilWorkerPolls(workflows: GreetingWorkflows, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await workflows.checkWorkerPolling();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }

@@ -6,7 +6,7 @@ import { openConnections } from '../process/connections';
 import { startHttpServer } from './http-server';
 import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
-/** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs it in-process. */
+/** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs the same API. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.API_KEYS) {

@@ -26,8 +26,8 @@ export interface ServiceAppOptions {
   metrics: ServiceMetrics;
   /** Bounds the changes waiting for Temporal (API_MAX_CHANGES_*); unbounded when not given. */
   admission?: ChangeAdmission;
-  /** The Temporal SDK's Prometheus exporter, when a worker runs in this process (`npm start`): /metrics shows it too. */
-  sdkMetricsAddress?: string;
+  /** The `/metrics` page of `npm start`'s worker process: the API's /metrics shows it too. */
+  workerMetricsUrl?: string;
 }
 
 /** How long one call to Temporal may take before the API answers 503. */
@@ -65,7 +65,7 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
     schedule: new UserSchedule(db, workflows),
     log: options.log,
     httpMetrics: options.metrics.http,
-    metrics: metricsExposition(options.metrics.registry, options.sdkMetricsAddress),
+    metrics: metricsExposition(options.metrics.registry, { workerMetricsUrl: options.workerMetricsUrl }),
     readiness: [
       { name: 'postgres', check: async () => void (await db.$queryRaw`SELECT 1`) },
       { name: 'temporal', check: () => workflows.checkReachable() },

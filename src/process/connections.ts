@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config/config';
 import { requireSetting } from '../config/require-setting';
@@ -14,11 +14,8 @@ export interface ProcessConnections {
   temporal: Client;
   /** TEMPORAL_NAMESPACE, else the profile's, else `default`: the namespace of `temporal`. */
   namespace: string;
-  /**
-   * The service's side of the users' workflows on the configured task queue. `eagerStartOn`: the connection of a
-   * worker in this process (`npm start`): calls go through it and starts ask for eager start.
-   */
-  greetingWorkflows(callTimeoutMs: number, eagerStartOn?: NativeConnection): GreetingWorkflows;
+  /** The service's side of the users' workflows on the configured task queue. */
+  greetingWorkflows(callTimeoutMs: number): GreetingWorkflows;
   /** A worker's connection to the same Temporal; closed with the rest. */
   connectWorker(): Promise<NativeConnection>;
   /** Closes everything opened here, the last opened first. */
@@ -54,11 +51,8 @@ export async function openConnections(config: Config, options: OpenOptions): Pro
       db,
       temporal,
       namespace: temporalTarget.namespace,
-      greetingWorkflows: (callTimeoutMs, eagerStartOn) =>
-        new GreetingWorkflows(
-          eagerStartOn ? new Client({ connection: eagerStartOn, namespace: temporalTarget.namespace }) : temporal,
-          { taskQueue: config.TEMPORAL_TASK_QUEUE, callTimeoutMs, eagerStart: eagerStartOn !== undefined },
-        ),
+      greetingWorkflows: (callTimeoutMs) =>
+        new GreetingWorkflows(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, callTimeoutMs }),
       async connectWorker() {
         const connection = await NativeConnection.connect(temporalTarget.options);
         closers.push(() => connection.close());

@@ -29,11 +29,6 @@ export interface GreetingWorkflowSettings {
   taskQueue: string;
   /** How long one call to Temporal may take before the API gives up and answers 503. */
   callTimeoutMs: number;
-  /**
-   * Ask for eager start: the server hands a new workflow's first task straight to a worker on the same connection
-   * (in this process) instead of queueing it, so a user created during a rush is planned at once.
-   */
-  eagerStart?: boolean;
 }
 
 /** The workflow refused a change or a re-drive in its validator; nothing was changed. */
@@ -84,18 +79,14 @@ export class GreetingWorkflows {
     private readonly settings: GreetingWorkflowSettings,
   ) {}
 
-  /**
-   * Starts the user's workflow; a retried call finds the one already running. `eagerlyStarted`: the first task went
-   * straight to a worker in this process (see GreetingWorkflowSettings.eagerStart).
-   */
-  async start(user: User, eventType: EventType): Promise<{ eagerlyStarted: boolean }> {
-    const handle = await this.withDeadline(() =>
+  /** Starts the user's workflow; a retried call finds the one already running. */
+  async start(user: User, eventType: EventType): Promise<void> {
+    await this.withDeadline(() =>
       this.client.workflow.start(yearlyGreetingWorkflow, {
         workflowId: workflowIdFor(user.id, eventType),
         taskQueue: this.settings.taskQueue,
         args: [inputFor(user, eventType)],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        ...(this.settings.eagerStart && { requestEagerStart: true }),
         // Findable in the Web UI from the first moment; the workflow adds the next delivery instant once planned.
         typedSearchAttributes: [
           { key: userIdSearchAttribute, value: user.id },
@@ -104,7 +95,6 @@ export class GreetingWorkflows {
         staticSummary: runSummary(eventType, user.id),
       }),
     );
-    return { eagerlyStarted: handle.eagerlyStarted };
   }
 
   /**

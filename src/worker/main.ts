@@ -12,7 +12,7 @@ const DEFAULT_SDK_METRICS_ADDRESS = '127.0.0.1:9465';
 
 /**
  * Runs a worker against an existing Temporal and Postgres (`npm run worker`), with the reconciler beside it;
- * `npm start` runs the same in-process.
+ * `npm start` runs the same as a process of its own.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   });
   const log = componentLog(root, 'worker');
   const metricsServer = await startMetricsServer(
-    metricsExposition(metrics.registry, sdkMetricsAddress),
+    metricsExposition(metrics.registry, { sdkMetricsAddress }),
     config.HOST,
     config.METRICS_PORT,
   );

@@ -19,14 +19,13 @@ export interface WorkerObservability {
  */
 export function setUpWorkerObservability(
   config: Config,
-  options: { defaultLogFormat: LogFormat; sdkMetricsAddress: string; shutdownSignals?: NodeJS.Signals[] },
+  options: { defaultLogFormat: LogFormat; sdkMetricsAddress: string },
 ): WorkerObservability {
   const root = createRootLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT ?? options.defaultLogFormat });
   installTemporalRuntime({
     log: componentLog(root, 'temporal'),
     level: config.LOG_LEVEL,
     metricsAddress: options.sdkMetricsAddress,
-    shutdownSignals: options.shutdownSignals,
   });
   return {
     root,

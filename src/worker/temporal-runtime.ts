@@ -8,8 +8,6 @@ export interface TemporalRuntimeOptions {
   level: LogLevelName;
   /** host:port the SDK's Prometheus exporter binds (it serves `/metrics` there). */
   metricsAddress: string;
-  /** Signals on which the SDK shuts workers down itself; its default when unset. */
-  shutdownSignals?: NodeJS.Signals[];
 }
 
 const CORE_LEVELS: Record<LogLevelName, LogLevel> = {
@@ -30,7 +28,6 @@ const CORE_LEVELS: Record<LogLevelName, LogLevel> = {
 export function installTemporalRuntime(options: TemporalRuntimeOptions): Runtime {
   return Runtime.install({
     logger: withBundlerReportAtDebug(options.log),
-    ...(options.shutdownSignals ? { shutdownSignals: options.shutdownSignals } : {}),
     telemetryOptions: {
       // `forward` sends the Rust core's log records to `logger` instead of printing them to the console.
       logging: { filter: { core: CORE_LEVELS[options.level], other: 'WARN' }, forward: {} },

@@ -51,10 +51,15 @@ test('bench burst with a second worker process greets every user exactly once, s
   expect(ledger).toMatchObject({ users: 50, deliveredOnce: 50, rowsByStatus: { delivered: 50 }, exactlyOnce: true });
   expect(settle.settled).toBe(true);
   // Every POST is put down to one of the two worker processes (which of them sends how many is Temporal's choice),
-  // and the extra worker's CPU and memory are counted apart.
+  // and npm start's API, its worker process and the extra worker have their CPU and memory counted apart.
   expect(Object.keys(drain.bySender).every((sender) => ['worker 1', 'worker 2'].includes(sender))).toBe(true);
   expect(Object.values<number>(drain.bySender).reduce((sum, posts) => sum + posts, 0)).toBe(50);
-  expect(report.figures.usage.whole['worker 2']).toMatchObject({ processes: 1 });
+  expect(report.figures.usage.whole).toMatchObject({
+    api: { processes: 1 },
+    'worker 1': { processes: 1 },
+    'worker 2': { processes: 1 },
+  });
+  expect(Object.keys(report.figures.usage.whole)).not.toContain('node');
   expect(pgBoss).toMatchObject({ deliveries: 50, users: 50, repeats: 0, ledgerRows: 50, exactlyOnce: true });
   expect(poller).toMatchObject({ delivered: 50, repeats: 0, exactlyOnce: true });
 

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { DateTime } from 'luxon';
-import { freePort } from '../support/free-port';
+import { npmStartDataDir, npmStartEnv, npmStartPorts, RUNNING, START_ALL } from '../support/npm-start';
 import { ServiceProcess } from '../support/service-process';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
@@ -12,8 +10,6 @@ import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
  * (API, worker, reconciler, the Temporal SDK's own logs) at LOG_LEVEL=info, through every route that handles a
  * person and one real delivery; then everything the process printed is searched for what it must never hold.
  */
-const START_ALL = 'scripts/dev/start-all.ts';
-
 const person = {
   firstName: 'Zebulonia',
   lastName: 'Quintavalle',
@@ -26,8 +22,7 @@ let receiver: TestReceiver;
 let running: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-logs-'));
-  await chmod(dataDir, 0o755);
+  dataDir = await npmStartDataDir('logs');
   receiver = await startTestReceiver();
 });
 
@@ -40,19 +35,12 @@ afterAll(async () => {
 test('at info level no log line of a create, read, list, change, pause and delivery holds a name, an email, the API key, the webhook secret or a signature', async () => {
   const apiKey = `logs_${randomBytes(18).toString('base64url')}`;
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
-  const port = await freePort();
+  const ports = await npmStartPorts();
   // Due 40 s from now in UTC: enough for start-up, short enough for a test.
   const due = DateTime.utc().plus({ seconds: 40 }).startOf('second');
   running = new ServiceProcess(START_ALL, {
-    ...process.env,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    METRICS_PORT: String(await freePort()),
-    DATA_DIR: dataDir,
+    ...npmStartEnv(ports, dataDir),
     DELIVERY_TIME: due.toFormat('HH:mm:ss'),
-    TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI,
     API_KEYS: apiKey,
     WEBHOOK_SECRET: webhookSecret,
     // Our receiver, not npm start's, which prints each greeting by design.
@@ -60,9 +48,9 @@ test('at info level no log line of a create, read, list, change, pause and deliv
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
   });
-  await running.waitForOutput('yearly-greetings is running', 90_000);
+  await running.waitForOutput(RUNNING, 90_000);
 
-  const api = `http://127.0.0.1:${port}`;
+  const api = `http://127.0.0.1:${ports.PORT}`;
   const call = async (method: string, route: string, body?: unknown, key = apiKey) => {
     const response = await fetch(`${api}${route}`, {
       method,

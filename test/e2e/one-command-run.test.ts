@@ -1,23 +1,19 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { nextDeliveryQuery } from '../../src/workflows/definitions';
-import { freePort } from '../support/free-port';
 import { sample, scrape } from '../support/metrics-text';
+import { npmStartDataDir, npmStartEnv, npmStartPorts, RUNNING, START_ALL } from '../support/npm-start';
 import { ServiceProcess } from '../support/service-process';
 
 /** `npm start`: real embedded Postgres, real Temporal dev server, real time. */
-const START_ALL = 'scripts/dev/start-all.ts';
-
 let dataDir: string;
 let running: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-start-'));
-  await chmod(dataDir, 0o755);
+  dataDir = await npmStartDataDir('start');
 });
 
 afterAll(async () => {
@@ -26,26 +22,14 @@ afterAll(async () => {
 });
 
 test('npm start runs everything, greets a user on time, stops on Ctrl-C and keeps its data for the next run', async () => {
-  const ports = {
-    PORT: await freePort(),
-    EMBEDDED_POSTGRES_PORT: await freePort(),
-    TEMPORAL_DEV_PORT: await freePort(),
-    TEMPORAL_UI_PORT: await freePort(),
-    WEBHOOK_RECEIVER_PORT: await freePort(),
-  };
+  const ports = await npmStartPorts();
   // Due 45 s from now in UTC: enough for start-up, short enough for a test.
   const due = DateTime.utc().plus({ seconds: 45 }).startOf('second');
-  const env = {
-    ...process.env,
-    ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-    DATA_DIR: dataDir,
-    DELIVERY_TIME: due.toFormat('HH:mm:ss'),
-    TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI,
-  };
+  const env = { ...npmStartEnv(ports, dataDir), DELIVERY_TIME: due.toFormat('HH:mm:ss') };
   const api = `http://127.0.0.1:${ports.PORT}`;
 
   running = new ServiceProcess(START_ALL, env);
-  await running.waitForOutput('yearly-greetings is running', 90_000);
+  await running.waitForOutput(RUNNING, 90_000);
   expect(running.output).toContain(`Temporal UI    http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
   expect((await fetch(`${api}/health`)).status).toBe(200);
   expect(await (await fetch(`${api}/ready`)).json()).toMatchObject({ status: 'ready' });
@@ -79,7 +63,7 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   expect(running.count('>>> webhook delivery')).toBe(1);
 
-  // One process, one /metrics on the API port: the delivery, the API's requests and the Temporal SDK's own metrics.
+  // One place to scrape, the API's /metrics: the worker process's delivery and SDK metrics, and the API's requests.
   const metrics = await scrape(`${api}/metrics`, authorization);
   expect(sample(metrics, 'greetings_deliveries_total', { event_type: 'birthday', outcome: 'delivered' })).toBe(1);
   expect(
@@ -94,7 +78,7 @@ test('npm start runs everything, greets a user on time, stops on Ctrl-C and keep
 
   // Second run on the same data: the user and the yearly workflow (now waiting for next year) are still there.
   running = new ServiceProcess(START_ALL, env);
-  await running.waitForOutput('yearly-greetings is running', 90_000);
+  await running.waitForOutput(RUNNING, 90_000);
   // The same key on the next start.
   expect((await fetch(`${api}/users/${user.id}`, { headers: authorization })).status).toBe(200);
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });

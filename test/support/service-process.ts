@@ -23,6 +23,10 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async waitForOutput(text: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.output.includes(text)) {
@@ -44,6 +48,6 @@ export class ServiceProcess {
   }
 
   kill(): void {
-    if (this.child.exitCode === null) process.kill(-this.child.pid!, 'SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) process.kill(-this.child.pid!, 'SIGKILL');
   }
 }
