@@ -164,8 +164,20 @@ export interface StackShape {
   engine: string;
   /** Worker processes the bench ran (1 for an attached stack: the bench cannot tell). */
   workers: number;
+  /**
+   * The stack's tuning set in the bench's environment, which the stack inherits (WORKER_MAX_CACHED_WORKFLOWS=500,
+   * ...): figures of differently tuned runs must not pass for one another. Empty: every default.
+   */
+  tuning: Record<string, string>;
 }
 
+const TUNING_SETTING = /^(WORKER_|API_MAX_|HAND_OVER_WINDOW$|MAX_DELIVERY_LATENESS$|WEBHOOK_TIMEOUT_MS$)/;
+
 export function stackShape(options: BenchOptions): StackShape {
-  return { engine: options.api ? `attached to ${options.api}` : options.engine, workers: options.workers };
+  const tuning = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => TUNING_SETTING.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+  return { engine: options.api ? `attached to ${options.api}` : options.engine, workers: options.workers, tuning };
 }

@@ -19,7 +19,8 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 test('bench burst with a second worker process greets every user exactly once, settles, runs the baselines and writes JSON, Markdown and PNG plots', async () => {
   const args = ['burst', '--users', '50', '--workers', '2', '--startup-allowance', '45', '--out', outDir];
   const run = await runNpmScript('bench', args, {
-    env: { ...process.env, TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI },
+    // A tuning setting the stack inherits is recorded with the figures.
+    env: { ...process.env, TEMPORAL_CLI_PATH: process.env.TEST_TEMPORAL_CLI, WORKER_MAX_CACHED_WORKFLOWS: '100' },
     timeoutMs: 240_000,
   });
   // On failure the diff shows what the bench printed to stderr.
@@ -39,7 +40,7 @@ test('bench burst with a second worker process greets every user exactly once, s
   expect(files).toContain(json!.replace(/\.json$/, '.md'));
   const report = JSON.parse(await readFile(path.join(outDir, json!), 'utf8'));
   expect(report.warnings).toEqual([]);
-  expect(report.settings).toMatchObject({ engine: 'dev', workers: 2 });
+  expect(report.settings).toMatchObject({ engine: 'dev', workers: 2, tuning: { WORKER_MAX_CACHED_WORKFLOWS: '100' } });
 
   // The receiver and the ledger agree: each of the 50 users got one POST and has one delivered row, nothing else.
   const { drain, ledger, settle, pgBoss, poller } = report.figures;
