@@ -89,7 +89,7 @@ async function startAll(
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       WEBHOOK_URL: webhookUrl,
       WEBHOOK_SECRET: webhookSecrets.join(','),
-      // Free ports unless set, so a worker started beside `npm start` on the default ones does not collide.
+      // Free ports (the SDK's unless set), so a worker started beside `npm start` on the default ones does not collide.
       METRICS_PORT: String(workerMetricsPort),
       TEMPORAL_SDK_METRICS_ADDRESS: config.TEMPORAL_SDK_METRICS_ADDRESS ?? `127.0.0.1:${await freePort()}`,
       LOG_FORMAT: config.LOG_FORMAT ?? 'pretty',
