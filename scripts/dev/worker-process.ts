@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { pollerIdentities } from '../../src/temporal/task-queue-pollers';
+import { WORKER_NODE_FLAGS } from '../../src/worker/node-flags';
 
 export interface WorkerProcessOptions {
   /** Settings over the ones it inherits from npm start's environment (DATABASE_URL, WEBHOOK_URL, ...). */
@@ -32,7 +33,7 @@ const KILL_MARGIN_MS = 15_000;
  * and plans never hold up the API's event loop. What it prints is npm start's output.
  */
 export function startWorkerProcess(options: WorkerProcessOptions): RunningWorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', WORKER_CHILD], {
     env: { ...process.env, ...options.settings },
     // A process group of its own: a Ctrl-C in the terminal reaches npm start only, which stops it after the API.
     detached: true,

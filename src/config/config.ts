@@ -150,8 +150,11 @@ const configSchema = z
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInteger.default(100),
     /** Workflow tasks one worker runs at once (at least 2, the SDK's floor while workflows are cached). */
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInteger.min(2).default(40),
-    /** Sticky cache: workflows a worker keeps in memory between tasks; unset means the SDK's default from heap size. */
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    /**
+     * Sticky cache: workflows a worker keeps in memory between tasks (0: none). Sized for the worker's 256 MB heap
+     * (src/worker/node-flags.ts), at ~100 KB a run; below WORKER_MAX_CONCURRENT_WORKFLOW_TASKS the SDK lowers that to it.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(100),
     /** After SIGTERM/SIGINT, how long in-flight activities may run before the worker cuts them short. */
     WORKER_SHUTDOWN_GRACE_TIME: duration.default(30_000),
   })

@@ -11,8 +11,8 @@ import { shutdownGrace } from './shutdown-grace';
 export interface WorkerTuning {
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
-  /** Sticky cache size; unset keeps the SDK's default, which follows the heap size. */
-  maxCachedWorkflows?: number;
+  /** Sticky cache size: runs kept in memory between tasks. */
+  maxCachedWorkflows: number;
   /** After a shutdown starts, how long in-flight activities may run before they are cancelled. */
   shutdownGraceTimeMs: number;
 }
@@ -89,7 +89,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       // Deliveries (and plans) run as local activities, which the SDK counts apart: the same bound holds for them.
       maxConcurrentLocalActivityExecutions: tuning.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
-      ...(tuning.maxCachedWorkflows !== undefined && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
+      maxCachedWorkflows: tuning.maxCachedWorkflows,
       // No shutdownForceTime: past the grace time a delivery cuts its POST short and records it for a retry, so
       // draining always ends, and the worker never abandons an attempt half-recorded.
       shutdownGraceTime: tuning.shutdownGraceTimeMs,

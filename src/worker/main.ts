@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
 import { componentLog } from '../logging/log';
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
       metrics: metrics.delivery,
       tuning: workerTuningFrom(config),
     });
+    // The memory it runs in: the heap limit comes from node's flags (src/worker/node-flags.ts), not from a setting.
+    const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+    log.info(`heap limit ${heapLimitMb} MB, sticky cache of ${worker.options.maxCachedWorkflows} workflows`);
     // At SIGINT/SIGTERM (the SDK's handlers) polling stops; run() resolves once in-flight tasks are done, at most
     // WORKER_SHUTDOWN_GRACE_TIME later, and the finally below closes everything so the process exits 0.
     await worker.run();

@@ -38,7 +38,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 test('bench burst with a second worker process greets every user exactly once, settles, runs the baselines and writes JSON, Markdown and PNG plots', async () => {
   const args = ['burst', '--users', '50', '--workers', '2', '--startup-allowance', '45', '--out', outDir];
   // A tuning setting the stack inherits is recorded with the figures.
-  const run = await runBench(args, { WORKER_MAX_CACHED_WORKFLOWS: '100' });
+  const run = await runBench(args, { WORKER_MAX_CACHED_WORKFLOWS: '200' });
   expect(run.stdout).toContain('drain rate');
 
   const files = await readdir(outDir);
@@ -47,7 +47,7 @@ test('bench burst with a second worker process greets every user exactly once, s
   expect(files).toContain(json!.replace(/\.json$/, '.md'));
   const report = JSON.parse(await readFile(path.join(outDir, json!), 'utf8'));
   expect(report.warnings).toEqual([]);
-  expect(report.settings).toMatchObject({ engine: 'dev', workers: 2, tuning: { WORKER_MAX_CACHED_WORKFLOWS: '100' } });
+  expect(report.settings).toMatchObject({ engine: 'dev', workers: 2, tuning: { WORKER_MAX_CACHED_WORKFLOWS: '200' } });
 
   // The receiver and the ledger agree: each of the 50 users got one POST and has one delivered row, nothing else.
   const { drain, ledger, settle, pgBoss, poller } = report.figures;

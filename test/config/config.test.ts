@@ -198,14 +198,13 @@ describe('loadConfig', () => {
   });
 
   describe('worker tuning', () => {
-    test("defaults: 100 activities, 40 workflow tasks, the SDK's sticky cache size, a 30 s shutdown grace time", () => {
-      const config = loadConfig({});
-      expect(config).toMatchObject({
+    test('defaults: 100 activities, 40 workflow tasks, 100 cached workflows, a 30 s shutdown grace time', () => {
+      expect(loadConfig({})).toMatchObject({
         WORKER_MAX_CONCURRENT_ACTIVITIES: 100,
         WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
+        WORKER_MAX_CACHED_WORKFLOWS: 100,
         WORKER_SHUTDOWN_GRACE_TIME: 30_000,
       });
-      expect(config.WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
     });
 
     test('reads each setting from the environment', () => {

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb } from '../../src/db/client';
 import { startDevServer, testDb, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { freePort } from '../support/free-port';
-import { compiledFileOf, entryFileOf, projectRoot } from '../support/package-scripts';
+import { compiledCommandOf, compiledFileOf, entryFileOf, projectRoot } from '../support/package-scripts';
 import { runProcess } from '../support/run-process';
 import { call, TEST_API_KEY } from '../support/service';
 import { ServiceProcess } from '../support/service-process';
@@ -85,7 +85,8 @@ test('the compiled API and worker serve a user end to end', async () => {
 
   worker = await startWorkerProcess(
     settings({ ...temporal, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }) as Record<string, string>,
-    [compiled('worker')],
+    // As the worker container runs it: node, the worker's node flags, the compiled file.
+    compiledCommandOf('worker').slice(1),
   );
   await waitUntilPolling(env.client, taskQueue, worker);
 

@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { argumentsOf, loadComposeFile } from '../support/compose-file';
-import { compiledFileOf, entryFileOf, projectRoot, readPackageJson, scriptRunBy } from '../support/package-scripts';
+import {
+  compiledCommandOf,
+  compiledFileOf,
+  entryFileOf,
+  projectRoot,
+  readPackageJson,
+  scriptRunBy,
+} from '../support/package-scripts';
 
 // Docker cannot run here, so the Dockerfile is read and checked against package.json, the source tree, the build
 // configuration and docker-compose.yml: the image builds the compiled service in one stage and runs it from a second
@@ -185,7 +192,7 @@ test('every container runs the compiled entry file of its package.json script, w
   const scripts = containerCommands().map((command) => {
     const script = scriptRunBy(command);
     expect({ command, script }).toEqual({ command, script: expect.any(String) });
-    expect(command).toEqual(['node', compiledFileOf(entryFileOf(script!))]);
+    expect(command).toEqual(compiledCommandOf(script!));
     // tsconfig.build.json compiles everything under its include folders, so the entry file is in dist/.
     expect(buildConfig.include.some((folder) => entryFileOf(script!).startsWith(`${folder}/`))).toBe(true);
     return script!;

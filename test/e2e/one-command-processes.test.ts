@@ -6,6 +6,7 @@ import { sample, scrape } from '../support/metrics-text';
 import { npmStartDataDir, npmStartEnv, npmStartPorts, RUNNING, START_ALL } from '../support/npm-start';
 import { processTree, stillRunning, untilGone, type ProcessRecord } from '../support/process-tree';
 import { ServiceProcess } from '../support/service-process';
+import { WORKER_NODE_FLAGS } from '../../src/worker/node-flags';
 
 /**
  * `npm start`'s processes: the worker runs in one of its own, and whatever way npm start or its worker ends, nothing
@@ -57,6 +58,8 @@ test('the worker runs in a process of its own, whose metrics the API serves; Ctr
   expect(workerPid).not.toBe(npmStart.pid);
   expect(readStat(workerPid)?.ppid).toBe(npmStart.pid);
   expect(tree.find((process) => process.pid === workerPid)?.commandLine).toMatch(/scripts\/dev\/worker-child\.ts$/);
+  // With the worker's node flags (its memory), as `npm run worker` and the worker container have them.
+  expect(tree.find((process) => process.pid === workerPid)?.commandLine).toContain(WORKER_NODE_FLAGS.join(' '));
   // The banner names the worker's own /metrics; the API's page holds it too, the families both fill labelled.
   const workerMetrics = /Worker +pid \d+, metrics (\S+)/.exec(npmStart.output)?.[1];
   expect(await scrape(workerMetrics!)).toMatch(/^temporal_worker_start/m);

@@ -24,16 +24,29 @@ export function commandOf(script: string): string[] {
 
 /**
  * The package.json script these arguments run: its own command (`node --import tsx src/api/main.ts`), or the compiled
- * form of its entry file that the image runs (`node dist/src/api/main.js`, what `npm run build` emits).
+ * form of its entry file that the image runs (`node dist/src/api/main.js`, what `npm run build` emits), with the
+ * script's node flags if it has any (the worker's).
  */
 export function scriptRunBy(args: string[]): string | undefined {
   const { scripts } = readPackageJson();
-  const compiled = args.length === 2 && args[0] === 'node' ? /^dist\/(src\/.+)\.js$/.exec(args[1]!)?.[1] : undefined;
   return Object.keys(scripts).find(
     (script) =>
       commandOf(script).join(' ') === args.join(' ') ||
-      (compiled !== undefined && entryFileOrNull(script) === `${compiled}.ts`),
+      (entryFileOrNull(script) !== null && compiledCommandOf(script).join(' ') === args.join(' ')),
   );
+}
+
+/** The node flags a package.json script gives before its entry (`node --max-old-space-size=256 --import tsx ...`). */
+export function nodeFlagsOf(script: string): string[] {
+  const [program, ...rest] = commandOf(script);
+  if (program !== 'node') return [];
+  const end = rest.findIndex((arg) => arg === '--import' || !arg.startsWith('--'));
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
+/** How a container runs a package.json script: node, the script's node flags, and the compiled entry file. */
+export function compiledCommandOf(script: string): string[] {
+  return ['node', ...nodeFlagsOf(script), compiledFileOf(entryFileOf(script))];
 }
 
 /** The TypeScript file a package.json script starts (`node --import tsx src/api/main.ts` → `src/api/main.ts`). */

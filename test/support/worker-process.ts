@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { freePort } from './free-port';
+import { commandOf } from './package-scripts';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -19,8 +20,8 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** How `npm run worker` starts the worker: its TypeScript entry file through tsx. */
-const WORKER_FROM_SOURCE = ['--import', 'tsx', 'src/worker/main.ts'];
+/** How `npm run worker` starts the worker (its node flags, its TypeScript entry file through tsx). */
+const WORKER_FROM_SOURCE = commandOf('worker').slice(1);
 
 /**
  * The real worker entry point (`npm run worker`) as a child process, configured only through `settings`; its two
