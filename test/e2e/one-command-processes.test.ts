@@ -57,9 +57,10 @@ test('the worker runs in a process of its own, whose metrics the API serves; Ctr
   const npmStart = running!;
   expect(workerPid).not.toBe(npmStart.pid);
   expect(readStat(workerPid)?.ppid).toBe(npmStart.pid);
-  expect(tree.find((process) => process.pid === workerPid)?.commandLine).toMatch(/scripts\/dev\/worker-child\.ts$/);
+  const workerCommandLine = tree.find((process) => process.pid === workerPid)?.commandLine;
+  expect(workerCommandLine).toMatch(/scripts\/dev\/worker-child\.ts$/);
   // With the worker's node flags (its memory), as `npm run worker` and the worker container have them.
-  expect(tree.find((process) => process.pid === workerPid)?.commandLine).toContain(WORKER_NODE_FLAGS.join(' '));
+  expect(workerCommandLine).toContain(WORKER_NODE_FLAGS.join(' '));
   // The banner names the worker's own /metrics; the API's page holds it too, the families both fill labelled.
   const workerMetrics = /Worker +pid \d+, metrics (\S+)/.exec(npmStart.output)?.[1];
   expect(await scrape(workerMetrics!)).toMatch(/^temporal_worker_start/m);
