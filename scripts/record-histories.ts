@@ -35,6 +35,8 @@ const SET_DIR = newSetDir(path.resolve(__dirname, '../test/histories'), new Date
 const DAY_MS = 24 * 3_600_000;
 /** Room for starting a stack and creating the user before the greeting is due, even on a busy machine. */
 const DUE_IN_SECONDS = 15;
+/** Enough `PUT`s to take one run past 500 history events. */
+const MANY_CHANGES = 64;
 
 /** What each recorded run did, for the set's README. */
 const CASES: Record<string, string> = {
@@ -60,6 +62,10 @@ const CASES: Record<string, string> = {
     'occurrence is `skipped`, the run continues as new',
   'paused-run2.json':
     "next year's run, resumed through `POST /users/:id/resume` (a `refreshSchedule` nudge): it plans again",
+  'many-changes.json':
+    `a sleeping run given ${MANY_CHANGES} schedule changes by \`PUT /users/:id\`, one after another (each a \`changeSchedule\` ` +
+    'Update moving the timer): the first run as it stood after the last, past 500 events (a run of a workflow with ' +
+    'the shorter history budget has continued as new by then)',
   'unplannable-then-fixed.json':
     'a row given a zone the worker cannot plan, then `refreshSchedule`: stage `unplannable`; a `PUT` with a known ' +
     'zone (a `changeSchedule` Update) plans again',
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
       await recordDeletion(recorder);
       await recordPaused(recorder);
       await recordUnplannableThenFixed(recorder);
+      await recordManyChanges(recorder);
     } finally {
       await devServer.teardown();
     }
@@ -223,6 +230,21 @@ async function recordUnplannableThenFixed({ env, db, save }: Recorder): Promise<
     await putUser(api.url, user, { timezone: 'Europe/Oslo' });
     const { runId } = await handle.describe();
     await save('unplannable-then-fixed.json', handle.workflowId, runId);
+  });
+}
+
+/** (8) Many schedule changes, one `PUT` after another: the first run's history past 500 events. */
+async function recordManyChanges({ env, db, save }: Recorder): Promise<void> {
+  await withStack(env, db, {}, async ({ api }) => {
+    const user = await createUserDueIn(env, api, 30);
+    await nextDueMs(env, user.id);
+    const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+    const firstRunId = (await handle.describe()).runId;
+    const birthdayMs = Date.parse(`${user.birthday}T00:00:00Z`);
+    for (let change = 1; change <= MANY_CHANGES; change += 1) {
+      await putUser(api.url, user, { birthday: new Date(birthdayMs + change * DAY_MS).toISOString().slice(0, 10) });
+    }
+    await save('many-changes.json', handle.workflowId, firstRunId);
   });
 }
 
