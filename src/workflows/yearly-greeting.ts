@@ -106,9 +106,14 @@ const PLAN_RETRY_DELAYS_MS = [1, 2, 4, 8, 15, 30, 60].map((minutes) => minutes *
 
 /**
  * A run continues as new while it sleeps once its history is this long (or Temporal suggests it), so schedule
- * changes, nudges and plan retries never grow one run's history towards Temporal's limit.
+ * changes, nudges and plan retries never grow one run's history towards Temporal's limit. Kept short because a worker
+ * that loses a run from its cache replays the whole history (about 1 ms an event in this SDK): a continue-as-new
+ * that Temporal refuses because an Update arrived meanwhile costs one replay, and at 2,000 events on a busy machine
+ * that replay outlived the API's 10 s wait for the Updates queued behind it.
  */
-export const HISTORY_EVENT_BUDGET = 2_000;
+export const HISTORY_EVENT_BUDGET = 500;
+/** The budget of runs started before the shorter one (no `short-history` marker); their replay must not change. */
+const FIRST_HISTORY_EVENT_BUDGET = 2_000;
 
 /**
  * One person's greeting for one yearly event, forever: plan the due moment from Postgres, sleep until then, deliver
@@ -168,6 +173,8 @@ class GreetingRun {
    * same reason as webUiMetadata; runs started before keep the activity and hand over right after delivering.
    */
   private readonly deliverInDueTask = patched('deliver-in-due-task');
+  /** Decided at construction, for the same reason as webUiMetadata. */
+  private readonly historyEventBudget = patched('short-history') ? HISTORY_EVENT_BUDGET : FIRST_HISTORY_EVENT_BUDGET;
   /** When this run hands over to the next, once it has delivered and planned next year. */
   private handOverAt: number | undefined;
 
@@ -345,7 +352,9 @@ class GreetingRun {
   private mayContinueAsNew(): boolean {
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     return (
-      (continueAsNewSuggested || historyLength >= HISTORY_EVENT_BUDGET) && !this.planPending() && allHandlersFinished()
+      (continueAsNewSuggested || historyLength >= this.historyEventBudget) &&
+      !this.planPending() &&
+      allHandlersFinished()
     );
   }
 
