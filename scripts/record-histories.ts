@@ -16,6 +16,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Db } from '../src/db/client';
 import { workflowIdFor } from '../src/greetings/ids';
 import { refreshScheduleSignal, scheduleStateQuery } from '../src/workflows/definitions';
+import { HISTORY_EVENT_BUDGET } from '../src/workflows/yearly-greeting';
 import { ensureTemporalCli, TEMPORAL_CLI_VERSION } from './tools/temporal-cli';
 import { TEST_SERVER_VERSION } from './tools/test-server';
 import { startDevServer, startTimeSkippingServer, testDb } from '../test/support/environment';
@@ -35,7 +36,7 @@ const SET_DIR = newSetDir(path.resolve(__dirname, '../test/histories'), new Date
 const DAY_MS = 24 * 3_600_000;
 /** Room for starting a stack and creating the user before the greeting is due, even on a busy machine. */
 const DUE_IN_SECONDS = 15;
-/** Enough `PUT`s to take one run past 500 history events. */
+/** Enough `PUT`s to take one run past the workflow's history budget (checked when recorded). */
 const MANY_CHANGES = 64;
 
 /** What each recorded run did, for the set's README. */
@@ -64,8 +65,8 @@ const CASES: Record<string, string> = {
     "next year's run, resumed through `POST /users/:id/resume` (a `refreshSchedule` nudge): it plans again",
   'many-changes.json':
     `a sleeping run given ${MANY_CHANGES} schedule changes by \`PUT /users/:id\`, one after another (each a \`changeSchedule\` ` +
-    'Update moving the timer): the first run as it stood after the last, past 500 events (a run of a workflow with ' +
-    'the shorter history budget has continued as new by then)',
+    `Update moving the timer): the first run as it stood after the last, past ${HISTORY_EVENT_BUDGET} events (a run of a workflow ` +
+    'with that history budget has continued as new by then)',
   'unplannable-then-fixed.json':
     'a row given a zone the worker cannot plan, then `refreshSchedule`: stage `unplannable`; a `PUT` with a known ' +
     'zone (a `changeSchedule` Update) plans again',
@@ -233,7 +234,7 @@ async function recordUnplannableThenFixed({ env, db, save }: Recorder): Promise<
   });
 }
 
-/** (8) Many schedule changes, one `PUT` after another: the first run's history past 500 events. */
+/** (8) Many schedule changes, one `PUT` after another: the first run's history past the history budget. */
 async function recordManyChanges({ env, db, save }: Recorder): Promise<void> {
   await withStack(env, db, {}, async ({ api }) => {
     const user = await createUserDueIn(env, api, 30);
@@ -244,6 +245,11 @@ async function recordManyChanges({ env, db, save }: Recorder): Promise<void> {
     for (let change = 1; change <= MANY_CHANGES; change += 1) {
       await putUser(api.url, user, { birthday: new Date(birthdayMs + change * DAY_MS).toISOString().slice(0, 10) });
     }
+    const events = (await env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory()).events ?? [];
+    if (events.length < HISTORY_EVENT_BUDGET)
+      throw new Error(
+        `${MANY_CHANGES} changes took the run to ${events.length} events, not past ${HISTORY_EVENT_BUDGET}`,
+      );
     await save('many-changes.json', handle.workflowId, firstRunId);
   });
 }
