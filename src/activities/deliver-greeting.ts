@@ -10,9 +10,11 @@ import {
   type ClaimRequest,
   type OccurrenceKey,
 } from '../db/ledger';
-import { greetingMessage, type EventType } from '../greetings/message';
+import type { DeliveryOutcome } from '../domain/delivery-outcome';
+import type { EventType } from '../domain/event-type';
+import { greetingMessage } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
-import { FailureType, type DeliveryOutcome } from '../workflows/definitions';
+import { FailureType } from '../workflows/definitions';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { withAttemptLifetime } from './attempt-lifetime';
 import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';

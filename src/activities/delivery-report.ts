@@ -1,4 +1,4 @@
-import type { EventType } from '../greetings/message';
+import type { EventType } from '../domain/event-type';
 import type { Log } from '../logging/log';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import type { WebhookResponse } from './webhook-client';

@@ -3,12 +3,14 @@ import type { Db } from '../db/client';
 import { recordMissedOccurrence, settleStaleOccurrences } from '../db/ledger';
 import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
+import type { EventType } from '../domain/event-type';
+import type { PlannedOccurrence } from '../domain/schedule-state';
 import { handOverDelayMs } from '../greetings/hand-over';
-import { eventStrategy, type EventType } from '../greetings/events';
+import { eventStrategy } from '../greetings/events';
 import { idempotencyKeyFor } from '../greetings/ids';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
-import { FailureType, type PlannedOccurrence } from '../workflows/definitions';
+import { FailureType } from '../workflows/definitions';
 
 export interface PlanDeliveryInput {
   userId: string;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { DeliveryView } from '../db/deliveries';
 import type { Page } from '../db/keyset-page';
+import type { NextDelivery } from '../domain/schedule-state';
 import type { UserJson } from './user-json';
 import { DeliveryStatus, EventType } from '../generated/prisma/enums';
-import type { NextDelivery } from '../workflows/definitions';
 import { apiErrorCodes } from './error-codes';
 
 // What the API answers with, for the OpenAPI document. The service's own types are the truth here: each schema is

@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { deliveryCursor } from '../db/deliveries';
+import { eventTypeNames } from '../domain/event-type';
 import { datesUpToPattern } from './date-range-pattern';
 import { userCursor } from '../db/users';
-import { EVENT_TYPES, eventTypeNames } from '../greetings/events';
+import { EVENT_TYPES } from '../greetings/events';
 import { canonicalTimezone, supportedTimezones } from '../time/time-zone-name';
 
 /** The current time in epoch milliseconds. */

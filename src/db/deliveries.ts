@@ -1,5 +1,5 @@
+import type { EventType } from '../domain/event-type';
 import type { Db } from './client';
-import type { EventType } from '../greetings/events';
 import type { Delivery as DeliveryRow } from '../generated/prisma/client';
 import { CursorLayout, toPage, type Page } from './keyset-page';
 

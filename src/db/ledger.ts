@@ -1,5 +1,6 @@
+import type { EventType } from '../domain/event-type';
 import type { Db } from './client';
-import { eventStrategy, type EventType } from '../greetings/events';
+import { eventStrategy } from '../greetings/events';
 
 /** The occurrence an activity attempt works on: the ledger row's unique key plus what the row records. */
 export interface OccurrenceKey {

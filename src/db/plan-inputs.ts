@@ -1,5 +1,5 @@
+import type { EventType } from '../domain/event-type';
 import type { Db } from './client';
-import type { EventType } from '../greetings/message';
 import { CLOSED_STATUSES } from './ledger';
 import { toUser, type User, type UserColumns } from './users';
 

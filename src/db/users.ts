@@ -1,7 +1,7 @@
+import type { Pause } from '../domain/schedule-state';
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
 import { EVENT_TYPES } from '../greetings/events';
-import type { Pause } from '../workflows/definitions';
 import { CursorLayout, toPage, type Page } from './keyset-page';
 import { cancelPendingOccurrences } from './ledger';
 

@@ -1,4 +1,4 @@
-import type { EventType } from './message';
+import type { EventType } from '../domain/event-type';
 
 /** One workflow per user and event: a retried create finds the running one, and a person finds it by user id. */
 export function workflowIdFor(userId: string, eventType: EventType): string {

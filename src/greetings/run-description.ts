@@ -1,6 +1,6 @@
+import type { EventType } from '../domain/event-type';
+import type { Pause, RunStage } from '../domain/schedule-state';
 import type { Occurrence } from '../time/next-occurrence';
-import type { Pause, RunStage } from '../workflows/definitions';
-import type { EventType } from './message';
 
 /**
  * What the Temporal Web UI shows for a greeting run: one-line summaries and Markdown details. Pure and free of

@@ -9,7 +9,8 @@ import {
   type SyncPosition,
   type UserAwaitingSync,
 } from '../db/users';
-import { eventStrategy, eventTypeNames, eventTypesOf, type EventType } from '../greetings/events';
+import { eventTypeNames, type EventType } from '../domain/event-type';
+import { eventStrategy, eventTypesOf } from '../greetings/events';
 import { workflowIdFor } from '../greetings/ids';
 import type { ProcessConnections } from '../process/connections';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';

@@ -7,8 +7,10 @@ import {
   type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import type { User } from '../db/users';
+import type { EventType } from '../domain/event-type';
+import type { NextDelivery, ScheduleState } from '../domain/schedule-state';
 import { workflowIdFor } from '../greetings/ids';
-import { eventStrategy, type EventType } from '../greetings/events';
+import { eventStrategy } from '../greetings/events';
 import { runSummary } from '../greetings/run-description';
 import { requireWorkerPolling, workflowTaskBacklog } from './task-queue-pollers';
 import {
@@ -19,8 +21,6 @@ import {
   refreshScheduleSignal,
   scheduleStateQuery,
   userIdSearchAttribute,
-  type NextDelivery,
-  type ScheduleState,
   type YearlyGreetingInput,
 } from '../workflows/definitions';
 import { yearlyGreetingWorkflow } from '../workflows/yearly-greeting';

@@ -1,7 +1,8 @@
-import { EVENT_TYPES, eventTypesOf, type EventType } from '../greetings/events';
+import type { EventType } from '../domain/event-type';
+import type { NextDelivery } from '../domain/schedule-state';
+import { EVENT_TYPES, eventTypesOf } from '../greetings/events';
 import type { User } from '../db/users';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
-import type { NextDelivery } from '../workflows/definitions';
 
 // A user has one run per event type they have a date for. These go over every event type, so the API and the
 // reconciler treat a new type like the others without knowing it.

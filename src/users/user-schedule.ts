@@ -1,9 +1,10 @@
 import type { Db } from '../db/client';
 import { CLOSED_STATUSES } from '../db/ledger';
 import { findLiveUser } from '../db/users';
-import { eventStrategy, type EventType } from '../greetings/events';
+import type { EventType } from '../domain/event-type';
+import type { NextDelivery } from '../domain/schedule-state';
+import { eventStrategy } from '../greetings/events';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
-import type { NextDelivery } from '../workflows/definitions';
 
 export class UserNotFoundError extends Error {
   override name = 'UserNotFoundError';

@@ -19,6 +19,8 @@ import {
   type UserFields,
   type UserListQuery,
 } from '../db/users';
+import type { EventType } from '../domain/event-type';
+import type { NextDelivery } from '../domain/schedule-state';
 import {
   ScheduleUnplannableError,
   TemporalUnavailableError,
@@ -26,8 +28,6 @@ import {
   WorkflowRejectedError,
   type GreetingWorkflows,
 } from '../temporal/greeting-workflows';
-import type { EventType } from '../greetings/events';
-import type { NextDelivery } from '../workflows/definitions';
 import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
 import { creationFingerprint } from './creation-fingerprint';
 import { refreshEventRuns, startEventRuns, stopEventRuns, syncEventRuns } from './event-runs';

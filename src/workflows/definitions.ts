@@ -1,15 +1,18 @@
 /**
- * What the yearly greeting workflow shares with its callers: its input and answers, its Update and Query definitions,
- * its search attributes and the failure types it and its activities throw. The workflow, the activities, the client
- * wrapper and the API all take these names from here, so the two sides cannot drift apart.
+ * What the yearly greeting workflow shares with its callers: its input, its Update, Signal and Query definitions and
+ * their arguments, its search attributes and the failure types it and its activities throw. The workflow, the
+ * activities, the client wrapper and the API all take these names from here, so the two sides cannot drift apart. The
+ * data the messages carry (a plan, a pause, a delivery's outcome, the run's state) is the domain's, in src/domain.
  *
  * Safe to import from workflow code: no Node built-ins and nothing that opens a connection (no Prisma, Hono, pino or
  * Temporal client), only definitions.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EventType } from '../greetings/message';
-import type { LeapDayPolicy, Occurrence } from '../time/next-occurrence';
+import type { DeliveryOutcome } from '../domain/delivery-outcome';
+import type { EventType } from '../domain/event-type';
+import type { NextDelivery, ScheduleState } from '../domain/schedule-state';
+import type { LeapDayPolicy } from '../time/next-occurrence';
 
 /** What decides when the greeting is due. Names are not here: the delivery reads them fresh from Postgres. */
 export interface GreetingSchedule {
@@ -36,68 +39,8 @@ export interface YearlyGreetingInput {
   leapDayPolicy?: LeapDayPolicy;
 }
 
-/** A user's pause, as Postgres holds it: nothing is sent while it lasts. */
-export interface Pause {
-  /** ISO instant the pause began. */
-  since: string;
-  reason: string | null;
-}
-
-/**
- * What a plan found: the next occurrence, the zone it was planned in and the user's pause. Plans recorded before
- * plans read Postgres hold only the occurrence (no zone, no pause).
- */
-export interface PlannedOccurrence extends Occurrence {
-  timezone?: string;
-  paused?: Pause | null;
-  /** After delivering, how long the run waits before it hands over to the next run (the worker's HAND_OVER_WINDOW). */
-  handOverAfterMs?: number;
-}
-
-/** The occurrence a run waits for (or is delivering). */
-export interface NextDelivery extends Occurrence {
-  eventType: EventType;
-  timezone: string;
-}
-
 export interface RedriveRequest {
   occurrenceYear: number;
-}
-
-/** How one delivery of an occurrence ended, as the delivery activities answer it. */
-export type DeliveryOutcome =
-  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number; latenessMs: number }
-  | { outcome: 'already-delivered'; deliveryId: string }
-  | { outcome: 'user-deleted'; deliveryId: string | null }
-  | { outcome: 'missed'; deliveryId: string; latenessMs: number }
-  | { outcome: 'closed'; deliveryId: string; status: string }
-  /** The user was paused when the occurrence came due: recorded as skipped, nothing sent. */
-  | { outcome: 'skipped'; deliveryId: string; reason: string | null }
-  | { outcome: 'not-found'; deliveryId: null };
-
-/**
- * What a run is doing right now, or how its delivery ended (shown in the Web UI). `unplannable`: the user's schedule
- * cannot be planned by this worker (see `ScheduleState.problem`); a PUT or `refreshSchedule` tries again.
- * `plan-retrying`: planning failed for a passing reason (Postgres unreachable) and is retried with backoff.
- */
-export type RunStage =
-  | 'planning'
-  | 'sleeping'
-  | 'delivering'
-  | 'failed'
-  | 'user-deleted'
-  | 'unplannable'
-  | 'plan-retrying'
-  | DeliveryOutcome['outcome'];
-
-/** The run's state as the API and operators read it. */
-export interface ScheduleState {
-  stage: RunStage;
-  /** The occurrence planned; null before the first plan and while unplannable. */
-  next: NextDelivery | null;
-  paused: Pause | null;
-  /** Why the schedule cannot be planned (stage `unplannable`) or why the last plan failed (`plan-retrying`). */
-  problem: string | null;
 }
 
 export interface PauseRequest {

@@ -16,6 +16,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import type { DeliveryOutcome } from '../domain/delivery-outcome';
+import type { NextDelivery, PlannedOccurrence, RunStage, ScheduleState } from '../domain/schedule-state';
 import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
 import { isPlannableZone, isValidCalendarDate } from '../time/calendar-date';
 import {
@@ -30,13 +32,8 @@ import {
   resumeSignal,
   scheduleStateQuery,
   userIdSearchAttribute,
-  type DeliveryOutcome,
   type GreetingSchedule,
-  type NextDelivery,
-  type PlannedOccurrence,
   type RedriveRequest,
-  type RunStage,
-  type ScheduleState,
   type YearlyGreetingInput,
 } from './definitions';
 

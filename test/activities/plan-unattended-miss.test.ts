@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createPlanningActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { pauseUser } from '../../src/db/users';
-import type { PlannedOccurrence } from '../../src/workflows/definitions';
+import type { PlannedOccurrence } from '../../src/domain/schedule-state';
 import { testDb } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 

@@ -7,11 +7,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/api/http-server';
 import { createDb, type Db } from '../../src/db/client';
+import type { NextDelivery } from '../../src/domain/schedule-state';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { greetingSearchAttributes, scheduleStateQuery } from '../../src/workflows/definitions';
-import type { NextDelivery } from '../../src/workflows/definitions';
 import {
   createTestWorker,
   isolatedTestDatabaseUrl,

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../src/db/client';
-import type { EventType } from '../../src/greetings/events';
+import type { EventType } from '../../src/domain/event-type';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';

@@ -1,4 +1,4 @@
-import { fullName, type EventStrategy } from './event-type';
+import { fullName, type EventStrategy } from './event-strategy';
 
 /** An optional anniversary: a user without one has no anniversary run. */
 export const anniversary = {

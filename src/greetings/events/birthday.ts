@@ -1,4 +1,4 @@
-import { fullName, type EventStrategy } from './event-type';
+import { fullName, type EventStrategy } from './event-strategy';
 
 /** Every user's birthday: the event the service was made for. */
 export const birthday = {

@@ -1,18 +1,15 @@
+import { eventTypeNames, type EventType } from '../../domain/event-type';
 import { anniversary } from './anniversary';
 import { birthday } from './birthday';
-import type { EventDates, EventStrategy } from './event-type';
+import type { EventDates, EventStrategy } from './event-strategy';
 
-export { fullName, type EventDates, type EventStrategy } from './event-type';
+export type { EventDates, EventStrategy } from './event-strategy';
 
-/**
- * Every yearly event type the service greets. A new type is a strategy file here, its date column on users (a
- * migration) and its value in the `event_type` enum; the API, the user service and the reconciler go over this list.
- */
-export const EVENT_TYPES = [birthday, anniversary] as const;
+/** One strategy for each event type in src/domain/event-type.ts: the compiler refuses a type without one. */
+const STRATEGIES: { [Type in EventType]: EventStrategy<Type> } = { birthday, anniversary };
 
-export type EventType = (typeof EVENT_TYPES)[number]['type'];
-
-export const eventTypeNames = EVENT_TYPES.map((event) => event.type) as [EventType, ...EventType[]];
+/** Every event type's strategy, in the domain's order: the API, the user service and the reconciler go over them. */
+export const EVENT_TYPES = eventTypeNames.map((type) => STRATEGIES[type]);
 
 export function eventStrategy(type: EventType): EventStrategy<EventType> {
   const found = EVENT_TYPES.find((event) => event.type === type);

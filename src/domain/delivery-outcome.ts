@@ -1,0 +1,10 @@
+/** How one delivery of an occurrence ended, as the delivery activities answer it. */
+export type DeliveryOutcome =
+  | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number; latenessMs: number }
+  | { outcome: 'already-delivered'; deliveryId: string }
+  | { outcome: 'user-deleted'; deliveryId: string | null }
+  | { outcome: 'missed'; deliveryId: string; latenessMs: number }
+  | { outcome: 'closed'; deliveryId: string; status: string }
+  /** The user was paused when the occurrence came due: recorded as skipped, nothing sent. */
+  | { outcome: 'skipped'; deliveryId: string; reason: string | null }
+  | { outcome: 'not-found'; deliveryId: null };
