@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
-import { startHttpServer } from '../../src/api/http-server';
+import { startHttpServer } from '../../src/http/http-server';
 import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { createRootLogger } from '../../src/logging/root-logger';

@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/config';
+import { startHttpServer } from '../http/http-server';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { openConnections } from '../process/connections';
-import { startHttpServer } from './http-server';
 import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs the same API. */

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { startHttpServer, type RunningHttpServer } from '../api/http-server';
+import { startHttpServer, type RunningHttpServer } from '../http/http-server';
 import type { MetricsExposition } from './exposition';
 import { metricsRoutes } from './metrics-routes';
 

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
 import { componentLog } from '../../src/logging/log';

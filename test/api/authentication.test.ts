@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { ApiKeys } from '../../src/api/api-keys';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';

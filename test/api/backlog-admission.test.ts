@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningHttpServer } from '../../src/api/http-server';
+import type { RunningHttpServer } from '../../src/http/http-server';
 import { TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { Hono } from 'hono';
-import { startHttpServer } from '../../src/api/http-server';
+import { startHttpServer } from '../../src/http/http-server';
 
 /** One GET on a keep-alive agent; resolves with the status or the network error's code. */
 function get(url: string, agent: Agent): Promise<number | string> {

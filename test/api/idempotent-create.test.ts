@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startHttpServer } from '../../src/api/http-server';
+import { startHttpServer } from '../../src/http/http-server';
 import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import type { User } from '../../src/db/users';
 import { workflowIdFor } from '../../src/greetings/ids';

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningHttpServer } from '../../src/api/http-server';
+import type { RunningHttpServer } from '../../src/http/http-server';
 import type { Db } from '../../src/db/client';
 import { createTestWorker, startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
 import { eventually } from '../support/real-time';

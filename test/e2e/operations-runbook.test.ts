@@ -5,7 +5,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { RunningHttpServer } from '../../src/api/http-server';
+import type { RunningHttpServer } from '../../src/http/http-server';
 import { createDb, type Db } from '../../src/db/client';
 import type { NextDelivery } from '../../src/domain/schedule-state';
 import { workflowIdFor } from '../../src/greetings/ids';

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import type { Db } from '../../src/db/client';

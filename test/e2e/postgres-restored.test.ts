@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { RunningHttpServer } from '../../src/api/http-server';
+import type { RunningHttpServer } from '../../src/http/http-server';
 import { createDb, type Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile } from '../../src/reconciler/reconcile';

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import { startHttpServer } from '../../src/api/http-server';
+import { startHttpServer } from '../../src/http/http-server';
 import { createServiceApp } from '../../src/api/service-app';
 import { loadConfig } from '../../src/config/config';
 import { createDb } from '../../src/db/client';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
-import { startHttpServer, type RunningHttpServer } from '../../src/api/http-server';
+import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
 import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS, type ServiceAppOptions } from '../../src/api/service-app';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import type { Worker } from '@temporalio/worker';

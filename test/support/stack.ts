@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { DeliveryObservers } from '../../src/activities/delivery-report';
-import type { RunningHttpServer } from '../../src/api/http-server';
+import type { RunningHttpServer } from '../../src/http/http-server';
 import type { Db } from '../../src/db/client';
 import type { EventType } from '../../src/domain/event-type';
 import type { NextDelivery } from '../../src/domain/schedule-state';

@@ -10,7 +10,10 @@ export interface RunningHttpServer {
   close: () => Promise<void>;
 }
 
-/** Serves a Hono app; resolves once the port is bound, rejects if it cannot be. */
+/**
+ * Serves a Hono app; resolves once the port is bound, rejects if it cannot be. The API and the worker's `/metrics`
+ * server both run on it.
+ */
 export function startHttpServer(
   app: Hono,
   hostname: string,
