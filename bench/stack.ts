@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { cachedTemporalServer, TEMPORAL_SERVER_BUILD_COMMAND } from '../scripts/tools/temporal-server';
+import { cachedTemporalServer, TEMPORAL_SERVER_BUILD_COMMAND } from '../scripts/tools';
 import { loadConfig } from '../src/config/config';
 import { freePort } from '../src/dev/free-port';
 import { pollerIdentities } from '../src/temporal/task-queue-pollers';

@@ -6,7 +6,7 @@ import { REPO_ROOT, untilPolling } from '../bench/stack';
 import { sleep } from '../bench/stats';
 import { startEmbeddedPostgres, type RunningPostgres } from '../scripts/dev/embedded-postgres';
 import { startTemporalDevServer, type RunningDevServer } from '../scripts/dev/temporal-dev-server';
-import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
+import { ensureTemporalCli } from '../scripts/tools';
 import { migrate } from '../src/db/migrate';
 import { freePort } from '../src/dev/free-port';
 
