@@ -10,7 +10,12 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Folders of code that runs inside the workflow sandbox: the workflows and the pure modules they import. */
-export const WORKFLOW_CODE = ['src/workflows/**/*.ts', 'src/greetings/**/*.ts', 'src/time/**/*.ts'];
+export const WORKFLOW_CODE = [
+  'src/workflows/**/*.ts',
+  'src/domain/**/*.ts',
+  'src/greetings/**/*.ts',
+  'src/time/**/*.ts',
+];
 
 /** Packages that do I/O or hold non-deterministic state: never in workflow code. */
 const IO_PACKAGES = [
@@ -28,6 +33,31 @@ const IO_PACKAGES = [
   '@temporalio/worker',
   '@temporalio/activity',
   '@temporalio/testing',
+];
+
+/**
+ * Which way imports go between project folders: the shared data and pure logic (and the Postgres code) sit below the
+ * workflow, the activities, the API and the worker, and never import from them, not even types; the worker's metrics
+ * server shares the HTTP starter with the API (src/http), not the API itself; bench and chaos take the tool installers
+ * through their one entry (scripts/tools/index.ts).
+ */
+const LAYER_ZONES = [
+  {
+    target: ['src/domain', 'src/time', 'src/greetings', 'src/db'],
+    from: ['src/workflows', 'src/api', 'src/activities', 'src/worker'],
+    message: 'this folder sits below the workflow, activities, API and worker: move what both need down (src/domain)',
+  },
+  {
+    target: 'src/metrics',
+    from: 'src/api',
+    message: 'metrics do not depend on the API: take what both need from a neutral module (src/http)',
+  },
+  {
+    target: ['bench', 'chaos'],
+    from: 'scripts/tools',
+    except: ['./index.ts'],
+    message: 'bench and chaos take the tool installers from their entry, scripts/tools/index.ts',
+  },
 ];
 
 /** Project folders outside the sandbox; workflow code may only take their types (`import type`). */
@@ -67,6 +97,7 @@ export default tseslint.config(
       '@typescript-eslint/no-import-type-side-effects': 'error',
       'import-x/no-cycle': 'error',
       'import-x/no-duplicates': 'error',
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: LAYER_ZONES }],
       // `_`-prefixed names say "unused on purpose".
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
