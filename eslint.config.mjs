@@ -84,7 +84,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.cjs'] },
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.cjs', 'scripts/test-report/*.cjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -4,7 +4,13 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // swc only strips types (fast); type errors are `npm run typecheck`'s job, which CI runs before the tests.
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { swcrc: false, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
   // The generated Prisma client imports its TypeScript siblings as `./x.js` (ESM style); point those at the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // One real Postgres for the whole run, migrated once; each test file starts the Temporal server it needs.
@@ -17,6 +23,8 @@ const config: Config = {
   // Node's 4 GB limit, where garbage collection stalls the last files' hooks past their timeouts.
   workerIdleMemoryLimit: '1GB',
   verbose: true,
+  // The default report, then the run's time budget: wall time and the slowest files (see scripts/test-report).
+  reporters: ['default', '<rootDir>/scripts/test-report/slowest-files-reporter.cjs'],
 };
 
 export default config;
