@@ -12,6 +12,8 @@ export interface EmbeddedPostgresOptions {
   persistent?: boolean;
   /** Where the server's own log lines go; silent by default. */
   onLog?: (line: string) => void;
+  /** Server settings on top of the defaults (`-c name=value`), e.g. the tests' `fsync: 'off'`. */
+  settings?: Record<string, string>;
 }
 
 export interface RunningPostgres {
@@ -36,7 +38,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; the library then runs it as a `postgres` system user.
     createPostgresUser: userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: Object.entries({ listen_addresses: '127.0.0.1', ...options.settings }).flatMap(([name, value]) => [
+      '-c',
+      `${name}=${value}`,
+    ]),
     onLog: log,
     onError: (error: unknown) => log(String(error)),
   });

@@ -5,7 +5,6 @@ import { Registry } from 'prom-client';
 import type { DeliveryObservers } from '../../src/activities/delivery-report';
 import { createDb, type Db } from '../../src/db/client';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
-import { migrate } from '../../src/db/migrate';
 import { registerSearchAttributes } from '../../src/temporal/search-attribute-registration';
 import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { workflowIdFor } from '../../src/greetings/ids';
@@ -14,6 +13,7 @@ import { createGreetingWorker } from '../../src/worker/create-worker';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
 import { replayingOnTeardown } from './replay-on-teardown';
 import { silentLog } from './silent-log';
+import { copyOfTemplateDatabase } from './test-databases';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -21,10 +21,10 @@ function required(name: string): string {
   return value;
 }
 
-/** The run's shared, migrated Postgres. */
 /** WEBHOOK_SECRET of every test worker: test receivers verify deliveries with it. */
 export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from('yearly-greetings test signing key!').toString('base64')}`;
 
+/** The calling test file's own migrated database (see database-per-file.ts). */
 export function testDb(): Db {
   return createDb(required('TEST_DATABASE_URL'));
 }
@@ -102,30 +102,17 @@ export function createTestWorker(
   });
 }
 
-let isolatedCounter = 0;
-
 /**
- * A migrated database of its own in the run's Postgres, for tests that look at every row (the reconciler does):
- * other files' users must not show up there.
+ * A database of its own beside the file's (a copy of the migrated template), for a test that must see no other
+ * test's rows, not even those of the same file (the reconciler sweeps every row).
  */
 export async function isolatedTestDb(label: string): Promise<Db> {
-  return createDb(await isolatedTestDatabaseUrl(label));
+  return createDb(await copyOfTemplateDatabase(label));
 }
 
-/** The URL of a new migrated database of its own (see isolatedTestDb), e.g. for a worker in a child process. */
-export async function isolatedTestDatabaseUrl(label: string): Promise<string> {
-  isolatedCounter += 1;
-  const name = `test_${label}_${process.pid}_${isolatedCounter}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
-  const admin = testDb();
-  try {
-    await admin.$executeRawUnsafe(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.$disconnect();
-  }
-  const url = new URL(required('TEST_DATABASE_URL'));
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  return url.toString();
+/** The URL of such a database (see isolatedTestDb), e.g. for a worker in a child process. */
+export function isolatedTestDatabaseUrl(label: string): Promise<string> {
+  return copyOfTemplateDatabase(label);
 }
 
 /**

@@ -9,8 +9,9 @@ import { ensureTimeSkippingTestServer } from '../../scripts/tools/test-server';
 import { freePort } from './free-port';
 
 /**
- * Once per test run: a real, migrated Postgres shared by all test files, the paths of the real Temporal servers,
- * and one workflow bundle (bundling per test file would cost seconds each). Handed over through the environment.
+ * Once per test run: a real Postgres holding a migrated template database (each test file works on a copy of it, see
+ * test-databases.ts), the paths of the real Temporal servers, and one workflow bundle (bundling per test file would
+ * cost seconds each). Handed over through the environment.
  */
 export default async function globalSetup(): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'yearly-greetings-test-'));
@@ -20,10 +21,13 @@ export default async function globalSetup(): Promise<void> {
     dataDir: path.join(workDir, 'postgres'),
     port: await freePort(),
     persistent: false,
+    // A test run's data is thrown away: no waiting on the disk for it (a copy of the template is a file copy).
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
   });
   (globalThis as { testPostgres?: typeof postgres }).testPostgres = postgres;
+  // Nothing may stay connected to the template: Postgres copies a database only while no one is using it.
   await migrate(postgres.url);
-  process.env.TEST_DATABASE_URL = postgres.url;
+  process.env.TEST_TEMPLATE_DATABASE_URL = postgres.url;
 
   process.env.TEST_TEMPORAL_CLI = await ensureTemporalCli();
   process.env.TEST_TIME_SKIPPING_SERVER = await ensureTimeSkippingTestServer();

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
-    // Unset: the profile's namespace, else `default` (test/temporal/connection-options.test.ts).
+    // Unset: the profile's namespace, else `default` (test/temporal/connection-options.unit.test.ts).
     expect(config.TEMPORAL_NAMESPACE).toBeUndefined();
     expect(config.WEBHOOK_URL).toBeUndefined();
   });
