@@ -115,7 +115,7 @@ async function buildIntoCache(cacheDir: string, env: ToolEnv, log: (line: string
   const go = await findGo(env, {
     building: `the Temporal server ${TEMPORAL_SERVER_VERSION}`,
     minimum: MIN_GO,
-    alternatives: 'or run the server with Docker (`docker compose up`, see the README)',
+    alternatives: 'or run the server with Docker (`docker compose up`, see docs/docker-compose.md)',
   });
   log(`building the Temporal server ${TEMPORAL_SERVER_VERSION} with Go (first time: about 10 minutes)...`);
   const started = Date.now();
