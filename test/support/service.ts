@@ -76,16 +76,19 @@ export interface ApiUnderTest {
 }
 
 /**
- * The real API on the time-skipping server and the run's Postgres for every test of the calling file: started in
- * beforeAll, stopped in afterAll. No worker polls its task queue, so the workflows it starts never run.
+ * The real API on the time-skipping server (or the one `startServer` starts) and the file's Postgres for every test
+ * of the calling file: started in beforeAll, stopped in afterAll.
  */
-export function apiForThisFile(label: string): ApiUnderTest {
+export function apiForThisFile(
+  label: string,
+  startServer: () => Promise<TestWorkflowEnvironment> = startTimeSkippingServer,
+): ApiUnderTest {
   const running = {} as ApiUnderTest;
   let server: RunningHttpServer | undefined;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   beforeAll(async () => {
-    running.env = await startTimeSkippingServer();
+    running.env = await startServer();
     running.db = testDb();
     const taskQueue = uniqueTaskQueue(label);
     server = await startApi(running.env, { db: running.db, taskQueue });
