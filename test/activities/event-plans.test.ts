@@ -3,21 +3,14 @@ import type { Db } from '../../src/db/client';
 import { claimDelivery } from '../../src/db/ledger';
 import { updateLiveUser, type User } from '../../src/db/users';
 import type { LeapDayPolicy } from '../../src/time/next-occurrence';
-import { testDb } from '../support/environment';
 import { createUserRow } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // Each event's run plans from its own date on the user's row, by the same rules (Feb 29, the lateness limit), and
 // a run whose event the user no longer has ends, its claim sending nothing. Real Postgres, no Temporal.
 
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const NOW_MS = Date.parse('2027-01-10T12:00:00Z');
 const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-07-01', timezone: 'Europe/Paris' };

@@ -3,8 +3,8 @@ import { createPlanningActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { pauseUser } from '../../src/db/users';
 import type { PlannedOccurrence } from '../../src/domain/schedule-state';
-import { testDb } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // The plan of a run that starts after a due moment no run was there for (Temporal's store lost, a workflow gone for
 // days): beyond MAX_DELIVERY_LATENESS the year is recorded as missed, but only when the greeting really was due then,
@@ -12,14 +12,7 @@ import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fi
 
 const DAY_MS = 86_400_000;
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 /** A user whose birthday was `daysAgo` days ago, created (and last changed) `changedDaysAgo` days ago. */
 async function userDue(daysAgo: number, changedDaysAgo: number) {

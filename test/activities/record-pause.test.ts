@@ -5,25 +5,26 @@ import { createDeliveryActivities, createPauseActivities } from '../../src/activ
 import type { Db } from '../../src/db/client';
 import { findLiveUser, softDeleteUser } from '../../src/db/users';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
-import { testDb, TEST_WEBHOOK_SECRET } from '../support/environment';
+import { TEST_WEBHOOK_SECRET } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { silentLog } from '../support/silent-log';
+import { useTestDb } from '../support/test-db';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // What the workflow runs for the `pause` and `resume` signals, and what a delivery attempt does for a paused user,
 // against the real Postgres and a real webhook receiver.
 
 let db: Db;
+useTestDb((opened) => (db = opened));
+
 let receiver: TestReceiver;
 
 beforeAll(async () => {
-  db = testDb();
   receiver = await startTestReceiver();
 });
 
 afterAll(async () => {
   await receiver?.close();
-  await db?.$disconnect();
 });
 
 const newUser = () => createUserRow(db, personWithBirthdayIn(0, Date.now(), 'UTC'));

@@ -5,8 +5,9 @@ import type { Db } from '../../src/db/client';
 import type { User } from '../../src/db/users';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ChangeAdmission, OverloadedError } from '../../src/users/change-admission';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { uniqueTaskQueue } from '../support/environment';
 import { call, AUTHORIZATION, startApiWith } from '../support/service';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 /** A promise and the function that settles it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -51,6 +52,8 @@ describe('ChangeAdmission', () => {
 describe('the API under more changes than Temporal takes', () => {
   let env: TestWorkflowEnvironment;
   let db: Db;
+  useTimeSkippingServer({}, (started) => ({ env, db } = started));
+
   let api: RunningHttpServer;
   const temporalAnswers = gate();
   const admission = new ChangeAdmission({ inFlight: 1, waiting: 1 });
@@ -64,8 +67,6 @@ describe('the API under more changes than Temporal takes', () => {
   }
 
   beforeAll(async () => {
-    env = await startTimeSkippingServer();
-    db = testDb();
     const workflows = new SlowToStart(env.client, {
       taskQueue: uniqueTaskQueue('admission'),
       callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
@@ -75,8 +76,6 @@ describe('the API under more changes than Temporal takes', () => {
 
   afterAll(async () => {
     await api?.close();
-    await env?.teardown();
-    await db?.$disconnect();
   });
 
   const person = (email: string) => ({

@@ -2,27 +2,26 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunningHttpServer } from '../../src/http/http-server';
 import type { Db } from '../../src/db/client';
 import { ChangeAdmission } from '../../src/users/change-admission';
-import { startTimeSkippingServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { uniqueTaskQueue } from '../support/environment';
 import { apiWorkflows, call, startApiWith } from '../support/service';
+import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 // An import goes through admission control as each create does: with room for one change at a time and none
 // waiting, its rows are refused over and over, and it waits for room rather than failing them or saving half.
 
 let env: TestWorkflowEnvironment;
 let db: Db;
+useTimeSkippingServer({}, (started) => ({ env, db } = started));
+
 let api: RunningHttpServer;
 
 beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = testDb();
   const workflows = apiWorkflows(env.client, uniqueTaskQueue('import-admission'));
   api = await startApiWith({ db, workflows, admission: new ChangeAdmission({ inFlight: 1, waiting: 0 }) });
 });
 
 afterAll(async () => {
   await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
 });
 
 test('rows refused by admission control wait their Retry-After and are all created, each once', async () => {

@@ -1,18 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { createServiceApp } from '../../src/api/service-app';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { createServiceMetrics } from '../../src/metrics/service-metrics';
-import { startTimeSkippingServer } from '../support/environment';
 import { eventually } from '../support/real-time';
-import {
-  allPages,
-  apiForThisFile,
-  apiWorkflows,
-  call,
-  silentLog,
-  TEST_API_KEY,
-  AUTHORIZATION,
-} from '../support/service';
+import { allPages, apiForThisFile, appWithTemporalGone, call, AUTHORIZATION } from '../support/service';
 
 // POST /users/:id/pause and /resume: saved in Postgres first, then the workflow is signalled, then the row's flag is
 // cleared. The workflow's own handling of the signals (replan, skip) is the workflow's tests' business.
@@ -187,23 +176,9 @@ test('pause refuses a body that is not JSON (415) or not valid JSON (400 invalid
 });
 
 describe('when Temporal does not answer', () => {
-  /** The API wired to a Temporal server that has since stopped: every call to Temporal fails. */
-  async function appWithTemporalGone() {
-    const gone = await startTimeSkippingServer();
-    const app = createServiceApp({
-      apiKeys: [TEST_API_KEY],
-      db: api.db,
-      workflows: apiWorkflows(gone.client, 'nowhere'),
-      log: silentLog,
-      metrics: createServiceMetrics(),
-    });
-    await gone.teardown();
-    return app;
-  }
-
   test('pause and resume are saved and flagged for the reconciler; the answer is 503 with the saved user', async () => {
     const id = await createAda();
-    const app = await appWithTemporalGone();
+    const app = await appWithTemporalGone(api.db);
 
     const paused = await app.request(`/users/${id}/pause`, {
       method: 'POST',
@@ -229,7 +204,7 @@ describe('when Temporal does not answer', () => {
   });
   test('a name-only PUT (which only reads the plan) is saved, flagged, and answered 503 with the saved user', async () => {
     const id = await createAda();
-    const app = await appWithTemporalGone();
+    const app = await appWithTemporalGone(api.db);
 
     const response = await app.request(`/users/${id}`, {
       method: 'PUT',

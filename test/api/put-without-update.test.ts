@@ -1,39 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { RunningHttpServer } from '../../src/http/http-server';
-import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { createTestWorker, startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { startDevServer } from '../support/environment';
 import { sleep } from '../support/real-time';
-import { call, startApi } from '../support/service';
+import { apiForThisFile, call } from '../support/service';
 
 // Issue 9, section 4: every Update adds events to the workflow's history, so a PUT that changes nothing the
 // workflow plans from (a name, an email) sends none; a CRM that syncs names every few minutes must not fill the
 // history. On the real dev server, in real time.
 
-let env: TestWorkflowEnvironment;
-let db: Db;
-let api: RunningHttpServer;
-let worker: Worker;
-let workerRun: Promise<void>;
-
-beforeAll(async () => {
-  env = await startDevServer();
-  db = testDb();
-  const taskQueue = uniqueTaskQueue('put-without-update');
-  api = await startApi(env, { db, taskQueue });
-  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
-  workerRun = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
-});
+const api = apiForThisFile('put-without-update', startDevServer);
 
 const ada = {
   firstName: 'Ada',
@@ -53,14 +28,14 @@ async function createdAndPlanned(): Promise<string> {
 
 /** How many events the run's history holds, and how many of them are accepted Updates. */
 async function historyOf(userId: string): Promise<{ events: number; updates: number }> {
-  const { events } = await env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).fetchHistory();
+  const { events } = await api.env.client.workflow.getHandle(workflowIdFor(userId, 'birthday')).fetchHistory();
   return {
     events: events?.length ?? 0,
     updates: (events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes).length,
   };
 }
 
-const flagOf = async (id: string) => (await db.user.findUniqueOrThrow({ where: { id } })).workflowSyncRequestedAt;
+const flagOf = async (id: string) => (await api.db.user.findUniqueOrThrow({ where: { id } })).workflowSyncRequestedAt;
 
 test('a PUT of names and email only adds no event to the history and answers with the current plan', async () => {
   const id = await createdAndPlanned();
@@ -108,7 +83,7 @@ test('a PUT that changes the zone still sends the Update', async () => {
 
 test('a name-only PUT on a row still flagged (a change the workflow has not confirmed) sends the Update', async () => {
   const id = await createdAndPlanned();
-  await db.user.update({ where: { id }, data: { workflowSyncRequestedAt: new Date() } });
+  await api.db.user.update({ where: { id }, data: { workflowSyncRequestedAt: new Date() } });
   const before = await historyOf(id);
 
   const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, firstName: 'Augusta' });
@@ -120,13 +95,13 @@ test('a name-only PUT on a row still flagged (a change the workflow has not conf
 
 test('a name-only PUT whose workflow is not running starts it through the Update and answers its plan', async () => {
   const id = await createdAndPlanned();
-  await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).terminate('test: the run is gone');
+  await api.env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).terminate('test: the run is gone');
 
   const updated = await call(api.url, 'PUT', `/users/${id}`, { ...ada, firstName: 'Augusta' });
 
   expect(updated.status).toBe(200);
   expect(updated.body.nextDelivery).toMatchObject({ timezone: 'Europe/London' });
-  const description = await env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
+  const description = await api.env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
   expect(description.status.name).toBe('RUNNING');
   expect(await flagOf(id)).toBeNull();
 });

@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunningHttpServer } from '../../src/http/http-server';
 import type { Db } from '../../src/db/client';
-import { createTestWorker, startDevServer, testDb, uniqueTaskQueue } from '../support/environment';
+import { useDevServer } from '../support/dev-server';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { eventually } from '../support/real-time';
 import { call, startApi } from '../support/service';
 
@@ -9,19 +10,17 @@ import { call, startApi } from '../support/service';
 // means a user created now gets a plan, so a worker must be polling the task queue, not only Temporal answering.
 let env: TestWorkflowEnvironment;
 let db: Db;
+useDevServer((setup) => ({ env, db } = setup));
+
 let api: RunningHttpServer;
 const taskQueue = uniqueTaskQueue('readiness');
 
 beforeAll(async () => {
-  env = await startDevServer();
-  db = testDb();
   api = await startApi(env, { db, taskQueue });
 });
 
 afterAll(async () => {
   await api?.close();
-  await env?.teardown();
-  await db?.$disconnect();
 });
 
 test('GET /ready is 503 naming the worker until a worker polls the task queue, then 200', async () => {

@@ -4,11 +4,11 @@ import { createDb } from '../../src/db/client';
 import { userCursor } from '../../src/db/users';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
-import { startTimeSkippingServer } from '../support/environment';
 import {
   allPages,
   apiForThisFile,
   apiWorkflows,
+  appWithTemporalGone,
   call,
   letterName,
   silentLog,
@@ -159,7 +159,7 @@ describe('POST /users', () => {
   });
 
   test('answers 503 with the saved user, flagged for the reconciler, when Temporal cannot start the workflow', async () => {
-    const app = await appWithTemporalGone();
+    const app = await appWithTemporalGone(api.db);
     const before = await api.db.user.count();
 
     const response = await app.request('/users', {
@@ -178,23 +178,9 @@ describe('POST /users', () => {
   });
 });
 
-/** The API wired to a Temporal server that has since stopped: every call to Temporal fails. */
-async function appWithTemporalGone() {
-  const gone = await startTimeSkippingServer();
-  const app = createServiceApp({
-    apiKeys: [TEST_API_KEY],
-    db: api.db,
-    workflows: apiWorkflows(gone.client, 'nowhere'),
-    log: silentLog,
-    metrics: createServiceMetrics(),
-  });
-  await gone.teardown();
-  return app;
-}
-
 describe('reads and re-drives when Temporal does not answer', () => {
   test('GET next-delivery and POST retry answer 503 temporal_unavailable, not 500', async () => {
-    const app = await appWithTemporalGone();
+    const app = await appWithTemporalGone(api.db);
     const user = await api.db.user.create({
       data: { firstName: 'Ada', lastName: 'Lovelace', birthday: new Date('1990-12-10'), timezone: 'Europe/London' },
     });

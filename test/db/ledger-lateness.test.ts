@@ -1,19 +1,12 @@
 import type { Db } from '../../src/db/client';
 import { toDeliveryView } from '../../src/db/deliveries';
 import { claimDelivery, type ClaimRequest } from '../../src/db/ledger';
-import { testDb } from '../support/environment';
 import { createUserRow, personWithBirthdayIn } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // Lateness is kept in milliseconds; a year of them does not fit a 32-bit column.
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const DAY_MS = 86_400_000;
 

@@ -2,21 +2,14 @@ import type { Db } from '../../src/db/client';
 import { claimDelivery, markDelivered, reopenDelivery, type ClaimRequest } from '../../src/db/ledger';
 import { readPlanInputs } from '../../src/db/plan-inputs';
 import { pauseUser, resumeUser } from '../../src/db/users';
-import { testDb } from '../support/environment';
 import { claimRequestFor } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // A paused user's occurrence is settled as skipped when it comes due: nothing is sent, the reason is kept, and the
 // year counts as settled. An operator may re-drive it like a failed or missed one.
 
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const LEASE_MS = 15_000;
 

@@ -9,21 +9,14 @@ import {
   type ClaimRequest,
 } from '../../src/db/ledger';
 import { softDeleteUser } from '../../src/db/users';
-import { testDb } from '../support/environment';
 import { claimRequestFor } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // Every ledger transition after a claim is a compare-and-set on the claim it belongs to (the row's attempt number),
 // so an attempt that outlived its lease can never undo what a newer attempt or an operator did.
 
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const LEASE_MS = 15_000;
 const HOUR_MS = 3_600_000;

@@ -2,20 +2,13 @@ import type { Db } from '../../src/db/client';
 import { claimDelivery, markDelivered } from '../../src/db/ledger';
 import { readPlanInputs } from '../../src/db/plan-inputs';
 import { softDeleteUser } from '../../src/db/users';
-import { testDb } from '../support/environment';
 import { claimRequestFor } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // A plan reads the user and its ledger facts in one query; these are the facts it must get right.
 
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const HOUR = 3_600_000;
 const LEASE = { inFlightLeaseMs: 15_000 };

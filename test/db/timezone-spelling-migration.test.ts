@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../src/db/client';
 import { IANA_ZONE_NAMES } from '../../src/time/iana-zone-names';
-import { isolatedTestDb } from '../support/environment';
+import { useIsolatedTestDb } from '../support/test-db';
 
 // The data migration that rewrites zone names stored as typed (`europe/london`) into IANA's spelling, run again on
 // rows written the old way: it only touches live users whose zone is an IANA name in another letter case.
@@ -11,14 +11,7 @@ const MIGRATION = path.resolve(
   '../../prisma/migrations/20261129230000_timezone_iana_spelling/migration.sql',
 );
 let db: Db;
-
-beforeAll(async () => {
-  db = await isolatedTestDb('timezone_spelling');
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useIsolatedTestDb('timezone_spelling', (opened) => (db = opened));
 
 async function userIn(timezone: string, deleted = false) {
   const { id } = await db.user.create({

@@ -9,21 +9,14 @@ import {
   updateLiveUser,
   type UserFields,
 } from '../../src/db/users';
-import { testDb } from '../support/environment';
 import { createUserRow } from '../support/fixtures';
+import { useTestDb } from '../support/test-db';
 
 // A user's pause lives in Postgres: the API and the workflow's signal handlers write it, every plan and every
 // delivery attempt read it.
 
 let db: Db;
-
-beforeAll(() => {
-  db = testDb();
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useTestDb((opened) => (db = opened));
 
 const ada: UserFields = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 const MINUTE_MS = 60_000;

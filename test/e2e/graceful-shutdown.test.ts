@@ -1,9 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDb, type Db } from '../../src/db/client';
+import { useDevServer } from '../support/dev-server';
 import {
   createTestWorker,
   isolatedTestDatabaseUrl,
-  startDevServer,
   uniqueTaskQueue,
   TEST_WEBHOOK_SECRET,
 } from '../support/environment';
@@ -15,14 +15,7 @@ import { startWorkerProcess, waitUntilPolling, type WorkerProcess } from '../sup
 
 // The real worker process (`npm run worker`) on the real dev server, stopped with a real signal.
 let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await startDevServer();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+useDevServer((setup) => ({ env } = setup));
 
 jest.setTimeout(300_000);
 

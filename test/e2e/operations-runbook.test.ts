@@ -4,27 +4,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/http/http-server';
-import { createDb, type Db } from '../../src/db/client';
+import type { Db } from '../../src/db/client';
 import type { NextDelivery } from '../../src/domain/schedule-state';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { greetingSearchAttributes, scheduleStateQuery } from '../../src/workflows/definitions';
-import {
-  createTestWorker,
-  isolatedTestDatabaseUrl,
-  startDevServer,
-  testTemporalCli,
-  uniqueTaskQueue,
-} from '../support/environment';
+import { useServiceOnDevServer } from '../support/dev-server';
+import { testTemporalCli } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
-import { dueSoon, sleep, eventually } from '../support/real-time';
+import { sleep, eventually, type DueSoon } from '../support/real-time';
 import { runBlock, runbookBlocks, runbookSqlNames } from '../support/runbook-blocks';
 import type { ProcessResult } from '../support/run-process';
-import { call, startApi, TEST_API_KEY } from '../support/service';
-import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
+import { call, TEST_API_KEY } from '../support/service';
+import type { TestReceiver } from '../support/test-receiver';
 
 // Every command of docs/operations.md, run with bash against a real dev server, the real API, a real worker and real
 // users, each checked for its effect. A block the runbook adds without a check here fails the first test.
@@ -42,14 +36,22 @@ let env: TestWorkflowEnvironment;
 let db: Db;
 let databaseUrl: string;
 let taskQueue: string;
-let deliveryTime: string;
+let due: DueSoon;
 let receiver: TestReceiver;
 let api: RunningHttpServer;
-let worker: Worker;
-let workerRun: Promise<void>;
 let workflows: GreetingWorkflows;
 /** Users whose greeting the receiver refuses with 400 (until a test re-drives it). */
 const refused = new Set<string>();
+
+// A database of its own: `npm run reconcile` looks at every user in it.
+useServiceOnDevServer(
+  {
+    label: 'runbook',
+    dueInSeconds: 12,
+    receiver: { statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) },
+  },
+  (service) => ({ env, db, databaseUrl, taskQueue, due, receiver, api } = service),
+);
 
 /** A user whose greeting went out today: two runs, the second asleep until next year. */
 let delivered: { userId: string; firstRunId: string; year: number };
@@ -57,17 +59,6 @@ let delivered: { userId: string; firstRunId: string; year: number };
 let failed: Array<{ userId: string; deliveryId: string; year: number }>;
 
 beforeAll(async () => {
-  env = await startDevServer();
-  // A database of its own: `npm run reconcile` looks at every user in it.
-  databaseUrl = await isolatedTestDatabaseUrl('runbook');
-  db = createDb(databaseUrl);
-  taskQueue = uniqueTaskQueue('runbook');
-  const due = dueSoon(12);
-  deliveryTime = due.deliveryTime;
-  receiver = await startTestReceiver({ statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) });
-  api = await startApi(env, { db, taskQueue });
-  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
-  workerRun = worker.run();
   workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
 
   const [toDeliver, ...toRefuse] = await Promise.all([1, 2, 3].map(() => createUser(due.person)));
@@ -92,15 +83,6 @@ beforeAll(async () => {
   for (const userId of [toDeliver!, ...toRefuse]) await nextYearPlanned(userId, year);
   refused.clear();
 }, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await api?.close();
-  await receiver?.close();
-  await db?.$disconnect();
-  await env?.teardown();
-});
 
 async function createUser(person: object): Promise<string> {
   const created = await call(api.url, 'POST', '/users', person);
@@ -148,7 +130,7 @@ async function run(name: string, placeholders: Record<string, string> = {}): Pro
     API_KEY: TEST_API_KEY,
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DELIVERY_TIME: deliveryTime,
+    DELIVERY_TIME: due.deliveryTime,
     ...placeholders,
   });
   if (result.code !== 0) {

@@ -8,7 +8,8 @@ import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { useDevServer } from '../support/dev-server';
+import { createTestWorker, isolatedTestDb, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { dueSoon, eventually, sleep } from '../support/real-time';
@@ -17,14 +18,7 @@ import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Real time on the real dev server: outages are a matter of wall-clock seconds here, not skipped time.
 let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await startDevServer();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+useDevServer((setup) => ({ env } = setup));
 
 interface Setup {
   /** A database of the test's own: the reconciler looks at every user in it. */

@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { RunningHttpServer } from '../../src/http/http-server';
-import { createDb, type Db } from '../../src/db/client';
+import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile } from '../../src/reconciler/reconcile';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { refreshScheduleSignal } from '../../src/workflows/definitions';
-import { createTestWorker, isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue } from '../support/environment';
+import { useServiceOnDevServer } from '../support/dev-server';
 import { deliveriesOf } from '../support/fixtures';
-import { dueSoon, eventually, sleep } from '../support/real-time';
+import { eventually, sleep, type DueSoon } from '../support/real-time';
 import { runbookSql } from '../support/runbook-blocks';
 import { runNpmScript } from '../support/run-process';
-import { call, silentLog, startApi } from '../support/service';
-import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
+import { call, silentLog } from '../support/service';
+import type { TestReceiver } from '../support/test-receiver';
 
 // Disaster recovery, Postgres's side: the database is restored from a backup taken before today's greetings went out,
 // while Temporal kept its state (the runs have delivered and continued to next year). The restored ledger no longer
@@ -25,26 +24,19 @@ let env: TestWorkflowEnvironment;
 let databaseUrl: string;
 let db: Db;
 let taskQueue: string;
-let deliveryTime: string;
+let due: DueSoon;
 let receiver: TestReceiver;
 let api: RunningHttpServer;
-let worker: Worker;
-let workerRun: Promise<void>;
 let workflows: GreetingWorkflows;
 /** Two users greeted today, before the restore; each workflow has moved on to next year. */
 let greeted: Array<{ userId: string; year: number }>;
 
+useServiceOnDevServer(
+  { label: 'pg-restored', dueInSeconds: 8 },
+  (service) => ({ env, db, databaseUrl, taskQueue, due, receiver, api } = service),
+);
+
 beforeAll(async () => {
-  env = await startDevServer();
-  databaseUrl = await isolatedTestDatabaseUrl('pg_restored');
-  db = createDb(databaseUrl);
-  taskQueue = uniqueTaskQueue('pg-restored');
-  const due = dueSoon(8);
-  deliveryTime = due.deliveryTime;
-  receiver = await startTestReceiver();
-  api = await startApi(env, { db, taskQueue });
-  worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
-  workerRun = worker.run();
   workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
 
   const userIds = await Promise.all(
@@ -74,15 +66,6 @@ beforeAll(async () => {
     UPDATE deliveries SET status = 'sending', delivered_at = NULL, response_status = NULL, updated_at = created_at
     WHERE user_id = ${userIds[1]}::uuid`;
 }, 120_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await api?.close();
-  await receiver?.close();
-  await db?.$disconnect();
-  await env?.teardown();
-});
 
 const runbook = readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
 

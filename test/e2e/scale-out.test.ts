@@ -3,7 +3,8 @@ import { temporal } from '@temporalio/proto';
 import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
+import { useDevServer } from '../support/dev-server';
+import { isolatedTestDatabaseUrl, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
 import { localDate } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
 import { call, letterName, startApi } from '../support/service';
@@ -13,14 +14,7 @@ import { startWorkerProcess, waitUntilPolling, type WorkerProcess } from '../sup
 // Two real worker processes (`npm run worker`) on one task queue of the real dev server; one dies by SIGKILL while
 // it is in the middle of deliveries.
 let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await startDevServer();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+useDevServer((setup) => ({ env } = setup));
 
 jest.setTimeout(420_000);
 

@@ -6,20 +6,13 @@ import { createReconcilerMetrics } from '../../src/metrics/reconciler-metrics';
 import { reconcile, type ReconcilerDependencies } from '../../src/reconciler/reconcile';
 import { SyncBackoff } from '../../src/reconciler/sync-backoff';
 import type { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { isolatedTestDb } from '../support/environment';
 import { personWithBirthdayIn } from '../support/fixtures';
+import { useIsolatedTestDb } from '../support/test-db';
 
 // The quick pass against a real Postgres of its own (so the flagged users are exactly the test's) and a stand-in for
 // Temporal that refuses some users' changes for ever, as a workflow whose validator keeps refusing would.
 let db: Db;
-
-beforeAll(async () => {
-  db = await isolatedTestDb('reconciler_flagged');
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useIsolatedTestDb('reconciler_flagged', (opened) => (db = opened));
 
 const MINUTE = 60_000;
 

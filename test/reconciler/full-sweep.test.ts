@@ -4,20 +4,13 @@ import { insertUser, markWorkflowSynced, softDeleteUser, type User } from '../..
 import { workflowIdFor } from '../../src/greetings/ids';
 import { reconcile } from '../../src/reconciler/reconcile';
 import type { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { isolatedTestDb } from '../support/environment';
 import { personWithBirthdayIn } from '../support/fixtures';
+import { useIsolatedTestDb } from '../support/test-db';
 
 // The full sweep against a real Postgres of its own and a stand-in for Temporal's visibility that answers the list
 // queries it is sent: the sweep must ask about one page of users at a time, never hold every workflow at once.
 let db: Db;
-
-beforeAll(async () => {
-  db = await isolatedTestDb('reconciler_sweep');
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+useIsolatedTestDb('reconciler_sweep', (opened) => (db = opened));
 
 const PAGE = 100;
 

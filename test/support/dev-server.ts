@@ -1,6 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Db } from '../../src/db/client';
-import { startDevServer, testDb } from './environment';
+import type { Worker } from '@temporalio/worker';
+import { createDb, type Db } from '../../src/db/client';
+import type { RunningHttpServer } from '../../src/http/http-server';
+import { createTestWorker, isolatedTestDatabaseUrl, startDevServer, testDb, uniqueTaskQueue } from './environment';
+import { dueSoon, type DueSoon } from './real-time';
+import { startApi } from './service';
+import { startTestReceiver, type ReceiverOptions, type TestReceiver } from './test-receiver';
 
 export interface DevServerSetup {
   env: TestWorkflowEnvironment;
@@ -24,5 +29,58 @@ export function useDevServer(use: (setup: DevServerSetup) => void): void {
   afterAll(async () => {
     await env?.teardown();
     await db?.$disconnect();
+  });
+}
+
+export interface ServiceOnDevServer {
+  env: TestWorkflowEnvironment;
+  /** A database of its own, beside the file's: what the service reads and writes. */
+  db: Db;
+  /** Its URL, for the service's own processes a test runs (`npm run reconcile` looks at every user in it). */
+  databaseUrl: string;
+  taskQueue: string;
+  api: RunningHttpServer;
+  /** Where the worker delivers. */
+  receiver: TestReceiver;
+  /** The worker's DELIVERY_TIME, and a person whose greeting it makes due `dueInSeconds` after start-up. */
+  due: DueSoon;
+}
+
+/**
+ * The whole service on a real dev server, in real time, for the calling file's tests: a database of its own, the API
+ * and a worker (running in the background) on a task queue named after `label`, the worker delivering to a test
+ * receiver that answers as `receiver` says. Handed to `use` once up; stopped after the file, the worker first, the
+ * server last. Declare it before the file's own hooks, so the service is up when they run.
+ */
+export function useServiceOnDevServer(
+  options: { label: string; dueInSeconds: number; receiver?: ReceiverOptions },
+  use: (service: ServiceOnDevServer) => void,
+): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let db: Db | undefined;
+  let receiver: TestReceiver | undefined;
+  let api: RunningHttpServer | undefined;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  beforeAll(async () => {
+    env = await startDevServer();
+    const databaseUrl = await isolatedTestDatabaseUrl(options.label);
+    db = createDb(databaseUrl);
+    const taskQueue = uniqueTaskQueue(options.label);
+    // The worker owns DELIVERY_TIME: chosen right before it starts.
+    const due = dueSoon(options.dueInSeconds);
+    receiver = await startTestReceiver(options.receiver);
+    api = await startApi(env, { db, taskQueue });
+    worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime: due.deliveryTime });
+    workerRun = worker.run();
+    use({ env, db, databaseUrl, taskQueue, api, receiver, due });
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await workerRun;
+    await api?.close();
+    await receiver?.close();
+    await db?.$disconnect();
+    await env?.teardown();
   });
 }

@@ -27,3 +27,5 @@ export function dueSoon(secondsAhead: number, firstName = 'Ada') {
   const person = { firstName, lastName: 'Lovelace', birthday: `1990-${localDate(nowMs, timezone).slice(5)}`, timezone };
   return { person, deliveryTime };
 }
+
+export type DueSoon = ReturnType<typeof dueSoon>;

@@ -31,17 +31,21 @@ export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflo
   return new GreetingWorkflows(client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
 }
 
-/** The real API, on these workflows and with this admission control, over real HTTP on a free loopback port. */
-export function startApiWith(
-  options: Pick<ServiceAppOptions, 'db' | 'workflows' | 'admission'> & Partial<ServiceAppOptions>,
-) {
-  const app = createServiceApp({
+/** The real API's app as every test builds it (the test key, a silent log, metrics of its own), unless given. */
+function testServiceApp(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & Partial<ServiceAppOptions>) {
+  return createServiceApp({
     apiKeys: [TEST_API_KEY],
     log: silentLog,
     metrics: createServiceMetrics(),
     ...options,
   });
-  return startHttpServer(app, '127.0.0.1', 0);
+}
+
+/** The real API, on these workflows and with this admission control, over real HTTP on a free loopback port. */
+export function startApiWith(
+  options: Pick<ServiceAppOptions, 'db' | 'workflows' | 'admission'> & Partial<ServiceAppOptions>,
+) {
+  return startHttpServer(testServiceApp(options), '127.0.0.1', 0);
 }
 
 /** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
@@ -49,14 +53,19 @@ export function startApi(
   env: TestWorkflowEnvironment,
   options: { db: Db; taskQueue: string },
 ): Promise<RunningHttpServer> {
-  const app = createServiceApp({
-    apiKeys: [TEST_API_KEY],
-    db: options.db,
-    workflows: apiWorkflows(env.client, options.taskQueue),
-    log: silentLog,
-    metrics: createServiceMetrics(),
-  });
+  const app = testServiceApp({ db: options.db, workflows: apiWorkflows(env.client, options.taskQueue) });
   return startHttpServer(app, '127.0.0.1', 0);
+}
+
+/**
+ * The real API's app on `db`, wired to a time-skipping server that has since stopped: every call to Temporal fails,
+ * as when Temporal does not answer (tests call `app.request()` on it).
+ */
+export async function appWithTemporalGone(db: Db) {
+  const gone = await startTimeSkippingServer();
+  const app = testServiceApp({ db, workflows: apiWorkflows(gone.client, 'nowhere') });
+  await gone.teardown();
+  return app;
 }
 
 export interface ApiUnderTest {
@@ -67,16 +76,19 @@ export interface ApiUnderTest {
 }
 
 /**
- * The real API on the time-skipping server and the run's Postgres for every test of the calling file: started in
- * beforeAll, stopped in afterAll. No worker polls its task queue, so the workflows it starts never run.
+ * The real API on the time-skipping server (or the one `startServer` starts) and the file's Postgres for every test
+ * of the calling file: started in beforeAll, stopped in afterAll.
  */
-export function apiForThisFile(label: string): ApiUnderTest {
+export function apiForThisFile(
+  label: string,
+  startServer: () => Promise<TestWorkflowEnvironment> = startTimeSkippingServer,
+): ApiUnderTest {
   const running = {} as ApiUnderTest;
   let server: RunningHttpServer | undefined;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   beforeAll(async () => {
-    running.env = await startTimeSkippingServer();
+    running.env = await startServer();
     running.db = testDb();
     const taskQueue = uniqueTaskQueue(label);
     server = await startApi(running.env, { db: running.db, taskQueue });
