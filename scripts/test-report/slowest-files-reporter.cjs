@@ -2,8 +2,15 @@
 // file time and the slowest test files, and writes every file's duration to .test-results/file-durations.json
 // (`node scripts/test-report/slowest-files.cjs` prints that file again, e.g. to compare two runs).
 const { mkdirSync, writeFileSync } = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { formatDurations } = require('./format-durations.cjs');
+
+/** Seconds every core of the machine spent busy (not idle) since boot: the run's cost whoever spent it. */
+function machineCpuSeconds() {
+  const busy = os.cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
+  return { busy: busy / 1000 };
+}
 
 class SlowestFilesReporter {
   /**
@@ -16,10 +23,12 @@ class SlowestFilesReporter {
     /** @type {import('./format-durations.cjs').FileDuration[]} */
     this.files = [];
     this.startedAt = Date.now();
+    this.cpuAtStart = machineCpuSeconds();
   }
 
   onRunStart() {
     this.startedAt = Date.now();
+    this.cpuAtStart = machineCpuSeconds();
   }
 
   /**
@@ -31,6 +40,7 @@ class SlowestFilesReporter {
     this.files.push({
       file: path.relative(this.rootDir, result.testFilePath),
       seconds: (end - start) / 1000,
+      startedAtSeconds: (start - this.startedAt) / 1000,
       tests: result.numPassingTests + result.numFailingTests + result.numPendingTests,
       failed: result.numFailingTests > 0 || result.testExecError !== undefined,
     });
@@ -38,7 +48,9 @@ class SlowestFilesReporter {
 
   onRunComplete() {
     const wallSeconds = (Date.now() - this.startedAt) / 1000;
-    const report = { wallSeconds, files: [...this.files].sort((a, b) => b.seconds - a.seconds) };
+    const now = machineCpuSeconds();
+    const cpu = { cores: os.cpus().length, busySeconds: now.busy - this.cpuAtStart.busy };
+    const report = { wallSeconds, cpu, files: [...this.files].sort((a, b) => b.seconds - a.seconds) };
     const dir = path.join(this.rootDir, '.test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'file-durations.json'), `${JSON.stringify(report, null, 2)}\n`);
