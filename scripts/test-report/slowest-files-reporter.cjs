@@ -22,6 +22,8 @@ class SlowestFilesReporter {
     this.top = options.top ?? 15;
     /** @type {import('./format-durations.cjs').FileDuration[]} */
     this.files = [];
+    /** @type {Map<string, number>} when each file was handed to a worker */
+    this.fileStarts = new Map();
     this.startedAt = Date.now();
     this.cpuAtStart = machineCpuSeconds();
   }
@@ -31,16 +33,22 @@ class SlowestFilesReporter {
     this.cpuAtStart = machineCpuSeconds();
   }
 
+  /** @param {import('@jest/test-result').Test} test */
+  onTestFileStart(test) {
+    this.fileStarts.set(test.path, Date.now());
+  }
+
   /**
    * @param {unknown} _test
    * @param {import('@jest/test-result').TestResult} result
    */
   onTestResult(_test, result) {
     const { start, end } = result.perfStats;
+    const handedOver = this.fileStarts.get(result.testFilePath) ?? start;
     this.files.push({
       file: path.relative(this.rootDir, result.testFilePath),
       seconds: (end - start) / 1000,
-      startedAtSeconds: (start - this.startedAt) / 1000,
+      startedAtSeconds: (handedOver - this.startedAt) / 1000,
       tests: result.numPassingTests + result.numFailingTests + result.numPendingTests,
       failed: result.numFailingTests > 0 || result.testExecError !== undefined,
     });

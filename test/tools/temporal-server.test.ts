@@ -85,16 +85,22 @@ describeWithServer(`the Temporal server of docker-compose.yml, on the run's Post
     expect(startMs).toBeLessThan(60_000);
     const lines = (await readFile(path.join(workDir, 'temporal-server.log'), 'utf8')).split('\n');
     const errors = lines.filter((line) => line.startsWith('{"level":"error"') || line.startsWith('{"level":"fatal"'));
-    expect(errors.filter((line) => !isShardNotYetAcquired(line))).toEqual([]);
+    expect(errors.filter((line) => !isStartUpTransient(line))).toEqual([]);
   });
 
   /**
-   * While the history service takes its shards at start-up, a queue reader may poll one not yet acquired: the server
-   * logs this error and the reader tries again (seen once in a full test run). The next test shows the server works.
+   * Two errors the server logs about itself while its services find each other at start-up, and then retries (seen
+   * in full test runs, where other files load the machine): a history queue reader polling a shard not yet acquired,
+   * and the worker service starting the `temporal-system` namespace's own scanner workflows before the membership ring
+   * lists a history host. Any other error, and these for our namespace, still fail. The next test shows the server works.
    */
-  function isShardNotYetAcquired(line: string): boolean {
-    const entry = JSON.parse(line) as { msg?: string; error?: string };
-    return entry.msg === 'Queue reader unable to retrieve tasks' && entry.error === 'shard status unknown';
+  function isStartUpTransient(line: string): boolean {
+    const entry = JSON.parse(line) as { msg?: string; error?: string; 'wf-namespace'?: string };
+    const shardNotYetAcquired =
+      entry.msg === 'Queue reader unable to retrieve tasks' && entry.error === 'shard status unknown';
+    const systemWorkflowBeforeRing =
+      entry['wf-namespace'] === 'temporal-system' && entry.error === 'Not enough hosts to serve the request';
+    return shardNotYetAcquired || systemWorkflowBeforeRing;
   }
 
   test('runs a user created through the API: the greeting is delivered, and visibility finds it by search attribute', async () => {
