@@ -36,11 +36,28 @@ export function testTemporalCli(): string {
 
 /** The real Temporal test server (Java), with time skipping and the service's search attributes. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
-  });
+  const env = await startWithinSdkWindow(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: required('TEST_TIME_SKIPPING_SERVER') } },
+    }),
+  );
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return replayingOnTeardown(env);
+}
+
+/**
+ * The SDK gives a server 5 s to accept connections, a window a JVM start misses now and then on a machine whose cores
+ * other test files keep busy: a start that missed it is tried again (the SDK has killed that process).
+ */
+async function startWithinSdkWindow<T>(start: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      const missedWindow = error instanceof Error && /did not start within/.test(error.message);
+      if (!missedWindow || attempt >= tries) throw error;
+    }
+  }
 }
 
 /**
