@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { benchPerson } from './api-client';
-import { runPgBossBaseline, type PgBossFigures } from './baselines/pg-boss';
+import { describePgBossTuning, runPgBossBaseline, type PgBossFigures } from './baselines/pg-boss';
 import { runPollerBaseline, type PollerFigures } from './baselines/poller';
 import { createUsers, type CreatePhase } from './create-phase';
 import { drainFigures, waitForDrain, type DrainFigures } from './drain';
@@ -349,11 +349,17 @@ function burstSections(
                 : `planned within ${formatMs(f.rushProbe.plannedWithinMs)} of its 201`,
         },
       ],
-      note: poller
-        ? `poller (computed): one poll a minute of ${poller.rowsPerPoll} rows, from ${poller.realPolls} real polls ` +
-          `(${poller.pollMs.map((ms) => formatMs(ms)).join(', ')}); its drain rate and lateness for ${result.users} users follow ` +
-          'from that fixed rate (every poll on time), they are not measured. Ratio = this service / baseline.'
-        : undefined,
+      note:
+        [
+          pgBoss ? `pg-boss tuning: ${describePgBossTuning(pgBoss.tuning)}.` : undefined,
+          poller
+            ? `poller (computed): one poll a minute of ${poller.rowsPerPoll} rows, from ${poller.realPolls} real polls ` +
+              `(${poller.pollMs.map((ms) => formatMs(ms)).join(', ')}); its drain rate and lateness for ${result.users} users follow ` +
+              'from that fixed rate (every poll on time), they are not measured. Ratio = this service / baseline.'
+            : undefined,
+        ]
+          .filter((part) => part !== undefined)
+          .join(' ') || undefined,
     },
     { title: 'CPU and memory in the rush (due instant until settled)', rows: usageRows(f.rushUsage, drain.deliveries) },
     { title: 'CPU and memory over the whole run', rows: usageRows(f.wholeUsage, drain.deliveries) },
