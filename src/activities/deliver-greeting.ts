@@ -17,7 +17,8 @@ import { idempotencyKeyFor } from '../greetings/ids';
 import { FailureType } from '../workflows/definitions';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { withAttemptLifetime } from './attempt-lifetime';
-import { isRetryableStatus, postWebhook, type WebhookResponse } from './webhook-client';
+import { verdictOn } from './webhook-answer';
+import { postWebhook, type WebhookResponse } from './webhook-client';
 import type { WebhookSigner } from './webhook-signature';
 
 /** `log` and `metrics` receive every attempt's outcome. */
@@ -82,7 +83,16 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     const claim = await claimDelivery(deps.db, { ...request, idempotencyKey, inFlightLeaseMs }, now());
     switch (claim.kind) {
       case 'already-delivered':
-        return settle({ outcome: 'already-delivered', deliveryId: claim.deliveryId }, report);
+        return settle(
+          {
+            outcome: 'already-delivered',
+            deliveryId: claim.deliveryId,
+            by: claim.by,
+            deliveredAt: claim.deliveredAt,
+            latenessMs: claim.latenessMs,
+          },
+          report,
+        );
       case 'user-deleted':
         return settle({ outcome: 'user-deleted', deliveryId: claim.deliveryId }, report);
       case 'missed':
@@ -133,32 +143,40 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
     };
 
     const summary = describe(response);
-    if (response.kind === 'answered' && response.status >= 200 && response.status < 300) {
-      await markDelivered(deps.db, claim.deliveryId, { responseStatus: response.status, error: null }, now());
+    const verdict = verdictOn(response, claim.attempt);
+    if (verdict.result === 'delivered') {
+      await markDelivered(deps.db, claim.deliveryId, { responseStatus, error: null }, now());
       return settle(
         {
           outcome: 'delivered',
           deliveryId: claim.deliveryId,
-          responseStatus: response.status,
+          responseStatus: responseStatus!,
           attempt: claim.attempt,
           latenessMs: claim.latenessMs,
         },
         answered,
       );
     }
-    if (response.kind === 'answered' && !isRetryableStatus(response.status)) {
+    if (verdict.result === 'rejected') {
       await markRejected(deps.db, claim.deliveryId, claim.attempt, { responseStatus, error: summary });
       reportDelivery(deps, { ...answered, outcome: 'rejected', error: summary });
       throw ApplicationFailure.nonRetryable(summary, FailureType.WebhookRejected);
     }
-    await markRetryPending(deps.db, claim.deliveryId, claim.attempt, { responseStatus, error: summary });
+    await markRetryPending(
+      deps.db,
+      claim.deliveryId,
+      claim.attempt,
+      { responseStatus, error: summary },
+      verdict.retryAfterMs,
+    );
     reportDelivery(deps, { ...answered, outcome: 'unavailable', error: summary });
     const retryAfterMs = response.kind === 'answered' ? response.retryAfterMs : null;
     throw ApplicationFailure.create({
       message: summary,
       type: FailureType.WebhookUnavailable,
-      // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff.
-      nextRetryDelay: retryAfterMs ?? undefined,
+      // The receiver said when to come back (429/503 Retry-After): honour it instead of the backoff, within the
+      // policy's bounds (a 0 s answer must not become a loop of attempts inside one workflow task).
+      nextRetryDelay: retryAfterMs === null ? undefined : verdict.retryAfterMs,
     });
   }
 

@@ -9,3 +9,5 @@ export { createPlanningActivities } from './plan-delivery';
 export type { PlanDeliveryInput, PlanningActivities } from './plan-delivery';
 export { createPauseActivities } from './record-pause';
 export type { PauseActivities, RecordPauseInput, RecordResumeInput } from './record-pause';
+export { createDispatchActivities } from './dispatch-due-greetings';
+export type { DispatchActivities, DispatchPassInput, DispatchPassResult } from './dispatch-due-greetings';

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
+import { armOccurrence, disarmOccurrences } from '../db/armed-occurrences';
 import { recordMissedOccurrence, settleStaleOccurrences } from '../db/ledger';
 import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
@@ -32,6 +33,10 @@ export interface PlanningDependencies {
   /** HAND_OVER_WINDOW: after a delivery, the run hands over to the next within this long; 0 for at once. */
   handOverWindowMs?: number;
   metrics?: Pick<DeliveryMetrics, 'unplannable'>;
+  /** Starts the dispatcher of an armed instant; unset, the users' own runs deliver (nothing is dispatched). */
+  dispatchers?: { ensure(dueAt: string): Promise<void> };
+  /** Hears of a dispatcher that could not be started (the sweep starts it later). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 export function createPlanningActivities(deps: PlanningDependencies) {
@@ -62,14 +67,48 @@ export function createPlanningActivities(deps: PlanningDependencies) {
         await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, staleBefore);
       }
       if (!late) await recordUnattendedMiss(user, schedule, input, notBeforeYear);
+      await arm(input, late ?? next, user.pause !== null);
       return {
         ...(late ?? next),
         timezone: user.timezone,
         paused: user.pause,
-        handOverAfterMs: handOverDelayMs(`${input.userId}/${input.eventType}`, deps.handOverWindowMs ?? 0),
+        // A year already due has no dispatcher coming: its run sends it at once rather than after the spread.
+        handOverAfterMs: late ? 0 : handOverDelayMs(`${input.userId}/${input.eventType}`, deps.handOverWindowMs ?? 0),
       };
     },
   };
+
+  /**
+   * Arms the chosen occurrence for its instant's dispatcher and makes sure that dispatcher exists; a paused user's
+   * occurrence is not armed (the run records it as skipped when it wakes; a resume plans and arms it again).
+   */
+  async function arm(input: PlanDeliveryInput, occurrence: Occurrence, paused: boolean): Promise<void> {
+    if (paused) {
+      await disarmOccurrences(deps.db, input.userId, input.eventType);
+      return;
+    }
+    const { workflowExecution } = Context.current().info;
+    await armOccurrence(deps.db, {
+      userId: input.userId,
+      eventType: input.eventType,
+      occurrenceYear: occurrence.year,
+      occurrenceDate: occurrence.localDate,
+      scheduledAt: occurrence.instant,
+      idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, occurrence.year),
+      workflowId: workflowExecution?.workflowId ?? '',
+      runId: workflowExecution?.runId ?? '',
+    });
+    // An instant already passed has no dispatcher to wait for: the run delivers it itself when it wakes.
+    if (!deps.dispatchers || occurrence.epochMs <= input.nowMs) return;
+    try {
+      await deps.dispatchers.ensure(occurrence.instant);
+    } catch (error) {
+      deps.warn?.('could not start the dispatcher of an instant; the sweep or the run will send it', {
+        dueAt: occurrence.instant,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
 
   /** The event's date in the user's zone, with the worker's settings. */
   function scheduleOf(user: User, date: string) {

@@ -78,6 +78,9 @@ export const deliverySchema = z
     lastAttemptAt: instant.nullable(),
     deliveredAt: instant.nullable(),
     latenessMs: z.int().nullable().meta({ description: 'How long after the due moment the delivery started' }),
+    nextAttemptAt: instant.nullable().meta({
+      description: 'When the row may be attempted next: its due moment while armed, the backoff after a failed attempt',
+    }),
     createdAt: instant,
     updatedAt: instant,
     workflowId: z.string(),

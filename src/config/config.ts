@@ -98,6 +98,10 @@ const configSchema = z
      * hand-overs never add to the 09:00 rush. `0s`: at once.
      */
     HAND_OVER_WINDOW: duration.default(3 * 3_600_000),
+    /** Activities that claim one due instant's rows side by side (spread over the workers polling the queue). */
+    DISPATCH_PASSES: z.coerce.number().int().min(1).max(64).default(2),
+    /** Rows one dispatch statement claims and POSTs at once. */
+    DISPATCH_PAGE_SIZE: z.coerce.number().int().min(1).max(5_000).default(100),
     /** How often the worker's reconciler looks for users and workflows out of step. */
     RECONCILE_INTERVAL: duration.refine((ms) => ms > 0, 'must be longer than 0').default(60_000),
     /** How often the reconciler also compares every live user with every running workflow (a heavier pass). */

@@ -85,6 +85,7 @@ export function toDeliveryView(row: DeliveryRow): DeliveryView {
     lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
     latenessMs: row.latenessMs === null ? null : Number(row.latenessMs),
+    nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     workflowId: row.workflowId,

@@ -28,7 +28,8 @@ export interface Recipient {
 
 export type ClaimResult =
   | { kind: 'claimed'; deliveryId: string; attempt: number; recipient: Recipient; latenessMs: number }
-  | { kind: 'already-delivered'; deliveryId: string }
+  /** Delivered already; `by` is the workflow whose attempt delivered it (a dispatcher, or the user's own run). */
+  | { kind: 'already-delivered'; deliveryId: string; by: string; deliveredAt: string | null; latenessMs: number | null }
   | { kind: 'in-flight'; deliveryId: string }
   /** The user is deleted, or no longer has this event (an anniversary removed): the row is cancelled. */
   | { kind: 'user-deleted'; deliveryId: string | null }
@@ -62,10 +63,18 @@ interface LockedDelivery {
   scheduled_at: Date;
   last_attempt_at: Date | null;
   last_error: string | null;
+  workflow_id: string;
+  delivered_at: Date | null;
+  lateness_ms: bigint | null;
+  /**
+   * Another workflow's failed attempt (the dispatcher's, or the run's seen by the dispatcher) set a backoff that has
+   * not run out on the database's clock; a run's own retries are timed by its retry policy.
+   */
+  backing_off: boolean;
 }
 
-const USER_DELETED = 'user deleted before delivery';
-const EVENT_REMOVED = 'event removed from the user before delivery';
+export const USER_DELETED = 'user deleted before delivery';
+export const EVENT_REMOVED = 'event removed from the user before delivery';
 
 function eventDateOf(user: LockedUser, eventType: EventType): string | null {
   const day = (date: Date | null) => date && date.toISOString().slice(0, 10);
@@ -94,13 +103,24 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       ON CONFLICT (user_id, event_type, occurrence_year) DO NOTHING`;
 
     const [row] = await tx.$queryRaw<LockedDelivery[]>`
-      SELECT id, status::text AS status, attempts, scheduled_at, last_attempt_at, last_error FROM deliveries
+      SELECT id, status::text AS status, attempts, scheduled_at, last_attempt_at, last_error, workflow_id, delivered_at,
+             lateness_ms,
+             (status = 'pending' AND next_attempt_at > now() AND workflow_id <> ${request.workflowId}) AS backing_off
+      FROM deliveries
       WHERE user_id = ${request.userId}::uuid AND event_type = ${request.eventType}::event_type
         AND occurrence_year = ${request.occurrenceYear}
       FOR UPDATE`;
 
     if (!user || !row) return { kind: 'user-deleted', deliveryId: null };
-    if (row.status === 'delivered') return { kind: 'already-delivered', deliveryId: row.id };
+    if (row.status === 'delivered') {
+      return {
+        kind: 'already-delivered',
+        deliveryId: row.id,
+        by: row.workflow_id,
+        deliveredAt: row.delivered_at?.toISOString() ?? null,
+        latenessMs: row.lateness_ms === null ? null : Number(row.lateness_ms),
+      };
+    }
     // A user deleted, or an event removed (PUT without the anniversary), before the greeting went out: never sent.
     const gone = user.deleted_at ? USER_DELETED : eventDateOf(user, request.eventType) === null ? EVENT_REMOVED : null;
     if (gone) {
@@ -119,7 +139,8 @@ export async function claimDelivery(db: Db, request: ClaimRequest, now: Date): P
       row.status === 'sending' &&
       row.last_attempt_at !== null &&
       now.getTime() - row.last_attempt_at.getTime() < request.inFlightLeaseMs;
-    if (leaseStillHeld) return { kind: 'in-flight', deliveryId: row.id };
+    // So is an attempt whose backoff has not run out: the next one waits for it, whoever makes it.
+    if (leaseStillHeld || row.backing_off) return { kind: 'in-flight', deliveryId: row.id };
 
     // The due moment is this attempt's plan: a run that re-planned the year (a new date or zone) re-times the row, so
     // lateness is judged against the instant the greeting is really due now.
@@ -189,7 +210,7 @@ export async function reopenDelivery(
       FOR UPDATE`;
     if (!row) return null;
     if ((CLOSED_STATUSES as readonly string[]).includes(row.status)) {
-      await tx.delivery.update({ where: { id: row.id }, data: { status: 'pending' } });
+      await tx.delivery.update({ where: { id: row.id }, data: { status: 'pending', nextAttemptAt: null } });
     }
     return {
       deliveryId: row.id,
@@ -232,11 +253,14 @@ export async function markRetryPending(
   deliveryId: string,
   attempt: number,
   result: AttemptResult,
+  retryAfterMs: number,
 ): Promise<void> {
+  // The backoff holds the row for the instant's dispatcher; the run that made the attempt times its own next one.
   await db.$executeRaw`
     UPDATE deliveries d
     SET status = (CASE WHEN d.status = 'sending' AND u.deleted_at IS NULL THEN 'pending' ELSE 'cancelled' END)::delivery_status,
-        response_status = ${result.responseStatus}, last_error = ${result.error}, updated_at = now()
+        response_status = ${result.responseStatus}, last_error = ${result.error}, updated_at = now(),
+        next_attempt_at = now() + ${retryAfterMs} * interval '1 millisecond'
     FROM users u
     WHERE d.id = ${deliveryId}::uuid AND d.attempts = ${attempt} AND d.status IN ('sending', 'cancelled')
       AND u.id = d.user_id`;
@@ -275,7 +299,7 @@ export async function cancelPendingOccurrences(
   key: Omit<OccurrenceKey, 'occurrenceYear'>,
 ): Promise<number> {
   const { count } = await db.delivery.updateMany({
-    where: { userId: key.userId, eventType: key.eventType, status: { in: ['pending', 'sending'] } },
+    where: { userId: key.userId, eventType: key.eventType, status: { in: ['scheduled', 'pending', 'sending'] } },
     data: { status: 'cancelled', lastError: EVENT_REMOVED },
   });
   return count;

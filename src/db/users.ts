@@ -3,7 +3,8 @@ import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
 import { EVENT_TYPES } from '../greetings/events';
 import { CursorLayout, toPage, type Page } from './keyset-page';
-import { cancelPendingOccurrences } from './ledger';
+import { disarmOccurrences } from './armed-occurrences';
+import { cancelPendingOccurrences, USER_DELETED } from './ledger';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
 export interface User {
@@ -135,6 +136,13 @@ export async function updateLiveUser(
       for (const event of EVENT_TYPES.filter((each) => each.dateOf(previous) !== null && each.dateOf(saved) === null)) {
         await cancelPendingOccurrences(tx, { userId: id, eventType: event.type });
       }
+      // A new date or zone: the armed instant no longer stands; the run's next plan arms the new one.
+      if (previous.birthday !== saved.birthday || previous.timezone !== saved.timezone) {
+        await disarmOccurrences(tx, id, 'birthday');
+      }
+      if (previous.anniversary !== saved.anniversary || previous.timezone !== saved.timezone) {
+        await disarmOccurrences(tx, id, 'anniversary');
+      }
       return { user: saved, previous, workflowSyncNeeded };
     }),
   );
@@ -171,6 +179,8 @@ export async function pauseUser(
                                             ELSE workflow_sync_requested_at END
       WHERE id = ${id}::uuid AND deleted_at IS NULL`;
     const row = await tx.user.findFirst({ where: { id, ...live } });
+    // No dispatcher sends to a paused user; the run records the occurrence as skipped when it wakes.
+    if (row) await disarmOccurrences(tx, id);
     return row ? toUser(row) : null;
   });
 }
@@ -218,8 +228,8 @@ export async function softDeleteUser(db: Db, id: string, now: Date): Promise<boo
     // Occurrences waiting for an attempt will get none. One being sent is cancelled too, so a row whose attempt
     // crashed never stays `sending`; an attempt still running records its answer (a 2xx as delivered) when it ends.
     await tx.delivery.updateMany({
-      where: { userId: id, status: { in: ['pending', 'sending'] } },
-      data: { status: 'cancelled', lastError: 'user deleted before delivery' },
+      where: { userId: id, status: { in: ['scheduled', 'pending', 'sending'] } },
+      data: { status: 'cancelled', lastError: USER_DELETED },
     });
     return count === 1;
   });

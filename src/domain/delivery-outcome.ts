@@ -1,7 +1,14 @@
 /** How one delivery of an occurrence ended, as the delivery activities answer it. */
 export type DeliveryOutcome =
   | { outcome: 'delivered'; deliveryId: string; responseStatus: number; attempt: number; latenessMs: number }
-  | { outcome: 'already-delivered'; deliveryId: string }
+  /** Delivered before this attempt: `by` is the workflow that delivered it (its instant's dispatcher, usually). */
+  | {
+      outcome: 'already-delivered';
+      deliveryId: string;
+      by?: string;
+      deliveredAt?: string | null;
+      latenessMs?: number | null;
+    }
   | { outcome: 'user-deleted'; deliveryId: string | null }
   | { outcome: 'missed'; deliveryId: string; latenessMs: number }
   | { outcome: 'closed'; deliveryId: string; status: string }

@@ -9,3 +9,8 @@ export function workflowIdFor(userId: string, eventType: EventType): string {
 export function idempotencyKeyFor(userId: string, eventType: EventType, occurrenceYear: number): string {
   return `${eventType}-${occurrenceYear}-${userId}`;
 }
+
+/** One dispatcher per due instant: every plan armed for that instant finds the same one. */
+export function dispatchWorkflowIdFor(dueAt: string): string {
+  return `dispatch-${new Date(dueAt).toISOString()}`;
+}

@@ -1,6 +1,7 @@
 import type { EventType } from '../domain/event-type';
 import type { Pause, RunStage } from '../domain/schedule-state';
 import type { Occurrence } from '../time/next-occurrence';
+import type { DeliveryRecord } from './delivery-record';
 
 /**
  * What the Temporal Web UI shows for a greeting run: one-line summaries and Markdown details. Pure and free of
@@ -40,6 +41,8 @@ export interface RunState {
   paused?: Pause | null;
   /** Why no plan can be made (stage `unplannable` or `plan-retrying`). */
   problem?: string | null;
+  /** Who delivered the run's year, once known. */
+  delivery?: DeliveryRecord;
 }
 
 /** The run's current details in Markdown: whose run, which year, the local and UTC due instant, and the stage. */
@@ -58,6 +61,11 @@ export function runDetails(state: RunState): string {
     lines.push(`| Paused | since ${state.paused.since}${reason} |`);
   }
   if (state.problem) lines.push(`| Problem | ${tableCell(state.problem)} |`);
+  if (state.delivery) {
+    const { by, at, latenessMs } = state.delivery;
+    const late = latenessMs === null ? '' : `, ${latenessMs} ms after the due moment`;
+    lines.push(`| Delivered | by ${by}${at === null ? '' : ` at ${at}`}${late} |`);
+  }
   return lines.join('\n');
 }
 

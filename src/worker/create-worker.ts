@@ -1,9 +1,16 @@
+import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
-import { createDeliveryActivities, createPauseActivities, createPlanningActivities } from '../activities';
+import {
+  createDeliveryActivities,
+  createDispatchActivities,
+  createPauseActivities,
+  createPlanningActivities,
+} from '../activities';
 import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { WebhookSigner } from '../activities/webhook-signature';
+import { DueDispatchers } from '../temporal/due-dispatchers';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 import { shutdownGrace } from './shutdown-grace';
 
@@ -36,6 +43,13 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   handOverWindowMs?: number;
   /** Unset keeps every SDK default (tests). */
   tuning?: WorkerTuning;
+  /**
+   * The batch at the due moment: plans arm their occurrence and start its instant's dispatcher through `client`.
+   * Unset: nothing is dispatched, every run delivers its own greeting (the dispatcher's activities still run here).
+   */
+  dueDispatch?: { client: Client; passes: number; retryHorizonMs: number };
+  /** DISPATCH_PAGE_SIZE: rows one dispatch statement claims and POSTs at once. */
+  dispatchPageSize?: number;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -55,6 +69,15 @@ export function workerTuningFrom(config: Config): WorkerTuning {
 export async function createGreetingWorker(options: GreetingWorkerOptions): Promise<Worker> {
   const { tuning } = options;
   const grace = tuning && shutdownGrace(tuning.shutdownGraceTimeMs);
+  const webhookSigner = new WebhookSigner(options.webhookSecrets);
+  const { dueDispatch } = options;
+  const dispatchers =
+    dueDispatch &&
+    new DueDispatchers(dueDispatch.client, {
+      taskQueue: options.taskQueue,
+      passes: dueDispatch.passes,
+      retryHorizonMs: dueDispatch.retryHorizonMs,
+    });
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -70,14 +93,27 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         maxLatenessMs: options.maxLatenessMs,
         handOverWindowMs: options.handOverWindowMs,
         metrics: options.metrics,
+        dispatchers,
+        warn: (message, fields) => options.log.warn(message, fields),
       }),
       ...createPauseActivities({ db: options.db }),
       ...createDeliveryActivities({
         db: options.db,
         webhookUrl: options.webhookUrl,
-        webhookSigner: new WebhookSigner(options.webhookSecrets),
+        webhookSigner,
         webhookTimeoutMs: options.webhookTimeoutMs,
         maxLatenessMs: options.maxLatenessMs,
+        shutdownGraceOver: grace?.signal,
+        log: options.log,
+        metrics: options.metrics,
+      }),
+      ...createDispatchActivities({
+        db: options.db,
+        webhookUrl: options.webhookUrl,
+        webhookSigner,
+        webhookTimeoutMs: options.webhookTimeoutMs,
+        maxLatenessMs: options.maxLatenessMs,
+        pageSize: options.dispatchPageSize ?? 100,
         shutdownGraceOver: grace?.signal,
         log: options.log,
         metrics: options.metrics,

@@ -41,6 +41,12 @@ async function main(): Promise<void> {
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       maxLatenessMs: config.MAX_DELIVERY_LATENESS,
       handOverWindowMs: config.HAND_OVER_WINDOW,
+      dueDispatch: {
+        client: connections.temporal,
+        passes: config.DISPATCH_PASSES,
+        retryHorizonMs: config.HAND_OVER_WINDOW,
+      },
+      dispatchPageSize: config.DISPATCH_PAGE_SIZE,
       deliveryTime: config.DELIVERY_TIME,
       leapDayPolicy: config.LEAP_DAY_POLICY,
       log: componentLog(root, 'delivery'),

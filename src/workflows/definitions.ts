@@ -10,6 +10,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeliveryOutcome } from '../domain/delivery-outcome';
+import type { DispatchTally } from '../domain/dispatch-tally';
 import type { EventType } from '../domain/event-type';
 import type { NextDelivery, ScheduleState } from '../domain/schedule-state';
 import type { LeapDayPolicy } from '../time/next-occurrence';
@@ -106,3 +107,16 @@ export const nextDeliverySearchAttribute = defineSearchAttributeKey(
 
 /** Every key above, for registering them with a namespace. */
 export const greetingSearchAttributes = [userIdSearchAttribute, eventTypeSearchAttribute, nextDeliverySearchAttribute];
+
+/** The input of the dispatcher of one due instant. */
+export interface DueDispatchInput {
+  /** The instant, UTC ISO. */
+  dueAt: string;
+  /** Activities claiming pages side by side. */
+  passes: number;
+  /** Retries are waited for until this long after the instant; the users' own runs take over what is left. */
+  retryHorizonMs: number;
+}
+
+/** What a dispatcher did so far. */
+export const dispatchProgressQuery = defineQuery<{ stage: string; tally: DispatchTally }>('dispatchProgress');

@@ -1,2 +1,3 @@
 // The worker bundles this file: every workflow type the service runs is exported from here.
 export { yearlyGreetingWorkflow } from './yearly-greeting';
+export { dueDispatchWorkflow } from './due-dispatch';

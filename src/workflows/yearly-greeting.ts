@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { DeliveryOutcome } from '../domain/delivery-outcome';
+import { deliveryRecord, type DeliveryRecord } from '../greetings/delivery-record';
 import type { NextDelivery, PlannedOccurrence, RunStage, ScheduleState } from '../domain/schedule-state';
 import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
 import { isPlannableZone, isValidCalendarDate } from '../time/calendar-date';
@@ -172,6 +173,15 @@ class GreetingRun {
   private readonly deliverInDueTask = patched('deliver-in-due-task');
   /** Decided at construction, for the same reason as webUiMetadata. */
   private readonly historyEventBudget = patched('short-history') ? HISTORY_EVENT_BUDGET : FIRST_HISTORY_EVENT_BUDGET;
+  /**
+   * The batch at the due moment: the instant's dispatcher sends, this run wakes a little after it (at a moment spread
+   * by user over the worker's HAND_OVER_WINDOW) to confirm the delivery or make it itself, plans and arms next year
+   * and hands over at once. Decided at construction, for the same reason as webUiMetadata; runs started before wake
+   * at the instant and hand over after a window.
+   */
+  private readonly confirmAfterDispatch = patched('batch-dispatch');
+  /** Who delivered this run's year, once it is known. */
+  private delivery: DeliveryRecord | undefined;
   /** When this run hands over to the next, once it has delivered and planned next year. */
   private handOverAt: number | undefined;
 
@@ -197,9 +207,11 @@ class GreetingRun {
       this.show(outcome);
       if (outcome === 'user-deleted') return;
       if (!this.deliverInDueTask) return this.handOver(due.year + 1);
-      // Next year's plan shows at once (Web UI, next-delivery); the next run starts after the rush.
+      // Next year's plan shows at once (Web UI, next-delivery) and is armed for its dispatcher.
       await this.replan();
       if (this.userDeleted) return;
+      // This run woke after the rush already: the next one takes over at once.
+      if (this.confirmAfterDispatch) return this.handOver(due.year + 1);
       // No window (HAND_OVER_WINDOW=0s), or next year could not be planned now: the next run takes over at once.
       const handOverAfterMs = this.next?.handOverAfterMs ?? 0;
       if (handOverAfterMs <= 0) return this.handOver(due.year + 1);
@@ -299,7 +311,8 @@ class GreetingRun {
         }
         continue;
       }
-      const untilDue = this.next.epochMs - Date.now();
+      const wakeAfterDueMs = this.confirmAfterDispatch ? (this.next.handOverAfterMs ?? 0) : 0;
+      const untilDue = this.next.epochMs + wakeAfterDueMs - Date.now();
       if (untilDue > 0) {
         this.replanned = false;
         this.show('sleeping');
@@ -368,6 +381,7 @@ class GreetingRun {
       const result = this.deliverInDueTask
         ? await retryWindow.run(() => deliverGreetingInTask.executeWithOptions(options, [...args]))
         : await deliverGreeting.executeWithOptions(options, [...args]);
+      this.delivery = deliveryRecord(result, workflowId);
       return result.outcome;
     } catch (error) {
       // The receiver rejected the greeting or never took it within the retry window: record it, move to next year.
@@ -485,6 +499,7 @@ class GreetingRun {
         next: this.next,
         paused: this.next?.paused ?? null,
         problem: this.problem,
+        delivery: this.delivery,
       }),
     );
   }

@@ -1,9 +1,9 @@
-import { createPlanningActivities } from '../../src/activities/plan-delivery';
 import type { Db } from '../../src/db/client';
 import { claimDelivery } from '../../src/db/ledger';
 import { updateLiveUser, type User } from '../../src/db/users';
 import type { LeapDayPolicy } from '../../src/time/next-occurrence';
 import { createUserRow } from '../support/fixtures';
+import { activityPlanner } from '../support/planner';
 import { useTestDb } from '../support/test-db';
 
 // Each event's run plans from its own date on the user's row, by the same rules (Feb 29, the lateness limit), and
@@ -16,7 +16,7 @@ const NOW_MS = Date.parse('2027-01-10T12:00:00Z');
 const person = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-07-01', timezone: 'Europe/Paris' };
 
 function planner(leapDayPolicy?: LeapDayPolicy) {
-  return createPlanningActivities({ db, deliveryTime: '09:00', leapDayPolicy, maxLatenessMs: null });
+  return activityPlanner({ db, deliveryTime: '09:00', leapDayPolicy, maxLatenessMs: null });
 }
 
 async function userWithAnniversary(anniversary: string | null): Promise<User> {

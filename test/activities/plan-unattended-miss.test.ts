@@ -1,9 +1,8 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPlanningActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
 import { pauseUser } from '../../src/db/users';
 import type { PlannedOccurrence } from '../../src/domain/schedule-state';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { activityPlanner } from '../support/planner';
 import { useTestDb } from '../support/test-db';
 
 // The plan of a run that starts after a due moment no run was there for (Temporal's store lost, a workflow gone for
@@ -27,29 +26,35 @@ async function userDue(daysAgo: number, changedDaysAgo: number) {
 
 /** One plan of the user's run, as a worker with DELIVERY_TIME 09:00 and a 24 h lateness limit makes it. */
 async function plan(userId: string, nowMs: number): Promise<PlannedOccurrence | null> {
-  const planning = createPlanningActivities({ db, deliveryTime: '09:00', maxLatenessMs: DAY_MS });
-  const planned: unknown = await new MockActivityEnvironment().run(() =>
-    planning.planDelivery({ userId, eventType: 'birthday', nowMs }),
-  );
-  return planned as PlannedOccurrence | null;
+  return activityPlanner({ db, deliveryTime: '09:00', maxLatenessMs: DAY_MS }).planDelivery({
+    userId,
+    eventType: 'birthday',
+    nowMs,
+  });
+}
+
+/** The user's ledger as (year, status) pairs. */
+async function statusesOf(userId: string): Promise<[number, string][]> {
+  return (await deliveriesOf(db, userId)).map((row) => [row.occurrenceYear, row.status]);
 }
 
 test('due three days ago and unchanged since: the year is recorded as missed and next year is planned', async () => {
   const { user, nowMs } = await userDue(3, 5);
   const planned = await plan(user.id, nowMs);
-  const [row] = await deliveriesOf(db, user.id);
+  const [row, armed] = await deliveriesOf(db, user.id);
   expect(row).toMatchObject({ status: 'missed', attempts: 0, occurrenceYear: planned!.year - 1 });
   expect(row!.lastError).toMatch(/^not sent: no run was there at the due moment; \d+ h late, over the limit of 24 h$/);
+  expect(armed).toMatchObject({ status: 'scheduled', occurrenceYear: planned!.year });
 
   // A later plan finds the year settled and records nothing more.
   await plan(user.id, nowMs);
-  expect(await deliveriesOf(db, user.id)).toHaveLength(1);
+  expect(await deliveriesOf(db, user.id)).toHaveLength(2);
 });
 
-test('a birthday moved into the past after its due moment (a PUT yesterday) records nothing', async () => {
+test('a birthday moved into the past after its due moment (a PUT yesterday) records no miss, arms next year', async () => {
   const { user, nowMs } = await userDue(3, 1);
-  await plan(user.id, nowMs);
-  expect(await deliveriesOf(db, user.id)).toEqual([]);
+  const planned = await plan(user.id, nowMs);
+  expect(await statusesOf(user.id)).toEqual([[planned!.year, 'scheduled']]);
 });
 
 test('a user paused now records nothing: a due moment while paused is never a miss', async () => {
@@ -60,10 +65,11 @@ test('a user paused now records nothing: a due moment while paused is never a mi
   expect(await deliveriesOf(db, user.id)).toEqual([]);
 });
 
-test('due within the lateness limit: planned to be sent late, no row yet', async () => {
+test('due within the lateness limit: planned to be sent late, armed, not attempted yet', async () => {
   const { user, nowMs } = await userDue(0, 5);
   const dueMs = Date.parse(`${new Date(nowMs).toISOString().slice(0, 10)}T09:00:00Z`);
   const planned = await plan(user.id, Math.max(nowMs, dueMs + 60_000));
   expect(planned!.epochMs).toBe(dueMs);
-  expect(await deliveriesOf(db, user.id)).toEqual([]);
+  // Armed at its instant, already passed: the run sends it when it wakes (no dispatcher waits for a past instant).
+  expect(await statusesOf(user.id)).toEqual([[planned!.year, 'scheduled']]);
 });

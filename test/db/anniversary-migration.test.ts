@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPlanningActivities } from '../../src/activities/plan-delivery';
+import { activityPlanner } from '../support/planner';
 import { createDb, type Db } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
 import { findLiveUser } from '../../src/db/users';
@@ -72,7 +72,7 @@ test('a user and a delivered birthday from before: still planned and listed, no 
   db = createDb(url);
 
   expect(await findLiveUser(db, userId)).toMatchObject({ birthday: '1990-12-10', anniversary: null });
-  const plan = createPlanningActivities({ db, deliveryTime: '09:00', maxLatenessMs: null });
+  const plan = activityPlanner({ db, deliveryTime: '09:00', maxLatenessMs: null });
   const nowMs = Date.parse('2026-12-20T00:00:00Z');
   // The delivered 2026 row still settles its year: next is 2027.
   expect(await plan.planDelivery({ userId, eventType: 'birthday', nowMs })).toMatchObject({ year: 2027 });

@@ -42,10 +42,10 @@ test("a stale attempt's retryable failure does not reopen the row a newer attemp
   // The first attempt's worker hangs past its lease; a second attempt takes the occurrence over.
   const second = await claimed(request, new Date(due.getTime() + LEASE_MS + 1));
 
-  await markRetryPending(db, first.deliveryId, first.attempt, answer500);
+  await markRetryPending(db, first.deliveryId, first.attempt, answer500, 10_000);
   expect(await rowOf(request)).toMatchObject({ status: 'sending', attempts: 2 });
 
-  await markRetryPending(db, second.deliveryId, second.attempt, answer500);
+  await markRetryPending(db, second.deliveryId, second.attempt, answer500, 10_000);
   expect(await rowOf(request)).toMatchObject({ status: 'pending', attempts: 2, responseStatus: 500 });
 });
 
@@ -69,7 +69,7 @@ test('a 2xx is the truth whichever attempt got it, and a later failure never tur
   const second = await claimed(request, new Date(due.getTime() + LEASE_MS + 1));
 
   await markDelivered(db, first.deliveryId, { responseStatus: 200, error: null }, new Date());
-  await markRetryPending(db, second.deliveryId, second.attempt, answer500);
+  await markRetryPending(db, second.deliveryId, second.attempt, answer500, 10_000);
   await markRejected(db, second.deliveryId, second.attempt, { responseStatus: 400, error: 'bad' });
   await markFailed(db, request, { responseStatus: null, error: 'gave up' });
 
@@ -102,7 +102,7 @@ test('DELETE cancels a row left sending by a crashed attempt; that attempt answe
   expect(await softDeleteUser(db, request.userId, new Date())).toBe(true);
   expect(await rowOf(request)).toMatchObject({ status: 'cancelled' });
 
-  await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500);
+  await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500, 10_000);
   expect(await rowOf(request)).toMatchObject({ status: 'cancelled', responseStatus: 500 });
 });
 
@@ -110,7 +110,7 @@ test('an occurrence re-planned for a later instant is re-timed: its lateness is 
   const firstPlan = new Date(Date.now() - 3 * HOUR_MS);
   const request = await occurrence(firstPlan, HOUR_MS);
   const attempt = await claimed(request, firstPlan);
-  await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500);
+  await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500, 10_000);
 
   // The user moved east meanwhile: the same year's greeting is now due a minute ago, not three hours ago.
   const replanned = new Date(Date.now() - 60_000);

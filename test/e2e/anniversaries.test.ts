@@ -81,16 +81,20 @@ test('a birthday and an anniversary: two greetings at 09:00 local, each once, wi
     const keys = stack.receiver.requests.map((request) => request.headers['idempotency-key']);
     expect(new Set(keys).size).toBe(2);
     expect(keys[1]).toBe(`anniversary-${anniversary.year}-${user.id}`);
+    // Each run went on to its next year, and armed it.
+    const nextAnniversary = await nextDueMs(env, user.id, 'anniversary');
+    const nextBirthday = await nextDueMs(env, user.id, 'birthday');
+    expect(nextAnniversary).toBeGreaterThan(anniversary.epochMs + 360 * DAY_MS);
+    expect(nextBirthday).toBeGreaterThan(birthdayDue + 360 * DAY_MS);
     const ledger = await deliveriesOf(db, user.id);
     expect(ledger.map((row) => [row.eventType, row.status, row.scheduledAt.getTime()]).sort()).toEqual(
       [
         ['anniversary', 'delivered', anniversary.epochMs],
+        ['anniversary', 'scheduled', nextAnniversary],
         ['birthday', 'delivered', birthdayDue],
+        ['birthday', 'scheduled', nextBirthday],
       ].sort(),
     );
-    // Each run went on to its next year.
-    expect(await nextDueMs(env, user.id, 'anniversary')).toBeGreaterThan(anniversary.epochMs + 360 * DAY_MS);
-    expect(await nextDueMs(env, user.id, 'birthday')).toBeGreaterThan(birthdayDue + 360 * DAY_MS);
   });
 });
 
@@ -154,19 +158,12 @@ test('an anniversary removed (null) ends its workflow and cancels its pending ro
   await withStack(env, db, {}, async (stack) => {
     const user = await createUser(stack, 5, 2);
     const anniversary = await plannedDelivery(env, user.id, 'anniversary');
-    // The row an attempt that failed and waits for its retry leaves behind.
-    const pending = await db.delivery.create({
-      data: {
-        userId: user.id,
-        eventType: 'anniversary',
-        occurrenceYear: anniversary.year,
-        occurrenceDate: new Date(`${anniversary.localDate}T00:00:00.000Z`),
-        scheduledAt: new Date(anniversary.epochMs),
-        status: 'pending',
-        idempotencyKey: `anniversary-${anniversary.year}-${user.id}`,
-        workflowId: workflowIdFor(user.id, 'anniversary'),
-        runId: 'run',
+    // The armed row, as an attempt that failed and waits for its retry leaves it.
+    const pending = await db.delivery.update({
+      where: {
+        userId_eventType_occurrenceYear: { userId: user.id, eventType: 'anniversary', occurrenceYear: anniversary.year },
       },
+      data: { status: 'pending', attempts: 1 },
     });
 
     const removed = await put(stack, user.id, { anniversary: null });
@@ -236,12 +233,16 @@ test('GET deliveries filters by eventType', async () => {
     const anniversaries = await call(stack.api.url, 'GET', `/users/${user.id}/deliveries?eventType=anniversary`);
     const unknown = await call(stack.api.url, 'GET', `/users/${user.id}/deliveries?eventType=wedding`);
 
-    expect(all.body.items.map((item: { eventType: string }) => item.eventType).sort()).toEqual([
-      'anniversary',
-      'birthday',
+    // This year's two deliveries, and next year's two armed rows.
+    const pairs = (items: { eventType: string; status: string }[]) =>
+      items.map((item) => `${item.eventType} ${item.status}`).sort();
+    expect(pairs(all.body.items)).toEqual([
+      'anniversary delivered',
+      'anniversary scheduled',
+      'birthday delivered',
+      'birthday scheduled',
     ]);
-    expect(anniversaries.body.items).toHaveLength(1);
-    expect(anniversaries.body.items[0]).toMatchObject({ eventType: 'anniversary', status: 'delivered' });
+    expect(pairs(anniversaries.body.items)).toEqual(['anniversary delivered', 'anniversary scheduled']);
     expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
   });
 });

@@ -24,13 +24,16 @@ test('POST /users, then on the birthday the real activity writes the ledger and 
     expect(receiver.requests).toHaveLength(1);
     expect(request!.body.message).toBe("Hey, Ada Lovelace it's your birthday");
     expect(request!.headers['idempotency-key']).toBe(request!.body.idempotencyKey);
-    const ledger = await deliveriesOf(db, user.id);
-    expect(ledger).toHaveLength(1);
-    expect(ledger[0]).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, lastError: null });
-    expect(ledger[0]!.scheduledAt.getTime()).toBe(dueMs);
-    expect(ledger[0]!.id).toBe(request!.body.deliveryId);
-    // The workflow went on to next year.
-    expect(await nextDueMs(env, user.id)).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+    const [delivered, nextYear, ...more] = await deliveriesOf(db, user.id);
+    expect(more).toEqual([]);
+    expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, responseStatus: 200, lastError: null });
+    expect(delivered!.scheduledAt.getTime()).toBe(dueMs);
+    expect(delivered!.id).toBe(request!.body.deliveryId);
+    // The workflow went on to next year, and armed it.
+    const nextDue = await nextDueMs(env, user.id);
+    expect(nextDue).toBeGreaterThan(dueMs + 360 * 24 * 3600 * 1000);
+    expect(nextYear).toMatchObject({ status: 'scheduled', attempts: 0, occurrenceYear: delivered!.occurrenceYear + 1 });
+    expect(nextYear!.scheduledAt.getTime()).toBe(nextDue);
   });
 });
 
@@ -56,9 +59,10 @@ test('the receiver fails twice with 503, then succeeds: three attempts with one 
 
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(requests.map((request) => request.headers['idempotency-key'])).size).toBe(1);
-    const ledger = await deliveriesOf(db, user.id);
-    expect(ledger).toHaveLength(1);
-    expect(ledger[0]).toMatchObject({ status: 'delivered', attempts: 3, responseStatus: 200 });
+    const [delivered, nextYear, ...more] = await deliveriesOf(db, user.id);
+    expect(delivered).toMatchObject({ status: 'delivered', attempts: 3, responseStatus: 200 });
+    expect(nextYear).toMatchObject({ status: 'scheduled', occurrenceYear: delivered!.occurrenceYear + 1 });
+    expect(more).toEqual([]);
   });
 });
 
@@ -136,7 +140,10 @@ test('DELETE /users/:id cancels the workflow and nothing is ever sent for that u
     const description = await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).describe();
     expect(description.status.name).toBe('CANCELLED');
     expect(receiver.requests).toHaveLength(0);
-    expect(await deliveriesOf(db, user.id)).toHaveLength(0);
+    // The row the plan armed for the year was cancelled in the DELETE's own transaction.
+    expect(await deliveriesOf(db, user.id)).toMatchObject([
+      { status: 'cancelled', attempts: 0, lastError: 'user deleted before delivery' },
+    ]);
     expect((await call(api.url, 'GET', `/users/${user.id}`)).status).toBe(404);
     expect((await call(api.url, 'DELETE', `/users/${user.id}`)).status).toBe(404);
   });

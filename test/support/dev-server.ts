@@ -53,7 +53,13 @@ export interface ServiceOnDevServer {
  * server last. Declare it before the file's own hooks, so the service is up when they run.
  */
 export function useServiceOnDevServer(
-  options: { label: string; dueInSeconds: number; receiver?: ReceiverOptions },
+  options: {
+    label: string;
+    dueInSeconds: number;
+    receiver?: ReceiverOptions;
+    /** The worker's HAND_OVER_WINDOW: each user's run wakes this long after the instant at most (0 by default). */
+    handOverWindowMs?: number;
+  },
   use: (service: ServiceOnDevServer) => void,
 ): void {
   let env: TestWorkflowEnvironment | undefined;
@@ -71,7 +77,13 @@ export function useServiceOnDevServer(
     const due = dueSoon(options.dueInSeconds);
     receiver = await startTestReceiver(options.receiver);
     api = await startApi(env, { db, taskQueue });
-    worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime: due.deliveryTime });
+    worker = await createTestWorker(env, {
+      db,
+      taskQueue,
+      webhookUrl: receiver.url,
+      deliveryTime: due.deliveryTime,
+      handOverWindowMs: options.handOverWindowMs,
+    });
     workerRun = worker.run();
     use({ env, db, databaseUrl, taskQueue, api, receiver, due });
   });

@@ -99,6 +99,12 @@ export function createTestWorker(
     /** HAND_OVER_WINDOW of the worker; unset: a run hands over right after its delivery. */
     handOverWindowMs?: number;
     connection?: NativeConnection;
+    /**
+     * Plans start their instant's dispatcher. Unset: on the dev server only. With time skipping, the workflows' clock
+     * runs ahead of the database's, on which a dispatcher claims (never before the database says due), so there the
+     * users' own runs deliver: the guarantee the dispatcher speeds up (test/e2e/due-dispatch.test.ts tests it).
+     */
+    dispatch?: boolean;
   },
 ): Promise<Worker> {
   return createGreetingWorker({
@@ -113,6 +119,9 @@ export function createTestWorker(
     deliveryTime: options.deliveryTime ?? '09:00',
     leapDayPolicy: options.leapDayPolicy,
     handOverWindowMs: options.handOverWindowMs,
+    ...((options.dispatch ?? !env.supportsTimeSkipping) && {
+      dueDispatch: { client: env.client, passes: 2, retryHorizonMs: options.handOverWindowMs ?? 0 },
+    }),
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
     log: options.log ?? silentLog,
     metrics: options.metrics ?? createDeliveryMetrics(new Registry()),

@@ -6,6 +6,7 @@ import { nextOccurrence } from '../../src/time/next-occurrence';
 import { scheduleStateQuery } from '../../src/workflows/definitions';
 import { createTestWorker, startGreetingWorkflow, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { eventually } from '../support/real-time';
 import { startTestReceiver } from '../support/test-receiver';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
@@ -17,7 +18,7 @@ let db: Db;
 
 useTimeSkippingServer({ perTest: true }, (started) => ({ env, db } = started));
 
-test('the due timer opens one workflow task that delivers, plans next year and sleeps on; the hand-over comes later, inside HAND_OVER_WINDOW', async () => {
+test('the run wakes at its own point of HAND_OVER_WINDOW after the due moment, delivers (no dispatcher here) in one workflow task, arms next year and hands over at once', async () => {
   const receiver = await startTestReceiver({ clock: () => env.currentTimeMs() });
   const fields = personWithBirthdayIn(2, await env.currentTimeMs(), 'Europe/Lisbon');
   const user = await createUserRow(db, fields);
@@ -34,45 +35,38 @@ test('the due timer opens one workflow task that delivers, plans next year and s
     deliveryTime: '09:00',
     nowMs: await env.currentTimeMs(),
   });
-  const handOverAfterMs = handOverDelayMs(`${user.id}/birthday`, HAND_OVER_WINDOW_MS);
+  const wakeMs = due.epochMs + handOverDelayMs(`${user.id}/birthday`, HAND_OVER_WINDOW_MS);
 
   try {
     await worker.runUntil(async () => {
       const handle = await startGreetingWorkflow(env, taskQueue, user);
-      const { runId: deliveringRunId } = await handle.describe();
-      await env.sleep(due.epochMs - (await env.currentTimeMs()) + 1_000);
+      const { runId: yearRunId } = await handle.describe();
+
+      // A minute before its point: still asleep (the instant's dispatcher would have sent by now).
+      await env.sleep(wakeMs - (await env.currentTimeMs()) - 60_000);
+      expect(receiver.requests).toHaveLength(0);
+      expect((await handle.describe()).runId).toBe(yearRunId);
+
+      await env.sleep(120_000);
       await receiver.waitForRequests(1);
+      const yearRun = env.client.workflow.getHandle(handle.workflowId, yearRunId);
+      const closed = await eventually(async () => {
+        const described = await yearRun.describe();
+        return described.status.name === 'RUNNING' ? undefined : described;
+      }, 'the year run to hand over');
+      expect(closed.status.name).toBe('CONTINUED_AS_NEW');
+      expect((await handle.query(scheduleStateQuery)).next?.year).toBe(due.year + 1);
 
-      // Delivered, and the same run already shows next year's plan.
-      const state = await handle.query(scheduleStateQuery);
-      expect(state.next?.year).toBe(due.year + 1);
-      expect((await handle.describe()).runId).toBe(deliveringRunId);
-
-      // From the due timer firing to the next sleep: one workflow task, no activity task.
-      const { events } = await handle.fetchHistory();
+      // From the wake-up to the hand-over: one workflow task, no activity task, no timer the server saw.
+      const { events } = await yearRun.fetchHistory();
       const fired = events!.findIndex((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED);
-      const nextSleep = events!.findIndex(
-        (event, index) => index > fired && event.eventType === EventType.EVENT_TYPE_TIMER_STARTED,
-      );
+      const rush = events!.slice(fired).map((event) => EventType[event.eventType!]);
       expect(fired).toBeGreaterThan(0);
-      expect(nextSleep).toBeGreaterThan(fired);
-      const rush = events!.slice(fired, nextSleep).map((event) => EventType[event.eventType!]);
       expect(rush.filter((type) => type === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
       expect(rush.filter((type) => type.startsWith('EVENT_TYPE_ACTIVITY_TASK'))).toEqual([]);
       expect(rush.filter((type) => type === 'EVENT_TYPE_MARKER_RECORDED')).toHaveLength(2); // delivery + next plan
-      // The retry window's timer was started and cancelled inside the task: the server never saw it.
       expect(rush.filter((type) => type.startsWith('EVENT_TYPE_TIMER_'))).toEqual(['EVENT_TYPE_TIMER_FIRED']);
-
-      // Still the same run a minute before its hand-over moment; the next run after it, with next year planned.
-      await env.sleep(handOverAfterMs - 60_000);
-      expect((await handle.describe()).runId).toBe(deliveringRunId);
-      await env.sleep(120_000);
-      const nextRun = await handle.describe();
-      expect(nextRun.runId).not.toBe(deliveringRunId);
-      expect((await env.client.workflow.getHandle(handle.workflowId, deliveringRunId).describe()).status.name).toBe(
-        'CONTINUED_AS_NEW',
-      );
-      expect((await handle.query(scheduleStateQuery)).next?.year).toBe(due.year + 1);
+      expect(rush.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
       await handle.cancel();
     });
   } finally {
@@ -81,5 +75,6 @@ test('the due timer opens one workflow task that delivers, plans next year and s
   expect(receiver.requests).toHaveLength(1);
   expect((await deliveriesOf(db, user.id)).map((row) => [row.occurrenceYear, row.status])).toEqual([
     [due.year, 'delivered'],
+    [due.year + 1, 'scheduled'],
   ]);
 });

@@ -1,0 +1,161 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import { claimDuePage, nextClaimOf, settleDuePage, type ClaimedRow, type SettledAttempt } from '../db/due-dispatch';
+import { countLateness, emptyTally, type DispatchTally } from '../domain/dispatch-tally';
+import { greetingMessage } from '../greetings/message';
+import { withAttemptLifetime } from './attempt-lifetime';
+import { reportDelivery, statusClass, type DeliveryObservers } from './delivery-report';
+import { describeAnswer, verdictOn } from './webhook-answer';
+import { postWebhook } from './webhook-client';
+import type { WebhookSigner } from './webhook-signature';
+
+export interface DispatchDependencies extends DeliveryObservers {
+  db: Db;
+  webhookUrl: string;
+  webhookSigner: WebhookSigner;
+  webhookTimeoutMs: number;
+  /** How late a greeting may go out; later ones are recorded as missed. Null: no limit. */
+  maxLatenessMs: number | null;
+  /** Rows claimed per statement, all POSTed at once. */
+  pageSize: number;
+  /** Aborts when the worker's shutdown grace time is over: the page's POSTs are cut short and retried later. */
+  shutdownGraceOver?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export interface DispatchPassInput {
+  /** The instant whose rows this pass serves, UTC ISO. */
+  dueAt: string;
+}
+
+export interface DispatchPassResult {
+  tally: DispatchTally;
+  /** How long until a row of the instant can be claimed again (a retry, a lapsed lease), or null when all settled. */
+  nextClaimInMs: number | null;
+}
+
+/** Time beyond the webhook timeout that a page may take to settle before its claims lapse. */
+const LEASE_MARGIN_MS = 5_000;
+
+export function createDispatchActivities(deps: DispatchDependencies) {
+  const leaseMs = deps.webhookTimeoutMs + LEASE_MARGIN_MS;
+
+  /** POSTs every row of the page at once over the process's keep-alive connections; never throws. */
+  async function sendPage(rows: ClaimedRow[], signal: AbortSignal): Promise<SettledAttempt[]> {
+    return Promise.all(
+      rows.map(async (row): Promise<SettledAttempt> => {
+        const stopTimer = deps.metrics.webhookDuration.startTimer();
+        const response = await postWebhook(
+          {
+            url: deps.webhookUrl,
+            idempotencyKey: row.idempotencyKey,
+            signer: deps.webhookSigner,
+            timeoutMs: deps.webhookTimeoutMs,
+            signal,
+            payload: {
+              message: greetingMessage(row.eventType, row),
+              eventType: row.eventType,
+              userId: row.userId,
+              occurrenceYear: row.occurrenceYear,
+              occurrenceDate: row.occurrenceDate,
+              scheduledAt: row.scheduledAt,
+              deliveryId: row.deliveryId,
+              idempotencyKey: row.idempotencyKey,
+            },
+          },
+          deps.fetch,
+        );
+        const webhookLatencyMs = Math.round(stopTimer({ status_class: statusClass(response) }) * 1000);
+        const verdict = verdictOn(response, row.attempt);
+        const error = verdict.result === 'delivered' ? null : describeAnswer(response, row.attempt);
+        const responseStatus = response.kind === 'answered' ? response.status : null;
+        report(row, verdict.result === 'retry' ? 'unavailable' : verdict.result, {
+          statusCode: responseStatus,
+          error,
+          webhookLatencyMs,
+        });
+        return {
+          deliveryId: row.deliveryId,
+          attempt: row.attempt,
+          result: verdict.result,
+          responseStatus,
+          error,
+          retryAfterMs: verdict.result === 'retry' ? verdict.retryAfterMs : 0,
+        };
+      }),
+    );
+  }
+
+  function report(
+    row: ClaimedRow,
+    outcome: 'delivered' | 'rejected' | 'unavailable' | 'skipped' | 'missed' | 'user-deleted',
+    extra: { statusCode?: number | null; error?: string | null; webhookLatencyMs?: number } = {},
+  ): void {
+    const { workflowExecution } = Context.current().info;
+    reportDelivery(deps, {
+      outcome,
+      workflowId: workflowExecution?.workflowId ?? null,
+      runId: workflowExecution?.runId ?? null,
+      userId: row.userId,
+      eventType: row.eventType,
+      occurrenceYear: row.occurrenceYear,
+      attempt: row.attempt,
+      deliveryId: row.deliveryId,
+      latenessMs: row.latenessMs,
+      ...extra,
+    });
+  }
+
+  return {
+    /**
+     * One pass over an instant's due rows: claim a page, POST it, settle it, until no row is claimable now. Several
+     * passes (activities, workers) may serve one instant side by side: each claim skips the rows another holds.
+     * Idempotency key per row: (user, event type, occurrence year), the same a user's own run sends.
+     */
+    async dispatchDueGreetings(input: DispatchPassInput): Promise<DispatchPassResult> {
+      return withAttemptLifetime((workerShutdown) => dispatchPass(input, workerShutdown), deps.shutdownGraceOver);
+    },
+  };
+
+  async function dispatchPass(input: DispatchPassInput, workerShutdown: AbortSignal): Promise<DispatchPassResult> {
+    const context = Context.current();
+    const { workflowExecution } = context.info;
+    const tally = emptyTally();
+    for (;;) {
+      context.heartbeat(tally);
+      const page = await claimDuePage(deps.db, {
+        dueAt: input.dueAt,
+        pageSize: deps.pageSize,
+        workflowId: workflowExecution?.workflowId ?? '',
+        runId: workflowExecution?.runId ?? '',
+        leaseMs,
+        maxLatenessMs: deps.maxLatenessMs,
+      });
+      if (page.length === 0) break;
+      const toSend = page.filter((row) => row.status === 'sending');
+      for (const row of page) {
+        if (row.status !== 'sending') report(row, row.status === 'cancelled' ? 'user-deleted' : row.status);
+      }
+      const settled = await sendPage(toSend, workerShutdown);
+      await settleDuePage(deps.db, settled);
+      addTally(tally, page, settled);
+    }
+    return { tally, nextClaimInMs: await nextClaimOf(deps.db, input.dueAt, leaseMs) };
+  }
+}
+
+/** Adds a settled page to the tally: what the claim decided, and how each attempt sent ended. */
+function addTally(tally: DispatchTally, page: ClaimedRow[], settled: SettledAttempt[]): void {
+  tally.claimed += page.length;
+  for (const row of page) {
+    if (row.status === 'sending') countLateness(tally, row.latenessMs);
+    else tally[row.status] += 1;
+  }
+  for (const attempt of settled) {
+    if (attempt.result === 'delivered') tally.delivered += 1;
+    else if (attempt.result === 'rejected') tally.failed += 1;
+    else tally.retrying += 1;
+  }
+}
+
+export type DispatchActivities = ReturnType<typeof createDispatchActivities>;

@@ -1,0 +1,61 @@
+import type { EventType } from '../domain/event-type';
+import type { Db } from './client';
+import { EVENT_REMOVED } from './ledger';
+
+/** The executor of one statement: the client, or a transaction of it. */
+type Sql = Pick<Db, '$executeRaw'>;
+
+export interface ArmedOccurrence {
+  userId: string;
+  eventType: EventType;
+  occurrenceYear: number;
+  /** `YYYY-MM-DD` in the user's zone. */
+  occurrenceDate: string;
+  /** The due instant, UTC ISO. */
+  scheduledAt: string;
+  idempotencyKey: string;
+  /** The run that planned it (the dispatcher that sends it writes its own id at the claim). */
+  workflowId: string;
+  runId: string;
+}
+
+/**
+ * Arms the occurrence a plan chose, in one statement: its ledger row is written `scheduled` at the due instant (an
+ * armed row of the year is re-timed to the new plan, one cancelled because the event was removed is armed again now
+ * that it is back; a row an attempt already touched keeps its own state), and an
+ * armed row of another year of the same event (a date moved past this year's) is dropped, so the dispatcher of an
+ * instant only ever finds the plans that stand. Nothing is armed for a deleted user.
+ */
+export async function armOccurrence(sql: Sql, occurrence: ArmedOccurrence): Promise<void> {
+  const { userId, eventType, occurrenceYear } = occurrence;
+  await sql.$executeRaw`
+    WITH superseded AS (
+      DELETE FROM deliveries
+      WHERE user_id = ${userId}::uuid AND event_type = ${eventType}::event_type AND status = 'scheduled'
+        AND occurrence_year <> ${occurrenceYear}
+    )
+    INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, next_attempt_at,
+                            status, idempotency_key, workflow_id, run_id, updated_at)
+    SELECT gen_random_uuid(), ${userId}::uuid, ${eventType}::event_type, ${occurrenceYear},
+           ${occurrence.occurrenceDate}::date, ${occurrence.scheduledAt}::timestamptz,
+           ${occurrence.scheduledAt}::timestamptz, 'scheduled', ${occurrence.idempotencyKey}, ${occurrence.workflowId},
+           ${occurrence.runId}, now()
+    WHERE EXISTS (SELECT 1 FROM users WHERE id = ${userId}::uuid AND deleted_at IS NULL)
+    ON CONFLICT (user_id, event_type, occurrence_year) DO UPDATE
+      SET status = 'scheduled', occurrence_date = EXCLUDED.occurrence_date, scheduled_at = EXCLUDED.scheduled_at,
+          next_attempt_at = EXCLUDED.next_attempt_at,
+          last_error = CASE WHEN deliveries.status = 'scheduled' THEN deliveries.last_error END, updated_at = now()
+      WHERE deliveries.status = 'scheduled'
+         OR deliveries.status = 'cancelled' AND deliveries.last_error = ${EVENT_REMOVED}`;
+}
+
+/**
+ * Drops the user's armed occurrences (of one event, or of all): a pause, or a plan that finds nothing to arm. The
+ * user's run still wakes at its moment and records what happened (skipped while paused); a resume's plan arms again.
+ */
+export async function disarmOccurrences(sql: Sql, userId: string, eventType?: EventType): Promise<number> {
+  return sql.$executeRaw`
+    DELETE FROM deliveries
+    WHERE user_id = ${userId}::uuid AND status = 'scheduled'
+      AND (${eventType ?? null}::event_type IS NULL OR event_type = ${eventType ?? null}::event_type)`;
+}
