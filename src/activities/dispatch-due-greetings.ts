@@ -1,8 +1,11 @@
 import { Context } from '@temporalio/activity';
+import { armOccurrences, type ArmedOccurrence } from '../db/armed-occurrences';
 import type { Db } from '../db/client';
 import { claimDuePage, nextClaimOf, settleDuePage, type ClaimedRow, type SettledAttempt } from '../db/due-dispatch';
 import { countLateness, emptyTally, type DispatchTally } from '../domain/dispatch-tally';
+import { idempotencyKeyFor, workflowIdFor } from '../greetings/ids';
 import { greetingMessage } from '../greetings/message';
+import { nextOccurrence, type LeapDayPolicy } from '../time/next-occurrence';
 import { withAttemptLifetime } from './attempt-lifetime';
 import { reportDelivery, statusClass, type DeliveryObservers } from './delivery-report';
 import { describeAnswer, verdictOn } from './webhook-answer';
@@ -18,6 +21,9 @@ export interface DispatchDependencies extends DeliveryObservers {
   maxLatenessMs: number | null;
   /** Rows claimed per statement, all POSTed at once. */
   pageSize: number;
+  /** DELIVERY_TIME and LEAP_DAY_POLICY, to arm next year of each greeting delivered (as the user's run will plan it). */
+  deliveryTime: string;
+  leapDayPolicy?: LeapDayPolicy;
   /** Aborts when the worker's shutdown grace time is over: the page's POSTs are cut short and retried later. */
   shutdownGraceOver?: AbortSignal;
   fetch?: typeof fetch;
@@ -138,10 +144,50 @@ export function createDispatchActivities(deps: DispatchDependencies) {
       }
       const settled = await sendPage(toSend, workerShutdown);
       await settleDuePage(deps.db, settled);
+      await armOccurrences(deps.db, nextYearsOf(page, settled, deps));
       addTally(tally, page, settled);
     }
     return { tally, nextClaimInMs: await nextClaimOf(deps.db, input.dueAt, leaseMs) };
   }
+}
+
+/**
+ * Next year of each greeting the page delivered, as the user's run will plan it: armed at once, so the ledger and
+ * GET next-delivery show it while the run still sleeps until its moment to confirm.
+ */
+function nextYearsOf(
+  page: ClaimedRow[],
+  settled: SettledAttempt[],
+  settings: { deliveryTime: string; leapDayPolicy?: LeapDayPolicy },
+): ArmedOccurrence[] {
+  const delivered = new Set(settled.filter((attempt) => attempt.result === 'delivered').map((a) => a.deliveryId));
+  const armed: ArmedOccurrence[] = [];
+  for (const row of page) {
+    if (!delivered.has(row.deliveryId)) continue;
+    try {
+      const next = nextOccurrence({
+        date: row.eventDate,
+        timezone: row.timezone,
+        deliveryTime: settings.deliveryTime,
+        leapDayPolicy: settings.leapDayPolicy,
+        nowMs: Date.parse(row.scheduledAt) + 1,
+        notBeforeYear: row.occurrenceYear + 1,
+      });
+      armed.push({
+        userId: row.userId,
+        eventType: row.eventType,
+        occurrenceYear: next.year,
+        occurrenceDate: next.localDate,
+        scheduledAt: next.instant,
+        idempotencyKey: idempotencyKeyFor(row.userId, row.eventType, next.year),
+        workflowId: workflowIdFor(row.userId, row.eventType),
+        runId: '',
+      });
+    } catch {
+      // A schedule this worker cannot plan: the user's run says so when it plans.
+    }
+  }
+  return armed;
 }
 
 /** Adds a settled page to the tally: what the claim decided, and how each attempt sent ended. */

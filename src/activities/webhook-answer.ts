@@ -5,9 +5,7 @@ export const DELIVERY_RETRY = { initialMs: 10_000, coefficient: 2, maximumMs: 3_
 
 /** What the receiver's answer means for the row: done, refused for good, or worth another attempt after a delay. */
 export type AnswerVerdict =
-  | { result: 'delivered' }
-  | { result: 'rejected' }
-  | { result: 'retry'; retryAfterMs: number };
+  { result: 'delivered' } | { result: 'rejected' } | { result: 'retry'; retryAfterMs: number };
 
 /** The backoff before attempt `attempt + 1`: doubling from the initial interval, capped. */
 export function backoffMs(attempt: number): number {

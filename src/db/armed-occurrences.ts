@@ -59,3 +59,36 @@ export async function disarmOccurrences(sql: Sql, userId: string, eventType?: Ev
     WHERE user_id = ${userId}::uuid AND status = 'scheduled'
       AND (${eventType ?? null}::event_type IS NULL OR event_type = ${eventType ?? null}::event_type)`;
 }
+
+/**
+ * Arms several occurrences at once (the dispatcher arms next year for every greeting of a page it delivered); a row
+ * the year already has is left alone: the user's run re-times it when it plans.
+ */
+export async function armOccurrences(sql: Sql, occurrences: ArmedOccurrence[]): Promise<void> {
+  if (occurrences.length === 0) return;
+  const column = <K extends keyof ArmedOccurrence>(key: K) => occurrences.map((occurrence) => occurrence[key]);
+  await sql.$executeRaw`
+    INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, next_attempt_at,
+                            status, idempotency_key, workflow_id, run_id, updated_at)
+    SELECT gen_random_uuid(), a.user_id, a.event_type::event_type, a.occurrence_year, a.occurrence_date,
+           a.scheduled_at, a.scheduled_at, 'scheduled', a.idempotency_key, a.workflow_id, a.run_id, now()
+    FROM unnest(${column('userId')}::uuid[], ${column('eventType')}::text[], ${column('occurrenceYear')}::int[],
+                ${column('occurrenceDate')}::date[], ${column('scheduledAt')}::timestamptz[],
+                ${column('idempotencyKey')}::text[], ${column('workflowId')}::text[], ${column('runId')}::text[])
+         AS a(user_id, event_type, occurrence_year, occurrence_date, scheduled_at, idempotency_key, workflow_id, run_id)
+    JOIN users u ON u.id = a.user_id AND u.deleted_at IS NULL AND u.paused_at IS NULL
+    ON CONFLICT (user_id, event_type, occurrence_year) DO NOTHING`;
+}
+
+/** The user's armed occurrence of an event (the earliest, if a re-plan left two), or null when none is armed. */
+export async function findArmedOccurrence(
+  db: Pick<Db, 'delivery'>,
+  userId: string,
+  eventType: EventType,
+): Promise<{ occurrenceYear: number; scheduledAt: Date } | null> {
+  return db.delivery.findFirst({
+    where: { userId, eventType, status: 'scheduled' },
+    orderBy: { occurrenceYear: 'asc' },
+    select: { occurrenceYear: true, scheduledAt: true },
+  });
+}

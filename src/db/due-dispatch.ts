@@ -32,6 +32,9 @@ export interface ClaimedRow {
   latenessMs: number;
   firstName: string;
   lastName: string;
+  /** The user's zone and the event's date as the claim read them: next year is armed from them once delivered. */
+  timezone: string;
+  eventDate: string;
 }
 
 interface ClaimedColumns {
@@ -47,6 +50,8 @@ interface ClaimedColumns {
   lateness_ms: bigint | null;
   first_name: string;
   last_name: string;
+  timezone: string;
+  event_date: Date;
 }
 
 /**
@@ -66,7 +71,8 @@ export async function claimDuePage(db: Db, request: DuePageRequest): Promise<Cla
       FOR UPDATE OF d SKIP LOCKED
     ),
     decided AS (
-      SELECT d.id, u.first_name, u.last_name,
+      SELECT d.id, u.first_name, u.last_name, u.timezone,
+             CASE WHEN d.event_type = 'anniversary' THEN u.anniversary ELSE u.birthday END AS event_date,
              CASE WHEN u.deleted_at IS NOT NULL OR (d.event_type = 'anniversary' AND u.anniversary IS NULL)
                     THEN 'cancelled'
                   WHEN u.paused_at IS NOT NULL THEN 'skipped'
@@ -97,7 +103,8 @@ export async function claimDuePage(db: Db, request: DuePageRequest): Promise<Cla
     FROM decided
     WHERE d.id = decided.id
     RETURNING d.id, d.user_id, d.event_type, d.occurrence_year, d.occurrence_date, d.scheduled_at,
-              d.idempotency_key, d.status, d.attempts, d.lateness_ms, decided.first_name, decided.last_name`;
+              d.idempotency_key, d.status, d.attempts, d.lateness_ms, decided.first_name, decided.last_name,
+              decided.timezone, decided.event_date`;
   return rows.map((row) => ({
     deliveryId: row.id,
     userId: row.user_id,
@@ -111,6 +118,9 @@ export async function claimDuePage(db: Db, request: DuePageRequest): Promise<Cla
     latenessMs: Number(row.lateness_ms ?? 0),
     firstName: row.first_name,
     lastName: row.last_name,
+    timezone: row.timezone,
+    // A removed anniversary's row is cancelled by the claim; its date is never used.
+    eventDate: row.event_date?.toISOString().slice(0, 10) ?? '',
   }));
 }
 

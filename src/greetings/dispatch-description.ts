@@ -22,7 +22,11 @@ export function dispatchDetails(dueAt: string, stage: string, tally: DispatchTal
     ['missed (too late)', tally.missed],
     ['lateness p99', p99 === null ? '–' : p99 === Infinity ? 'over 1 h' : `≤ ${p99} ms`],
   ];
-  return [`**${dispatchSummary(dueAt)}**`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join(
-    '\n',
-  );
+  return [
+    `**${dispatchSummary(dueAt)}**`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+  ].join('\n');
 }

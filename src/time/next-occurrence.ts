@@ -95,6 +95,18 @@ export function occurrenceInYear(args: {
   };
 }
 
+/** The occurrence a due instant already chosen stands for (an armed ledger row's), as the person's zone shows it. */
+export function occurrenceAtInstant(args: { year: number; epochMs: number; timezone: string }): Occurrence {
+  const due = DateTime.fromMillis(args.epochMs, { zone: requireZone(args.timezone) });
+  return {
+    year: args.year,
+    localDate: due.toISODate()!,
+    localDateTime: localIsoWithExactOffset(due),
+    instant: due.toUTC().toISO()!,
+    epochMs: args.epochMs,
+  };
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -1,3 +1,4 @@
+import { findArmedOccurrence } from '../db/armed-occurrences';
 import type { Db } from '../db/client';
 import { CLOSED_STATUSES } from '../db/ledger';
 import { findLiveUser } from '../db/users';
@@ -5,6 +6,7 @@ import type { EventType } from '../domain/event-type';
 import type { NextDelivery } from '../domain/schedule-state';
 import { eventStrategy } from '../greetings/events';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { occurrenceAtInstant } from '../time/next-occurrence';
 
 export class UserNotFoundError extends Error {
   override name = 'UserNotFoundError';
@@ -31,12 +33,25 @@ export class UserSchedule {
     private readonly workflows: GreetingWorkflows,
   ) {}
 
-  /** The next delivery of this event, read from its workflow; null when the workflow is not running. */
+  /**
+   * The next delivery of this event: its armed ledger row, else the plan of its workflow (a paused user's, one not yet
+   * armed); null when there is neither.
+   */
   async nextDelivery(userId: string, eventType: EventType): Promise<NextDelivery | null> {
     const user = await findLiveUser(this.db, userId);
     if (!user) throw new UserNotFoundError(`no user with id ${userId}`);
     if (eventStrategy(eventType).dateOf(user) === null) {
       throw new EventNotSetError(`user ${userId} has no ${eventType}`);
+    }
+    // The armed row is the plan, also while the user's run still sleeps on a year its dispatcher has delivered.
+    const armed = await findArmedOccurrence(this.db, userId, eventType);
+    if (armed) {
+      const occurrence = occurrenceAtInstant({
+        year: armed.occurrenceYear,
+        epochMs: armed.scheduledAt.getTime(),
+        timezone: user.timezone,
+      });
+      return { ...occurrence, eventType, timezone: user.timezone };
     }
     return this.workflows.nextDelivery(userId, eventType);
   }

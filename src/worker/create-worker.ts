@@ -114,6 +114,8 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         webhookTimeoutMs: options.webhookTimeoutMs,
         maxLatenessMs: options.maxLatenessMs,
         pageSize: options.dispatchPageSize ?? 100,
+        deliveryTime: options.deliveryTime,
+        leapDayPolicy: options.leapDayPolicy,
         shutdownGraceOver: grace?.signal,
         log: options.log,
         metrics: options.metrics,

@@ -161,7 +161,11 @@ test('an anniversary removed (null) ends its workflow and cancels its pending ro
     // The armed row, as an attempt that failed and waits for its retry leaves it.
     const pending = await db.delivery.update({
       where: {
-        userId_eventType_occurrenceYear: { userId: user.id, eventType: 'anniversary', occurrenceYear: anniversary.year },
+        userId_eventType_occurrenceYear: {
+          userId: user.id,
+          eventType: 'anniversary',
+          occurrenceYear: anniversary.year,
+        },
       },
       data: { status: 'pending', attempts: 1 },
     });

@@ -81,6 +81,9 @@ test('one dispatcher sends every armed greeting of the instant once, never befor
 
 test("each user's run confirms the year, records who delivered it, and arms next year", async () => {
   const year = new Date(dueMs).getUTCFullYear();
+  // The dispatcher armed next year with the delivery: the API shows it before the run has woken to confirm.
+  const next = await call(service.api.url, 'GET', `/users/${users.ada1}/next-delivery`);
+  expect(next).toMatchObject({ status: 200, body: { occurrenceYear: year + 1 } });
   for (const key of ['ada0', 'ada1', 'flaky']) {
     const rows = await eventually(async () => {
       const found = await deliveriesOf(service.db, users[key]!);

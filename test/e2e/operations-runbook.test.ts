@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunningHttpServer } from '../../src/http/http-server';
 import type { Db } from '../../src/db/client';
 import type { NextDelivery } from '../../src/domain/schedule-state';
-import { workflowIdFor } from '../../src/greetings/ids';
+import { dispatchWorkflowIdFor, workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { greetingSearchAttributes, scheduleStateQuery } from '../../src/workflows/definitions';
@@ -289,10 +289,48 @@ runbookTest(
 runbookTest(['list-deliveries'], 'shows the refused greeting as failed, with the id a re-drive needs', async () => {
   const [{ userId, deliveryId }] = failed as [(typeof failed)[number]];
   const { stdout } = await run('list-deliveries', forUser(userId));
-  expect(JSON.parse(stdout).items).toEqual([
+  const items: Array<{ id: string; status: string; occurrenceYear: number }> = JSON.parse(stdout).items;
+  // Newest first: next year, armed once the run had recorded the refusal, may already stand above it.
+  expect(items.filter((item) => item.status !== 'scheduled')).toEqual([
     expect.objectContaining({ id: deliveryId, status: 'failed', responseStatus: 400 }),
   ]);
+  for (const armed of items.filter((item) => item.status === 'scheduled')) {
+    expect(armed.occurrenceYear).toBe(failed[0]!.year + 1);
+  }
 });
+
+/** The dispatcher of the delivered user's instant: `dispatch-` and the instant in UTC. */
+async function deliveredDispatch(): Promise<Record<string, string>> {
+  const [row] = await rowsOf(delivered.userId);
+  const dueAt = row!.scheduledAt.toISOString();
+  return { DISPATCH_ID: dispatchWorkflowIdFor(dueAt), DUE_AT: dueAt };
+}
+
+runbookTest(
+  ['list-dispatches', 'query-dispatch-progress', 'describe-dispatch'],
+  "lists today's dispatchers, and one's progress and passes",
+  async () => {
+    const placeholders = await deliveredDispatch();
+    expect((await run('list-dispatches')).stdout).toContain(placeholders.DISPATCH_ID);
+    const { stdout } = await run('query-dispatch-progress', placeholders);
+    expect(stdout).toContain('"stage":"done"');
+    expect(stdout).toContain('"claimed":3');
+    expect((await run('describe-dispatch', placeholders)).stdout).toContain('dueDispatchWorkflow');
+  },
+);
+
+runbookTest(
+  ['restart-dispatcher'],
+  'a dispatcher started again for its instant claims nothing already settled and sends nothing again',
+  async () => {
+    const placeholders = await deliveredDispatch();
+    const before = receiver.requests.length;
+    await run('restart-dispatcher', placeholders);
+    const handle = env.client.workflow.getHandle(placeholders.DISPATCH_ID!);
+    expect(await handle.result()).toMatchObject({ claimed: 0, delivered: 0 });
+    expect(receiver.requests).toHaveLength(before);
+  },
+);
 
 runbookTest(['redrive-api'], 'sends the failed greeting again, once, and the ledger says delivered', async () => {
   const [{ userId, deliveryId, year }] = failed as [(typeof failed)[number]];
@@ -514,6 +552,6 @@ runbookTest(
     // Give a wrongful second delivery time to happen: the ledger and the receiver still hold one.
     await sleep(2_000);
     expect(requestsFor(delivered.userId)).toHaveLength(1);
-    expect((await rowsOf(delivered.userId)).map((row) => row.status)).toEqual(['delivered']);
+    expect((await rowsOf(delivered.userId)).map((row) => row.status)).toEqual(['delivered', 'scheduled']);
   },
 );

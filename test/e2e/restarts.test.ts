@@ -97,6 +97,7 @@ test('an unsettled row older than the lateness limit is closed as missed by the 
       expect(next?.year).toBe(pending.occurrenceYear + 1);
       expect(await deliveriesOf(db, user.id)).toEqual([
         expect.objectContaining({ id: pending.id, status: 'missed', lastError: expect.stringMatching(/lateness/) }),
+        expect.objectContaining({ occurrenceYear: next!.year, status: 'scheduled' }),
       ]);
     });
   } finally {

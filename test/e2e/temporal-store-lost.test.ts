@@ -144,6 +144,7 @@ test('a year delivered before the loss: the worker process sweep recreates the w
       expect(setup.receiver.requests).toHaveLength(1);
       expect(await deliveriesOf(setup.db, userId)).toEqual([
         expect.objectContaining({ id: delivered!.id, status: 'delivered' }),
+        expect.objectContaining({ occurrenceYear: delivered!.occurrenceYear + 1, status: 'scheduled' }),
       ]);
     } finally {
       await worker.stop();
@@ -223,8 +224,11 @@ test('due during the outage: npm run reconcile recreates the workflows; within t
       ['delivered', 1],
       ['missed', 1],
     ]);
-    expect(await deliveriesOf(setup.db, lateId)).toHaveLength(1);
-    expect(await deliveriesOf(setup.db, missed.id)).toHaveLength(1);
+    // Each year once; next year armed beside it.
+    for (const userId of [lateId, missed.id]) {
+      const rows = await deliveriesOf(setup.db, userId);
+      expect(rows.map((row) => row.status)).toEqual([expect.stringMatching(/^(delivered|missed)$/), 'scheduled']);
+    }
     expect(await fresh.client.workflow.getHandle(workflowIdFor(missed.id, 'birthday')).describe()).toMatchObject({
       status: { name: 'RUNNING' },
     });

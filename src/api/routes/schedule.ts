@@ -15,7 +15,7 @@ const getNextDelivery = createRoute({
   tags: ['Deliveries'],
   request: { params: userPathSchema, query: nextDeliveryQuerySchema },
   responses: {
-    200: { description: 'Read from the workflow', ...json(nextDeliverySchema) },
+    200: { description: 'The armed ledger row, else the plan read from the workflow', ...json(nextDeliverySchema) },
     ...errorResponses({
       400: ['invalid_id', 'validation_failed'],
       404: ['user_not_found', 'event_not_set'],
