@@ -171,7 +171,7 @@ export interface StackShape {
   tuning: Record<string, string>;
 }
 
-const TUNING_SETTING = /^(WORKER_|API_MAX_|HAND_OVER_WINDOW$|MAX_DELIVERY_LATENESS$|WEBHOOK_TIMEOUT_MS$)/;
+const TUNING_SETTING = /^(WORKER_|API_MAX_|DISPATCH_|HAND_OVER_WINDOW$|MAX_DELIVERY_LATENESS$|WEBHOOK_TIMEOUT_MS$)/;
 
 export function stackShape(options: BenchOptions): StackShape {
   const tuning = Object.fromEntries(

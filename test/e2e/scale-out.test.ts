@@ -69,7 +69,8 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
     }
 
     // The instant's passes fill both workers' slots, each with a page of held deliveries.
-    await receiver.waitForRequests(2 * ACTIVITY_SLOTS, 90_000);
+    // Every row of the burst is out: each worker holds two pages (its two slots full), none answered yet.
+    await receiver.waitForRequests(USERS, 90_000);
     const inFlightOnDoomed = receiver.requests.filter(sentBy('doomed')).map(keyOf);
     expect(inFlightOnDoomed.length).toBeGreaterThan(0);
     expect(receiver.requests.filter(sentBy('survivor')).length).toBeGreaterThan(0);
@@ -119,10 +120,12 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
       });
     }
 
-    // The killed worker's pass came back when its heartbeat stopped: the instant's dispatcher shows a pass attempted
-    // again, which claimed the killed pass's rows once their lease had lapsed.
+    // The killed worker's passes came back when their heartbeats stopped: once the instant's dispatcher is done, its
+    // history shows a pass attempted again (the rows it had claimed went to whichever claim came after their lease).
     const dueAt = rows[0]!.scheduledAt.toISOString();
-    const { events } = await env.client.workflow.getHandle(dispatchWorkflowIdFor(dueAt)).fetchHistory();
+    const dispatch = env.client.workflow.getHandle(dispatchWorkflowIdFor(dueAt));
+    await dispatch.result();
+    const { events } = await dispatch.fetchHistory();
     const attempts = events!.map((event) => event.activityTaskStartedEventAttributes?.attempt ?? 0);
     expect(Math.max(...attempts)).toBeGreaterThan(1);
   } finally {
