@@ -15,7 +15,11 @@ export class TemporalProbe {
 
   /** Runs asleep with a plan after `instantMs`: a user whose greeting went out and whose next year is planned. */
   async runningPlannedAfter(instantMs: number): Promise<number> {
-    const query = `ExecutionStatus = 'Running' AND ${nextDeliverySearchAttribute.name} > '${new Date(instantMs).toISOString()}'`;
+    // A day past the instant: the dev server counts a plan at the instant itself as `>` it (measured: three runs
+    // planned at 13:19:08Z all matched `> '…13:19:08Z'`), which made every run count as settled while it still slept
+    // on this year. Next year's plan is far beyond either bound.
+    const after = new Date(instantMs + 86_400_000).toISOString();
+    const query = `ExecutionStatus = 'Running' AND ${nextDeliverySearchAttribute.name} > '${after}'`;
     return (await this.client.workflow.count(query)).count;
   }
 
