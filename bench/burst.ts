@@ -18,9 +18,12 @@ import { baseName, type BenchResult, type Row, type Section } from './report';
 import { openSession, type Session } from './session';
 import { formatDistribution, formatMs, ratio, sleep, type Distribution } from './stats';
 
-/** Pessimistic: 60 creates a second (two cores make 70-110 while the worker plans each run), plus a margin. */
+/**
+ * Pessimistic: 35 creates a second (two cores made 40–45 with npm start's admission control, which holds creates to
+ * the pace the worker plans them), plus a margin: the users must all exist before they are due.
+ */
 export function createEstimateMs(users: number): number {
-  return Math.ceil((users / 60) * 1000) + 15_000;
+  return Math.ceil((users / 35) * 1000) + 15_000;
 }
 
 interface SettleFigures {

@@ -259,7 +259,9 @@ export async function markRetryPending(
   await db.$executeRaw`
     UPDATE deliveries d
     SET status = (CASE WHEN d.status = 'sending' AND u.deleted_at IS NULL THEN 'pending' ELSE 'cancelled' END)::delivery_status,
-        response_status = ${result.responseStatus}, last_error = ${result.error}, updated_at = now(),
+        response_status = ${result.responseStatus}, updated_at = now(),
+        -- A row cancelled while the attempt was out keeps why (an event removed may come back and reopen it).
+        last_error = CASE WHEN d.status = 'cancelled' THEN d.last_error ELSE ${result.error} END,
         next_attempt_at = now() + ${retryAfterMs} * interval '1 millisecond'
     FROM users u
     WHERE d.id = ${deliveryId}::uuid AND d.attempts = ${attempt} AND d.status IN ('sending', 'cancelled')

@@ -1,6 +1,8 @@
 import type { Db } from '../../src/db/client';
 import {
+  cancelPendingOccurrences,
   claimDelivery,
+  EVENT_REMOVED,
   markDelivered,
   markFailed,
   markRejected,
@@ -9,7 +11,8 @@ import {
   type ClaimRequest,
 } from '../../src/db/ledger';
 import { softDeleteUser } from '../../src/db/users';
-import { claimRequestFor } from '../support/fixtures';
+import { idempotencyKeyFor } from '../../src/greetings/ids';
+import { claimRequestFor, createUserRow, personWithBirthdayIn } from '../support/fixtures';
 import { useTestDb } from '../support/test-db';
 
 // Every ledger transition after a claim is a compare-and-set on the claim it belongs to (the row's attempt number),
@@ -104,6 +107,39 @@ test('DELETE cancels a row left sending by a crashed attempt; that attempt answe
 
   await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500, 10_000);
   expect(await rowOf(request)).toMatchObject({ status: 'cancelled', responseStatus: 500 });
+});
+
+test('an anniversary removed while its attempt is sending, then added back the same year, is sent: the late 5xx keeps the removal as the reason', async () => {
+  const due = new Date();
+  const user = await createUserRow(db, {
+    ...personWithBirthdayIn(0, due.getTime(), 'UTC'),
+    anniversary: due.toISOString().slice(0, 10),
+  });
+  const year = due.getUTCFullYear();
+  const request: ClaimRequest = {
+    userId: user.id,
+    eventType: 'anniversary',
+    occurrenceYear: year,
+    occurrenceDate: due.toISOString().slice(0, 10),
+    scheduledAt: due.toISOString(),
+    idempotencyKey: idempotencyKeyFor(user.id, 'anniversary', year),
+    workflowId: `anniversary-${user.id}`,
+    runId: 'run',
+    inFlightLeaseMs: LEASE_MS,
+    maxLatenessMs: null,
+  };
+  const attempt = await claimed(request, due);
+
+  // The PUT that removes the anniversary cancels the row being sent; the attempt's 5xx arrives after.
+  await db.user.update({ where: { id: user.id }, data: { anniversary: null } });
+  await cancelPendingOccurrences(db, { userId: user.id, eventType: 'anniversary' });
+  await markRetryPending(db, attempt.deliveryId, attempt.attempt, answer500, 10_000);
+  expect(await rowOf(request)).toMatchObject({ status: 'cancelled', lastError: EVENT_REMOVED });
+
+  // Added back: the next claim sends it (the year is not lost).
+  await db.user.update({ where: { id: user.id }, data: { anniversary: due } });
+  const again = await claimDelivery(db, { ...request, workflowId: 'next-run' }, new Date(due.getTime() + LEASE_MS + 1));
+  expect(again).toMatchObject({ kind: 'claimed', attempt: 2 });
 });
 
 test('an occurrence re-planned for a later instant is re-timed: its lateness is judged against the new instant', async () => {
