@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../db/client';
-import { armOccurrence, disarmOccurrences } from '../db/armed-occurrences';
+import { armOccurrence, disarmOccurrences, type ArmedOccurrence } from '../db/armed-occurrences';
 import { recordMissedOccurrence, settleStaleOccurrences } from '../db/ledger';
 import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
@@ -87,17 +87,7 @@ export function createPlanningActivities(deps: PlanningDependencies) {
       await disarmOccurrences(deps.db, input.userId, input.eventType);
       return;
     }
-    const { workflowExecution } = Context.current().info;
-    await armOccurrence(deps.db, {
-      userId: input.userId,
-      eventType: input.eventType,
-      occurrenceYear: occurrence.year,
-      occurrenceDate: occurrence.localDate,
-      scheduledAt: occurrence.instant,
-      idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, occurrence.year),
-      workflowId: workflowExecution?.workflowId ?? '',
-      runId: workflowExecution?.runId ?? '',
-    });
+    await armOccurrence(deps.db, ledgerRowOf(input, occurrence));
     // An instant already passed has no dispatcher to wait for: the run delivers it itself when it wakes.
     if (!deps.dispatchers || occurrence.epochMs <= input.nowMs) return;
     try {
@@ -154,16 +144,8 @@ export function createPlanningActivities(deps: PlanningDependencies) {
     const latenessMs = input.nowMs - last.epochMs;
     const dueAsSaved = last.epochMs >= Date.parse(user.createdAt) && last.epochMs >= Date.parse(user.updatedAt);
     if (!dueAsSaved || last.year < notBeforeYear || latenessMs <= deps.maxLatenessMs) return;
-    const { workflowExecution } = Context.current().info;
     await recordMissedOccurrence(deps.db, {
-      userId: input.userId,
-      eventType: input.eventType,
-      occurrenceYear: last.year,
-      occurrenceDate: last.localDate,
-      scheduledAt: last.instant,
-      idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, last.year),
-      workflowId: workflowExecution?.workflowId ?? '',
-      runId: workflowExecution?.runId ?? '',
+      ...ledgerRowOf(input, last),
       latenessMs,
       maxLatenessMs: deps.maxLatenessMs,
     });
@@ -184,3 +166,18 @@ export function createPlanningActivities(deps: PlanningDependencies) {
 }
 
 export type PlanningActivities = ReturnType<typeof createPlanningActivities>;
+
+/** The ledger row of one occurrence of the planning run's user and event, written as that run. */
+function ledgerRowOf(input: PlanDeliveryInput, occurrence: Occurrence): ArmedOccurrence {
+  const { workflowExecution } = Context.current().info;
+  return {
+    userId: input.userId,
+    eventType: input.eventType,
+    occurrenceYear: occurrence.year,
+    occurrenceDate: occurrence.localDate,
+    scheduledAt: occurrence.instant,
+    idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, occurrence.year),
+    workflowId: workflowExecution?.workflowId ?? '',
+    runId: workflowExecution?.runId ?? '',
+  };
+}

@@ -1,5 +1,6 @@
 import type { EventType } from '../domain/event-type';
 import { Prisma } from '../generated/prisma/client';
+import type { ArmedOccurrence } from './armed-occurrences';
 import type { Db } from './client';
 import { EVENT_REMOVED, USER_DELETED } from './ledger';
 
@@ -18,14 +19,8 @@ export interface DuePageRequest {
 }
 
 /** A claimed row and what the claim decided for it: send it now, or it was settled without sending. */
-export interface ClaimedRow {
+export interface ClaimedRow extends Omit<ArmedOccurrence, 'workflowId' | 'runId'> {
   deliveryId: string;
-  userId: string;
-  eventType: EventType;
-  occurrenceYear: number;
-  occurrenceDate: string;
-  scheduledAt: string;
-  idempotencyKey: string;
   status: 'sending' | 'cancelled' | 'skipped' | 'missed';
   /** The attempt this claim is (counted only for `sending`). */
   attempt: number;
