@@ -175,18 +175,6 @@ export async function nextClaimOf(db: Db, dueAt: string, leaseMs: number): Promi
   return row?.in_ms === null || row?.in_ms === undefined ? null : Math.max(0, Math.ceil(row.in_ms));
 }
 
-/**
- * Instants with armed rows no dispatcher claimed although they are due for `graceMs` already (a dispatcher lost with
- * Temporal's store, one that failed to start): the sweep starts a dispatcher for each.
- */
-export async function undispatchedInstants(db: Db, graceMs: number, limit: number): Promise<string[]> {
-  const rows = await db.$queryRaw<{ scheduled_at: Date }[]>`
-    SELECT DISTINCT scheduled_at FROM deliveries
-    WHERE status = 'scheduled' AND scheduled_at < now() - ${graceMs} * interval '1 millisecond'
-    ORDER BY scheduled_at LIMIT ${limit}`;
-  return rows.map((row) => row.scheduled_at.toISOString());
-}
-
 /** An interval in the words the ledger's reasons use (`45 s`, `12 min`, `3 h`), as describeDuration words it. */
 function durationWords(interval: Prisma.Sql): Prisma.Sql {
   const seconds = Prisma.sql`extract(epoch FROM ${interval})`;
