@@ -31,7 +31,9 @@ describe('the API', () => {
       workflows: apiWorkflows(api.env.client, uniqueTaskQueue('rate-limit')),
       admission: UNLIMITED_ADMISSION,
       apiKeys: [TEST_API_KEY, OTHER_KEY],
-      rateLimit: { perSecond: 1, burst: 3 },
+      // Slow enough that no token comes back while the test runs, however loaded the machine (at 1 a second, four
+      // requests spread over a busy second got a fourth token).
+      rateLimit: { perSecond: 0.01, burst: 3 },
     });
     try {
       const list = (key: string) =>
