@@ -12,13 +12,13 @@ import {
 } from '../db/ledger';
 import type { DeliveryOutcome } from '../domain/delivery-outcome';
 import type { EventType } from '../domain/event-type';
-import { greetingMessage } from '../greetings/message';
+import { greetingPayload } from '../greetings/message';
 import { idempotencyKeyFor } from '../greetings/ids';
 import { FailureType } from '../workflows/definitions';
 import { reportDelivery, statusClass, type DeliveryObservers, type DeliveryReport } from './delivery-report';
 import { withAttemptLifetime } from './attempt-lifetime';
-import { verdictOn } from './webhook-answer';
-import { postWebhook, type WebhookResponse } from './webhook-client';
+import { attemptLeaseMs, describeAnswer, verdictOn } from './webhook-answer';
+import { postWebhook } from './webhook-client';
 import type { WebhookSigner } from './webhook-signature';
 
 /** `log` and `metrics` receive every attempt's outcome. */
@@ -59,12 +59,9 @@ export interface RecordFailureInput extends OccurrenceKey {
 
 type AttemptRequest = Omit<ClaimRequest, 'idempotencyKey' | 'inFlightLeaseMs'>;
 
-/** Time beyond the webhook timeout that an attempt may take to record its outcome before its claim lapses. */
-const LEASE_MARGIN_MS = 5_000;
-
 export function createDeliveryActivities(deps: DeliveryDependencies) {
   const now = deps.now ?? (() => new Date());
-  const inFlightLeaseMs = deps.webhookTimeoutMs + LEASE_MARGIN_MS;
+  const inFlightLeaseMs = attemptLeaseMs(deps.webhookTimeoutMs);
 
   /** Reports the attempt (log line and metrics) and hands its outcome back to the workflow. */
   function settle(outcome: DeliveryOutcome, report: AttemptReport): DeliveryOutcome {
@@ -120,16 +117,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         signer: deps.webhookSigner,
         timeoutMs: deps.webhookTimeoutMs,
         signal: workerShutdown,
-        payload: {
-          message: greetingMessage(request.eventType, claim.recipient),
-          eventType: request.eventType,
-          userId: request.userId,
-          occurrenceYear: request.occurrenceYear,
-          occurrenceDate: request.occurrenceDate,
-          scheduledAt: request.scheduledAt,
-          deliveryId: claim.deliveryId,
-          idempotencyKey,
-        },
+        payload: greetingPayload({ ...request, deliveryId: claim.deliveryId, idempotencyKey }, claim.recipient),
       },
       deps.fetch,
     );
@@ -142,7 +130,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       latenessMs: claim.latenessMs,
     };
 
-    const summary = describe(response);
+    const summary = describeAnswer(response, Context.current().info.attempt);
     const verdict = verdictOn(response, claim.attempt);
     if (verdict.result === 'delivered') {
       await markDelivered(deps.db, claim.deliveryId, { responseStatus, error: null }, now());
@@ -233,11 +221,4 @@ function attemptReport(key: OccurrenceKey): AttemptReport {
     occurrenceYear: key.occurrenceYear,
     attempt,
   };
-}
-
-function describe(response: WebhookResponse): string {
-  const attemptNumber = Context.current().info.attempt;
-  if (response.kind === 'unreachable') return `attempt ${attemptNumber}: webhook unreachable: ${response.error}`;
-  const body = response.bodyExcerpt ? `: ${response.bodyExcerpt}` : '';
-  return `attempt ${attemptNumber}: webhook answered HTTP ${response.status}${body}`;
 }

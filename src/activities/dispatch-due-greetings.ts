@@ -4,11 +4,11 @@ import type { Db } from '../db/client';
 import { claimDuePage, nextClaimOf, settleDuePage, type ClaimedRow, type SettledAttempt } from '../db/due-dispatch';
 import { countLateness, emptyTally, type DispatchTally } from '../domain/dispatch-tally';
 import { idempotencyKeyFor, workflowIdFor } from '../greetings/ids';
-import { greetingMessage } from '../greetings/message';
+import { greetingPayload } from '../greetings/message';
 import { nextOccurrence, type LeapDayPolicy } from '../time/next-occurrence';
 import { withAttemptLifetime } from './attempt-lifetime';
 import { reportDelivery, statusClass, type DeliveryObservers } from './delivery-report';
-import { describeAnswer, verdictOn } from './webhook-answer';
+import { attemptLeaseMs, describeAnswer, verdictOn } from './webhook-answer';
 import { postWebhook } from './webhook-client';
 import type { WebhookSigner } from './webhook-signature';
 
@@ -40,11 +40,8 @@ export interface DispatchPassResult {
   nextClaimInMs: number | null;
 }
 
-/** Time beyond the webhook timeout that a page may take to settle before its claims lapse. */
-const LEASE_MARGIN_MS = 5_000;
-
 export function createDispatchActivities(deps: DispatchDependencies) {
-  const leaseMs = deps.webhookTimeoutMs + LEASE_MARGIN_MS;
+  const leaseMs = attemptLeaseMs(deps.webhookTimeoutMs);
 
   /** POSTs every row of the page at once over the process's keep-alive connections; never throws. */
   async function sendPage(rows: ClaimedRow[], signal: AbortSignal): Promise<SettledAttempt[]> {
@@ -58,16 +55,7 @@ export function createDispatchActivities(deps: DispatchDependencies) {
             signer: deps.webhookSigner,
             timeoutMs: deps.webhookTimeoutMs,
             signal,
-            payload: {
-              message: greetingMessage(row.eventType, row),
-              eventType: row.eventType,
-              userId: row.userId,
-              occurrenceYear: row.occurrenceYear,
-              occurrenceDate: row.occurrenceDate,
-              scheduledAt: row.scheduledAt,
-              deliveryId: row.deliveryId,
-              idempotencyKey: row.idempotencyKey,
-            },
+            payload: greetingPayload(row, row),
           },
           deps.fetch,
         );

@@ -3,6 +3,14 @@ import { isRetryableStatus, type WebhookResponse } from './webhook-client';
 /** The retry policy of a delivery: the same for the dispatcher's pages and a user's own run. */
 export const DELIVERY_RETRY = { initialMs: 10_000, coefficient: 2, maximumMs: 3_600_000 } as const;
 
+/**
+ * How long an attempt's claim on a row holds: the webhook's own time limit plus a margin to record the answer. An
+ * attempt older than this never reported back and is taken to have crashed.
+ */
+export function attemptLeaseMs(webhookTimeoutMs: number): number {
+  return webhookTimeoutMs + 5_000;
+}
+
 /** What the receiver's answer means for the row: done, refused for good, or worth another attempt after a delay. */
 export type AnswerVerdict =
   { result: 'delivered' } | { result: 'rejected' } | { result: 'retry'; retryAfterMs: number };
