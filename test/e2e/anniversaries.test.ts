@@ -232,6 +232,11 @@ test('GET deliveries filters by eventType', async () => {
     const user = await createUser(stack, 2, 3);
     await skipPast(env, await nextDueMs(env, user.id, 'anniversary'));
     await stack.receiver.waitForRequests(2);
+    // Each run arms next year after its delivery is recorded, a moment after the receiver saw the POST.
+    await eventually(
+      async () => ((await deliveriesOf(db, user.id)).length === 4 ? true : undefined),
+      'next years armed',
+    );
 
     const all = await call(stack.api.url, 'GET', `/users/${user.id}/deliveries`);
     const anniversaries = await call(stack.api.url, 'GET', `/users/${user.id}/deliveries?eventType=anniversary`);
