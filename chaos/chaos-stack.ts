@@ -24,8 +24,11 @@ export interface ChaosStack {
   databaseUrl: string;
   temporalAddress: string;
   dataDir: string;
-  /** Starts the workers, which plan with `deliveryTime` (their DELIVERY_TIME). */
-  startWorkers(count: number, deliveryTime: string): Promise<void>;
+  /**
+   * Starts the API and `count` workers with one DELIVERY_TIME, as a deployment shares its settings: the API plans a
+   * create's first delivery with it, the workers every later plan.
+   */
+  startServices(count: number, deliveryTime: string): Promise<void>;
   /** kill -9 of worker `index` (0-based); `restart` starts a new process in its place after `downMs`. */
   killWorker(index: number, downMs: number): Promise<{ pid: number; newPid: number }>;
   /** kill -9 of the Temporal server, then a start on the same port and SQLite file. */
@@ -102,21 +105,24 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       LOG_FORMAT: 'json',
     };
     const apiPort = await freePort();
-    api = spawnService('api', ['--import', 'tsx', 'src/api/main.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        ...shared,
-        PORT: String(apiPort),
-        API_KEYS: options.apiKey,
-        // One client creating every user before any worker runs: neither the per-key rate nor the backlog of
-        // first plans (nobody drains it yet) should turn it away.
-        API_RATE_LIMIT: '0',
-        API_MAX_WORKFLOW_BACKLOG: '0',
-        LOG_LEVEL: 'info',
-      },
-      logFile: path.join(dataDir, 'api.log'),
-    });
-    await untilPrinted(api, 'API listening', Date.now() + 120_000);
+    const startApi = async (deliveryTime: string) => {
+      api = spawnService('api', ['--import', 'tsx', 'src/api/main.ts'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...shared,
+          DELIVERY_TIME: deliveryTime,
+          PORT: String(apiPort),
+          API_KEYS: options.apiKey,
+          // One client creating every user at once: neither the per-key rate nor the backlog of first tasks should
+          // turn it away.
+          API_RATE_LIMIT: '0',
+          API_MAX_WORKFLOW_BACKLOG: '0',
+          LOG_LEVEL: 'info',
+        },
+        logFile: path.join(dataDir, 'api.log'),
+      });
+      await untilPrinted(api, 'API listening', Date.now() + 120_000);
+    };
 
     const spawnWorker = async (number: number) =>
       spawnService(`worker ${number}`, ['--import', 'tsx', 'src/worker/main.ts'], {
@@ -138,7 +144,8 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       databaseUrl,
       temporalAddress,
       dataDir,
-      async startWorkers(count, deliveryTime) {
+      async startServices(count, deliveryTime) {
+        await startApi(deliveryTime);
         workerEnv = {
           ...shared,
           WEBHOOK_URL: options.webhookUrl,

@@ -81,9 +81,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       webhookTimeoutMs: options.webhookTimeoutMs,
     });
 
-    // A zone where it is about noon: the due instant, minutes away, falls on today's local date there.
+    // A zone where it is about noon: the due instant, minutes away, falls on today's local date there. Due once the
+    // services have started and every user is created (about 15 ms each), with time to spare.
     const timezone = zoneWithLocalHour(Date.now(), 12);
     const today = DateTime.now().setZone(timezone);
+    const dueMs = Math.ceil((Date.now() + 45_000 + options.users * 15) / 1000) * 1000;
+    const due = DateTime.fromMillis(dueMs, { zone: timezone });
+    if (due.toISODate() !== today.toISODate()) throw new Error('the due instant fell on another local date: run again');
+    const deliveryTime = due.toFormat('HH:mm:ss');
+    log(`starting the API and ${options.workers} workers with DELIVERY_TIME ${deliveryTime}: due at ${due.toISO()}`);
+    await stack.startServices(options.workers, deliveryTime);
+
     const birthday = today.set({ year: BIRTH_YEAR }).toISODate()!;
     log(`creating ${options.users} users born on ${birthday} in ${timezone} through the API`);
     const created = await createUsers(new ApiClient(stack.apiUrl, stack.apiKey), options.users, 32, (index) => ({
@@ -97,15 +105,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         `only ${created.users.length} of ${options.users} users were created: ${created.errorSamples.join('; ')}`,
       );
     }
+    if (Date.now() > dueMs - 5_000) throw new Error('creating the users took until the due instant: run again');
     const userIds = created.users.map((user) => user.id);
-
-    // Due once the workers have had time to plan every run (they start now, with this DELIVERY_TIME).
-    const dueMs = Math.ceil((Date.now() + 20_000 + options.users * 15) / 1000) * 1000;
-    const due = DateTime.fromMillis(dueMs, { zone: timezone });
-    if (due.toISODate() !== today.toISODate()) throw new Error('the due instant fell on another local date: run again');
-    const deliveryTime = due.toFormat('HH:mm:ss');
-    log(`starting ${options.workers} workers with DELIVERY_TIME ${deliveryTime}: every user due at ${due.toISO()}`);
-    await stack.startWorkers(options.workers, deliveryTime);
 
     const planned = planFaults(options.faults, dueMs - 5_000, dueMs + options.faultWindowMs, faultRandom);
     const faults: InjectedFault[] = [];

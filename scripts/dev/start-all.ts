@@ -4,7 +4,12 @@ import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { startHttpServer } from '../../src/http/http-server';
-import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
+import {
+  apiLimitsFrom,
+  createServiceApp,
+  firstPlanningFrom,
+  TEMPORAL_CALL_TIMEOUT_MS,
+} from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { createRootLogger } from '../../src/logging/root-logger';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
@@ -117,6 +122,7 @@ async function startAll(
     workflows,
     log: componentLog(root, 'api'),
     ...apiLimitsFrom(config, workflows),
+    planning: firstPlanningFrom(config, connections.temporal),
     metrics: createServiceMetrics({ processMetrics: true }),
     // One place to scrape: the API's /metrics serves the worker process's page (its own and the SDK's) as well.
     workerMetricsUrl: worker.metricsUrl,

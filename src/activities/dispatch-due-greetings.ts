@@ -3,7 +3,7 @@ import { armOccurrences, type ArmedOccurrence } from '../db/armed-occurrences';
 import type { Db } from '../db/client';
 import { claimDuePage, nextClaimOf, settleDuePage, type ClaimedRow, type SettledAttempt } from '../db/due-dispatch';
 import { countLateness, emptyTally, type DispatchTally } from '../domain/dispatch-tally';
-import { idempotencyKeyFor, workflowIdFor } from '../greetings/ids';
+import { armedRowOf } from '../greetings/armed-row';
 import { greetingPayload } from '../greetings/message';
 import { nextOccurrence, type LeapDayPolicy } from '../time/next-occurrence';
 import { withAttemptLifetime } from './attempt-lifetime';
@@ -161,16 +161,7 @@ function nextYearsOf(
         nowMs: Date.parse(row.scheduledAt) + 1,
         notBeforeYear: row.occurrenceYear + 1,
       });
-      armed.push({
-        userId: row.userId,
-        eventType: row.eventType,
-        occurrenceYear: next.year,
-        occurrenceDate: next.localDate,
-        scheduledAt: next.instant,
-        idempotencyKey: idempotencyKeyFor(row.userId, row.eventType, next.year),
-        workflowId: workflowIdFor(row.userId, row.eventType),
-        runId: '',
-      });
+      armed.push(armedRowOf(row.userId, row.eventType, next));
     } catch {
       // A schedule this worker cannot plan: the user's run says so when it plans.
     }

@@ -6,9 +6,9 @@ import { readPlanInputs } from '../db/plan-inputs';
 import type { User } from '../db/users';
 import type { EventType } from '../domain/event-type';
 import type { PlannedOccurrence } from '../domain/schedule-state';
-import { handOverDelayMs } from '../greetings/hand-over';
+import { handOverAfterMsOf } from '../greetings/first-plan';
 import { eventStrategy } from '../greetings/events';
-import { idempotencyKeyFor } from '../greetings/ids';
+import { armedRowOf } from '../greetings/armed-row';
 import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { latestOccurrence, nextOccurrence, type LeapDayPolicy, type Occurrence } from '../time/next-occurrence';
 import { FailureType } from '../workflows/definitions';
@@ -73,7 +73,7 @@ export function createPlanningActivities(deps: PlanningDependencies) {
         timezone: user.timezone,
         paused: user.pause,
         // A year already due has no dispatcher coming: its run sends it at once rather than after the spread.
-        handOverAfterMs: late ? 0 : handOverDelayMs(`${input.userId}/${input.eventType}`, deps.handOverWindowMs ?? 0),
+        handOverAfterMs: late ? 0 : handOverAfterMsOf(input.userId, input.eventType, deps.handOverWindowMs ?? 0),
       };
     },
   };
@@ -169,15 +169,6 @@ export type PlanningActivities = ReturnType<typeof createPlanningActivities>;
 
 /** The ledger row of one occurrence of the planning run's user and event, written as that run. */
 function ledgerRowOf(input: PlanDeliveryInput, occurrence: Occurrence): ArmedOccurrence {
-  const { workflowExecution } = Context.current().info;
-  return {
-    userId: input.userId,
-    eventType: input.eventType,
-    occurrenceYear: occurrence.year,
-    occurrenceDate: occurrence.localDate,
-    scheduledAt: occurrence.instant,
-    idempotencyKey: idempotencyKeyFor(input.userId, input.eventType, occurrence.year),
-    workflowId: workflowExecution?.workflowId ?? '',
-    runId: workflowExecution?.runId ?? '',
-  };
+  const runId = Context.current().info.workflowExecution?.runId;
+  return armedRowOf(input.userId, input.eventType, occurrence, runId);
 }

@@ -4,7 +4,7 @@ import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { openConnections } from '../process/connections';
-import { apiLimitsFrom, createServiceApp, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
+import { apiLimitsFrom, createServiceApp, firstPlanningFrom, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs the same API. */
 async function main(): Promise<void> {
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     log,
     metrics: createServiceMetrics({ processMetrics: true }),
     ...apiLimitsFrom(config, workflows),
+    planning: firstPlanningFrom(config, connections.temporal),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);

@@ -107,6 +107,16 @@ true satisfies SameShape<z.output<typeof plannedDeliverySchema>, NextDelivery>;
 
 export const updatedUserSchema = userSchema.extend({ nextDelivery: plannedDeliverySchema }).meta({ id: 'UpdatedUser' });
 
+export const createdUserSchema = userSchema
+  .extend({
+    nextDelivery: plannedDeliverySchema.nullable().meta({
+      description:
+        "The birthday's first delivery, planned with the saved row. A replayed create shows the plan that stands " +
+        'now; null only when none can be read at that moment',
+    }),
+  })
+  .meta({ id: 'CreatedUser' });
+
 export const nextDeliverySchema = z
   .strictObject({
     eventType,

@@ -8,7 +8,9 @@ import { UserSchedule } from '../users/user-schedule';
 import type { Config } from '../config/config';
 import { ChangeAdmission } from '../users/change-admission';
 import { UserImport } from '../users/user-import';
-import { UserService } from '../users/user-service';
+import { UserService, type FirstPlanning } from '../users/user-service';
+import { DueDispatchers } from '../temporal/due-dispatchers';
+import type { Client } from '@temporalio/client';
 import { userFieldNames } from './schemas';
 import { ApiKeys } from './api-keys';
 import { KeyRateLimiter, type RateLimit } from './rate-limit';
@@ -26,6 +28,8 @@ export interface ServiceAppOptions {
   metrics: ServiceMetrics;
   /** Bounds the changes waiting for Temporal (API_MAX_CHANGES_*); unbounded when not given. */
   admission?: ChangeAdmission;
+  /** How a create plans the new user's first occurrences with the row (the workers' settings and dispatchers). */
+  planning: FirstPlanning;
   /** The `/metrics` page of `npm start`'s worker process: the API's /metrics shows it too. */
   workerMetricsUrl?: string;
 }
@@ -53,10 +57,32 @@ export function apiLimitsFrom(
   };
 }
 
+/**
+ * The planning settings a create uses, from the configuration the workers read (DELIVERY_TIME, LEAP_DAY_POLICY,
+ * HAND_OVER_WINDOW), and the dispatchers of the instants it arms, started as the workers' plans start them.
+ */
+export function firstPlanningFrom(config: Config, client: Client): FirstPlanning {
+  return {
+    settings: {
+      deliveryTime: config.DELIVERY_TIME,
+      leapDayPolicy: config.LEAP_DAY_POLICY,
+      handOverWindowMs: config.HAND_OVER_WINDOW,
+    },
+    dispatchers: new DueDispatchers(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      passes: config.DISPATCH_PASSES,
+      retryHorizonMs: config.HAND_OVER_WINDOW,
+    }),
+  };
+}
+
 /** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
 export function createServiceApp(options: ServiceAppOptions): Hono {
   const { db, workflows } = options;
-  const users = new UserService(db, workflows, options.log, options.admission);
+  const users = new UserService(db, workflows, options.log, {
+    admission: options.admission,
+    planning: options.planning,
+  });
   return createApp({
     apiKeys: new ApiKeys(options.apiKeys),
     ...(options.rateLimit && { rateLimiter: new KeyRateLimiter(options.rateLimit) }),

@@ -14,7 +14,7 @@ export interface ArmedOccurrence {
   /** The due instant, UTC ISO. */
   scheduledAt: string;
   idempotencyKey: string;
-  /** The run that planned it (the dispatcher that sends it writes its own id at the claim). */
+  /** The run that planned it; '' when armed by the API or a dispatcher (the one that sends it writes its own). */
   workflowId: string;
   runId: string;
 }

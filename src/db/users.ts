@@ -3,7 +3,7 @@ import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
 import { EVENT_TYPES } from '../greetings/events';
 import { CursorLayout, toPage, type Page } from './keyset-page';
-import { disarmOccurrences } from './armed-occurrences';
+import { armOccurrence, disarmOccurrences, type ArmedOccurrence } from './armed-occurrences';
 import { cancelPendingOccurrences, USER_DELETED } from './ledger';
 
 /** A user as the rest of the service sees it: civil dates as `YYYY-MM-DD`, instants as ISO strings. */
@@ -58,13 +58,30 @@ export interface CreationKey {
  * ExternalIdTakenError on the externalId, else EmailTakenError, also when it was `creation.key` (a concurrent create
  * with the same key): the caller looks that up.
  */
-export async function insertUser(db: Db, fields: UserFields, now: Date, creation?: CreationKey): Promise<User> {
+/**
+ * Inserts a new user. `armFirst` names the occurrences to arm for the saved row (its first plan of each event): they
+ * are written in the same transaction, so a user never exists without them, nor they without the user.
+ */
+export async function insertUser(
+  db: Db,
+  fields: UserFields,
+  now: Date,
+  creation?: CreationKey,
+  armFirst?: (user: User) => ArmedOccurrence[],
+): Promise<User> {
   const data = {
     ...toRow(fields),
     workflowSyncRequestedAt: now,
     ...(creation && { creationKey: creation.key, creationFingerprint: creation.fingerprint }),
   };
-  return toUser(await uniquenessChecked(() => db.user.create({ data })));
+  if (!armFirst) return toUser(await uniquenessChecked(() => db.user.create({ data })));
+  return uniquenessChecked(() =>
+    db.$transaction(async (tx) => {
+      const user = toUser(await tx.user.create({ data }));
+      for (const occurrence of armFirst(user)) await armOccurrence(tx, occurrence);
+      return user;
+    }),
+  );
 }
 
 /** The user a create with this Idempotency-Key made, live or deleted, with what that create sent. */

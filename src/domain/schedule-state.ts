@@ -26,6 +26,12 @@ export interface NextDelivery extends Occurrence {
   timezone: string;
 }
 
+/** A plan as callers see it: the occurrence, with its event and the zone it is planned in. */
+export function nextDeliveryOf(planned: PlannedOccurrence, eventType: EventType, timezone: string): NextDelivery {
+  const { timezone: _zone, paused: _paused, handOverAfterMs: _handOver, ...occurrence } = planned;
+  return { ...occurrence, eventType, timezone };
+}
+
 /**
  * What a run is doing right now, or how its delivery ended (shown in the Web UI). `unplannable`: the user's schedule
  * cannot be planned by this worker (see `ScheduleState.problem`); a PUT or `refreshSchedule` tries again.

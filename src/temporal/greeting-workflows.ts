@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import type { User } from '../db/users';
 import type { EventType } from '../domain/event-type';
-import type { NextDelivery, ScheduleState } from '../domain/schedule-state';
+import type { NextDelivery, PlannedOccurrence, ScheduleState } from '../domain/schedule-state';
 import { workflowIdFor } from '../greetings/ids';
 import { eventStrategy } from '../greetings/events';
 import { runSummary } from '../greetings/run-description';
@@ -17,6 +17,7 @@ import {
   changeScheduleUpdate,
   eventTypeSearchAttribute,
   FailureType,
+  nextDeliverySearchAttribute,
   redriveDeliveryUpdate,
   refreshScheduleSignal,
   scheduleStateQuery,
@@ -79,18 +80,22 @@ export class GreetingWorkflows {
     private readonly settings: GreetingWorkflowSettings,
   ) {}
 
-  /** Starts the user's workflow; a retried call finds the one already running. */
-  async start(user: User, eventType: EventType): Promise<void> {
+  /**
+   * Starts the user's workflow; a retried call finds the one already running. With `plan` (the create's first plan,
+   * already armed), the run starts with it and is listed by its next delivery from the first moment.
+   */
+  async start(user: User, eventType: EventType, plan?: PlannedOccurrence): Promise<void> {
     await this.withDeadline(() =>
       this.client.workflow.start(yearlyGreetingWorkflow, {
         workflowId: workflowIdFor(user.id, eventType),
         taskQueue: this.settings.taskQueue,
-        args: [inputFor(user, eventType)],
+        args: [{ ...inputFor(user, eventType), ...(plan && { plan }) }],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        // Findable in the Web UI from the first moment; the workflow adds the next delivery instant once planned.
+        // Findable in the Web UI from the first moment; a run that plans itself adds the next delivery instant.
         typedSearchAttributes: [
           { key: userIdSearchAttribute, value: user.id },
           { key: eventTypeSearchAttribute, value: eventType },
+          ...(plan ? [{ key: nextDeliverySearchAttribute, value: new Date(plan.epochMs) }] : []),
         ],
         staticSummary: runSummary(eventType, user.id),
       }),

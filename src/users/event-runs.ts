@@ -1,15 +1,25 @@
 import type { EventType } from '../domain/event-type';
-import type { NextDelivery } from '../domain/schedule-state';
+import type { NextDelivery, PlannedOccurrence } from '../domain/schedule-state';
 import { EVENT_TYPES, eventTypesOf } from '../greetings/events';
 import type { User } from '../db/users';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 
+/** A new user's first plan of each event, made and armed with the row by the create. */
+export type FirstPlans = Partial<Record<EventType, PlannedOccurrence>>;
+
 // A user has one run per event type they have a date for. These go over every event type, so the API and the
 // reconciler treat a new type like the others without knowing it.
 
-/** Starts the run of every event the user has a date for; runs already open are found, not doubled. */
-export async function startEventRuns(workflows: GreetingWorkflows, user: User): Promise<void> {
-  for (const eventType of eventTypesOf(user)) await workflows.start(user, eventType);
+/**
+ * Starts the run of every event the user has a date for, each with its first plan when one was made with the row;
+ * runs already open are found, not doubled.
+ */
+export async function startEventRuns(
+  workflows: GreetingWorkflows,
+  user: User,
+  firstPlans: FirstPlans = {},
+): Promise<void> {
+  for (const eventType of eventTypesOf(user)) await workflows.start(user, eventType, firstPlans[eventType]);
 }
 
 /**

@@ -20,7 +20,11 @@ import {
   type UserListQuery,
 } from '../db/users';
 import type { EventType } from '../domain/event-type';
-import type { NextDelivery } from '../domain/schedule-state';
+import { nextDeliveryOf, type NextDelivery } from '../domain/schedule-state';
+import { armedRowOf } from '../greetings/armed-row';
+import { eventTypesOf } from '../greetings/events';
+import { firstPlanOf, type PlanSettings } from '../greetings/first-plan';
+import type { DueDispatchers } from '../temporal/due-dispatchers';
 import {
   ScheduleUnplannableError,
   TemporalUnavailableError,
@@ -30,7 +34,8 @@ import {
 } from '../temporal/greeting-workflows';
 import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
 import { creationFingerprint } from './creation-fingerprint';
-import { refreshEventRuns, startEventRuns, stopEventRuns, syncEventRuns } from './event-runs';
+import { refreshEventRuns, startEventRuns, stopEventRuns, syncEventRuns, type FirstPlans } from './event-runs';
+import { UserSchedule } from './user-schedule';
 
 /** Temporal could not be reached in time. The change is saved and the reconciler completes it; `user` is the row. */
 export class SchedulerUnavailableError extends Error {
@@ -53,6 +58,27 @@ export interface CreatedUser {
   user: User;
   /** An earlier create with the same Idempotency-Key made this user; this one saved nothing. */
   replayed: boolean;
+  /**
+   * The birthday's next delivery: the first plan, made and armed with the row. A replayed create shows the plan that
+   * stands now (null when none can be read: the user paused meanwhile and Temporal unreachable).
+   */
+  nextDelivery: NextDelivery | null;
+}
+
+/** How the API plans a new user's first occurrences itself, so that nothing waits for a worker before the 201. */
+export interface FirstPlanning {
+  /** The worker's settings (DELIVERY_TIME, LEAP_DAY_POLICY, HAND_OVER_WINDOW), read from the same configuration. */
+  settings: PlanSettings;
+  /** Starts the dispatcher of each first plan's instant; unset, the users' own runs deliver at their instants. */
+  dispatchers?: Pick<DueDispatchers, 'ensure'>;
+}
+
+export interface UserServiceOptions {
+  /** Bounds the changes waiting for Temporal; a change past the bound is refused before anything is saved. */
+  admission?: ChangeAdmission;
+  /** Unset: a new user's run makes its own first plan (as a run the reconciler starts does). */
+  planning?: FirstPlanning;
+  clock?: () => Date;
 }
 
 /** The user's workflow refused the change (its validator); the row was put back as it was. */
@@ -75,14 +101,22 @@ export interface UpdatedUser {
  * reconciler finishes whatever an outage interrupted.
  */
 export class UserService {
+  private readonly admission: ChangeAdmission;
+  private readonly planning: FirstPlanning | undefined;
+  private readonly clock: () => Date;
+  private readonly schedule: UserSchedule;
+
   constructor(
     private readonly db: Db,
     private readonly workflows: GreetingWorkflows,
     private readonly log: Logger,
-    /** Bounds the changes waiting for Temporal; a change past the bound is refused before anything is saved. */
-    private readonly admission: ChangeAdmission = UNLIMITED_ADMISSION,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    options: UserServiceOptions = {},
+  ) {
+    this.admission = options.admission ?? UNLIMITED_ADMISSION;
+    this.planning = options.planning;
+    this.clock = options.clock ?? (() => new Date());
+    this.schedule = new UserSchedule(db, workflows);
+  }
 
   /**
    * Writes the user, then starts the workflow. With an `idempotencyKey`, a create that was already made with it
@@ -99,8 +133,13 @@ export class UserService {
     const earlier = creation && (await this.earlierCreate(creation));
     if (earlier) return earlier;
     let user: User;
+    let firstPlans: FirstPlans = {};
+    const armFirst = (saved: User) => {
+      firstPlans = this.firstPlansOf(saved, requestedAt);
+      return Object.entries(firstPlans).map(([eventType, plan]) => armedRowOf(saved.id, eventType as EventType, plan));
+    };
     try {
-      user = await insertUser(this.db, fields, requestedAt, creation);
+      user = await insertUser(this.db, fields, requestedAt, creation, this.planning && armFirst);
     } catch (error) {
       // A concurrent create with the same key got there first (or the email is taken: then there is no such user).
       const concurrent = creation && error instanceof EmailTakenError && (await this.earlierCreate(creation));
@@ -108,12 +147,61 @@ export class UserService {
       throw error;
     }
     try {
-      await startEventRuns(this.workflows, user);
+      await startEventRuns(this.workflows, user, firstPlans);
     } catch (error) {
       throw this.unavailable('starting the greeting workflows', error, user);
     }
+    await this.ensureDispatchers(user, firstPlans);
     await markWorkflowSynced(this.db, user.id, requestedAt);
-    return { user, replayed: false };
+    const birthday = firstPlans.birthday;
+    return {
+      user,
+      replayed: false,
+      nextDelivery: birthday ? nextDeliveryOf(birthday, 'birthday', user.timezone) : await this.planNow(user),
+    };
+  }
+
+  /** The first plan of each event the saved row has a date for, as its run would make it now. */
+  private firstPlansOf(user: User, now: Date): FirstPlans {
+    const plans: FirstPlans = {};
+    for (const eventType of eventTypesOf(user)) {
+      const plan = firstPlanOf(user, eventType, this.planning!.settings, now.getTime());
+      if (plan) plans[eventType] = plan;
+    }
+    return plans;
+  }
+
+  /**
+   * The dispatchers of the first plans' instants. One that cannot be started now is left to the sweep and, failing
+   * that, to the user's own run when it wakes: the create stands either way.
+   */
+  private async ensureDispatchers(user: User, plans: FirstPlans): Promise<void> {
+    const dispatchers = this.planning?.dispatchers;
+    if (!dispatchers) return;
+    for (const plan of Object.values(plans)) {
+      try {
+        await dispatchers.ensure(plan.instant);
+      } catch (error) {
+        this.log.warn("could not start the dispatcher of a new user's instant; the user's run will send it", {
+          userId: user.id,
+          dueAt: plan.instant,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  /**
+   * The birthday's plan as it stands (the armed row, else the run's plan), for a create that made no plan itself (a
+   * replay, or no planning configured); null when it cannot be read now.
+   */
+  private async planNow(user: User): Promise<NextDelivery | null> {
+    try {
+      return await this.schedule.nextDelivery(user.id, 'birthday');
+    } catch (error) {
+      this.log.warn('could not read the plan of a created user', { userId: user.id, error: String(error) });
+      return null;
+    }
   }
 
   /** The user an earlier create with this key made, its workflow started if that create could not; null if none. */
@@ -135,7 +223,7 @@ export class UserService {
         throw this.unavailable('starting the greeting workflows', error, found.user);
       }
     }
-    return { user: found.user, replayed: true };
+    return { user: found.user, replayed: true, nextDelivery: await this.planNow(found.user) };
   }
 
   get(id: string): Promise<User | null> {

@@ -12,7 +12,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeliveryOutcome } from '../domain/delivery-outcome';
 import type { DispatchTally } from '../domain/dispatch-tally';
 import type { EventType } from '../domain/event-type';
-import type { NextDelivery, ScheduleState } from '../domain/schedule-state';
+import type { NextDelivery, PlannedOccurrence, ScheduleState } from '../domain/schedule-state';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 
 /** What decides when the greeting is due. Names are not here: the delivery reads them fresh from Postgres. */
@@ -32,6 +32,11 @@ export interface YearlyGreetingInput {
   eventType: EventType;
   /** The first occurrence year this run may deliver; the year after the last delivery, after continue-as-new. */
   fromYear?: number;
+  /**
+   * The first plan, made and armed by the API with the user's row at a create: the run adopts it instead of planning
+   * (unless its instant has passed by the run's first task). Every later plan reads Postgres.
+   */
+  plan?: PlannedOccurrence;
   /** Only in runs started before plans read Postgres: never read by today's code. */
   schedule?: GreetingSchedule;
   /** Only in runs started before plans read the worker's settings: never read by today's code. */

@@ -18,7 +18,13 @@ import {
 import type * as activities from '../activities';
 import type { DeliveryOutcome } from '../domain/delivery-outcome';
 import { deliveryRecord, type DeliveryRecord } from '../greetings/delivery-record';
-import type { NextDelivery, PlannedOccurrence, RunStage, ScheduleState } from '../domain/schedule-state';
+import {
+  nextDeliveryOf,
+  type NextDelivery,
+  type PlannedOccurrence,
+  type RunStage,
+  type ScheduleState,
+} from '../domain/schedule-state';
 import { deliverySummary, runDetails, sleepSummary } from '../greetings/run-description';
 import { isPlannableZone, isValidCalendarDate } from '../time/calendar-date';
 import {
@@ -196,7 +202,7 @@ class GreetingRun {
     this.handleNudges();
     this.handleRedrives();
     this.show();
-    await this.replan();
+    if (!this.adoptStartPlan()) await this.replan();
     for (;;) {
       const due = await this.sleepUntilDue();
       if (due === 'user-deleted') return;
@@ -256,6 +262,19 @@ class GreetingRun {
     } else {
       this.adopt(outcome);
     }
+  }
+
+  /**
+   * The plan the API made and armed with the user's row at the create, while its instant is still ahead: adopted as
+   * it is (the start set its search attribute), so a new user costs no plan of its own. Runs started before this
+   * existed have no marker and plan.
+   */
+  private adoptStartPlan(): boolean {
+    const { plan } = this.input;
+    if (!plan || plan.epochMs <= Date.now() || !patched('plan-at-start')) return false;
+    this.next = plan;
+    this.show();
+    return true;
   }
 
   /** A plan is being made, or asked for and not yet made. */
@@ -483,8 +502,7 @@ class GreetingRun {
   }
 
   private view(planned: PlannedOccurrence): NextDelivery {
-    const { timezone: _zone, paused: _paused, handOverAfterMs: _handOver, ...occurrence } = planned;
-    return { ...occurrence, eventType: this.input.eventType, timezone: this.timezone() };
+    return nextDeliveryOf(planned, this.input.eventType, this.timezone());
   }
 
   /** Keeps the Web UI's view of the run current: its stage, plan, pause and problem. */

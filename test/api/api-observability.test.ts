@@ -8,7 +8,7 @@ import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
 import { uniqueTaskQueue } from '../support/environment';
 import { sample, scrape } from '../support/metrics-text';
-import { apiWorkflows, call, AUTHORIZATION, TEST_API_KEY } from '../support/service';
+import { apiWorkflows, call, AUTHORIZATION, TEST_API_KEY, TEST_PLANNING } from '../support/service';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
@@ -21,6 +21,7 @@ useTimeSkippingServer({}, (started) => ({ env, db } = started));
 beforeAll(async () => {
   captured = captureLog('debug');
   const app = createServiceApp({
+    planning: TEST_PLANNING,
     apiKeys: [TEST_API_KEY],
     db,
     workflows: apiWorkflows(env.client, uniqueTaskQueue('api-observability')),

@@ -8,7 +8,7 @@ import { componentLog } from '../../src/logging/log';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { captureLog, type CapturedLog } from '../support/captured-log';
 import { uniqueTaskQueue } from '../support/environment';
-import { apiForThisFile, apiWorkflows } from '../support/service';
+import { apiForThisFile, apiWorkflows, TEST_PLANNING } from '../support/service';
 
 // Every route but the probes and the docs needs `Authorization: Bearer <key>` with one of API_KEYS.
 
@@ -21,6 +21,7 @@ let server: RunningHttpServer;
 beforeAll(async () => {
   captured = captureLog('debug');
   const app = createServiceApp({
+    planning: TEST_PLANNING,
     apiKeys: [OLD_KEY, NEW_KEY],
     db: api.db,
     workflows: apiWorkflows(api.env.client, uniqueTaskQueue('authentication')),

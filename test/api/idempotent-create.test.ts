@@ -6,7 +6,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { uniqueTaskQueue } from '../support/environment';
-import { apiForThisFile, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
+import { apiForThisFile, call, silentLog, TEST_API_KEY, AUTHORIZATION, TEST_PLANNING } from '../support/service';
 
 // POST /users with an Idempotency-Key: a client that retries a create gets the first answer, not a second user (and
 // with it a second greeting every year).
@@ -129,6 +129,7 @@ test('a create that answered 503 (Temporal did not answer) and is retried gets i
     }
   }
   const app = createServiceApp({
+    planning: TEST_PLANNING,
     apiKeys: [TEST_API_KEY],
     db: api.db,
     workflows: new FlakyStarts(api.env.client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS }),

@@ -4,7 +4,15 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { createServiceApp } from '../../src/api/service-app';
 import { idempotencyKeyFor, workflowIdFor } from '../../src/greetings/ids';
-import { apiForThisFile, apiWorkflows, call, silentLog, TEST_API_KEY, AUTHORIZATION } from '../support/service';
+import {
+  apiForThisFile,
+  apiWorkflows,
+  call,
+  silentLog,
+  TEST_API_KEY,
+  AUTHORIZATION,
+  TEST_PLANNING,
+} from '../support/service';
 
 // The document is checked against what the running API really does: its routes, its verdicts on bodies and the
 // bodies it answers with. Schemas are taken from the served document, so a $ref that points nowhere fails too.
@@ -75,6 +83,7 @@ describe('/openapi.json', () => {
 
   test('documents every route the app serves, and no route it does not', () => {
     const app = createServiceApp({
+      planning: TEST_PLANNING,
       apiKeys: [TEST_API_KEY],
       db: api.db,
       workflows: apiWorkflows(api.env.client, 'routes-only'),

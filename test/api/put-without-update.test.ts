@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { workflowIdFor } from '../../src/greetings/ids';
+import { scheduleStateQuery } from '../../src/workflows/definitions';
 import { startDevServer } from '../support/environment';
 import { sleep } from '../support/real-time';
 import { apiForThisFile, call } from '../support/service';
@@ -18,11 +19,15 @@ const ada = {
   email: null as string | null,
 };
 
-/** A user whose workflow has made its first plan; answers the user's id. */
+/** A user whose workflow has taken its first plan and sleeps; answers the user's id. */
 async function createdAndPlanned(): Promise<string> {
   const created = await call(api.url, 'POST', '/users', ada);
   expect(created.status).toBe(201);
-  expect((await call(api.url, 'GET', `/users/${created.body.id}/next-delivery`)).status).toBe(200);
+  // A query is answered once the run's first task is done: its history holds all that task wrote.
+  const state = await api.env.client.workflow
+    .getHandle(workflowIdFor(created.body.id, 'birthday'))
+    .query(scheduleStateQuery);
+  expect(state).toMatchObject({ stage: 'sleeping', next: { instant: created.body.nextDelivery.instant } });
   return created.body.id as string;
 }
 

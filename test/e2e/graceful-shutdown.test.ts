@@ -62,7 +62,7 @@ async function setUp(receiver: TestReceiver, workerSettings: Record<string, stri
     receiver,
     worker,
     async createUserDueSoon() {
-      const api = await startApi(env, { db, taskQueue });
+      const api = await startApi(env, { db, taskQueue, worker: { deliveryTime: due.deliveryTime } });
       closers.unshift(() => api.close());
       const created = await call(api.url, 'POST', '/users', due.person);
       expect(created.status).toBe(201);

@@ -48,6 +48,8 @@ useServiceOnDevServer(
   {
     label: 'runbook',
     dueInSeconds: 12,
+    // The users' runs wake up to 8 s after the instant: its dispatcher sends (a run waking with it could claim first).
+    handOverWindowMs: 8_000,
     receiver: { statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) },
   },
   (service) => ({ env, db, databaseUrl, taskQueue, due, receiver, api } = service),

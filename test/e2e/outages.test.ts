@@ -13,7 +13,7 @@ import { createTestWorker, isolatedTestDb, uniqueTaskQueue } from '../support/en
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { dueSoon, eventually, sleep } from '../support/real-time';
-import { apiWorkflows, call, silentLog, startApi, TEST_API_KEY } from '../support/service';
+import { apiWorkflows, call, silentLog, startApi, TEST_API_KEY, TEST_PLANNING } from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Real time on the real dev server: outages are a matter of wall-clock seconds here, not skipped time.
@@ -34,7 +34,7 @@ async function setUp(deliveryTime = '09:00'): Promise<Setup & { close(): Promise
   const taskQueue = uniqueTaskQueue('outage');
   const db = await isolatedTestDb('outages');
   const receiver = await startTestReceiver();
-  const api = await startApi(env, { db, taskQueue });
+  const api = await startApi(env, { db, taskQueue, worker: { deliveryTime } });
   const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
   const running: Array<() => Promise<void>> = [];
   const startWorker = async (options: { maxLatenessMs?: number | null } = {}) => {
@@ -141,6 +141,7 @@ describe('the reconciler', () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
     const app = createServiceApp({
+      planning: TEST_PLANNING,
       apiKeys: [TEST_API_KEY],
       db: setup.db,
       workflows: apiWorkflows(deadTemporal, setup.taskQueue),

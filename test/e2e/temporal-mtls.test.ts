@@ -97,6 +97,8 @@ test('a worker process configured by a TOML profile and an API by the TLS settin
     await waitUntilPolling(env.client, taskQueue, worker);
     client = await connectClient(temporalConnection(loadConfig(temporalSettings('greetings-api'))));
     const app = createServiceApp({
+      // Plans a create as the worker process does (its DELIVERY_TIME); no dispatchers: the user's run sends it.
+      planning: { settings: { deliveryTime, handOverWindowMs: 0 } },
       apiKeys: [TEST_API_KEY],
       db,
       workflows: apiWorkflows(client, taskQueue),

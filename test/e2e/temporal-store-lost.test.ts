@@ -71,7 +71,7 @@ async function onOldServer(
       webhookUrl: setup.receiver.url,
       deliveryTime,
     });
-    const api = await startApi(old, { db: setup.db, taskQueue: setup.taskQueue });
+    const api = await startApi(old, { db: setup.db, taskQueue: setup.taskQueue, worker: { deliveryTime } });
     try {
       await worker.runUntil(() =>
         work(api, new GreetingWorkflows(old.client, { taskQueue: setup.taskQueue, callTimeoutMs: 10_000 }), due),

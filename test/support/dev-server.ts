@@ -76,7 +76,11 @@ export function useServiceOnDevServer(
     // The worker owns DELIVERY_TIME: chosen right before it starts.
     const due = dueSoon(options.dueInSeconds);
     receiver = await startTestReceiver(options.receiver);
-    api = await startApi(env, { db, taskQueue });
+    api = await startApi(env, {
+      db,
+      taskQueue,
+      worker: { deliveryTime: due.deliveryTime, handOverWindowMs: options.handOverWindowMs },
+    });
     worker = await createTestWorker(env, {
       db,
       taskQueue,

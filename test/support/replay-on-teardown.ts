@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { replayHistories, type NamedHistory, type ReplayVerdict } from '../../src/replay/replay-histories';
 
@@ -21,11 +25,13 @@ export async function unreplayable(histories: Iterable<NamedHistory> | AsyncIter
 }
 
 /** Every run the server holds (running, closed, continued as new), but those of other workflow code. */
-async function* everyHistory(client: Client): AsyncGenerator<NamedHistory> {
+async function* everyHistory(client: Client, seen: Map<string, unknown>): AsyncGenerator<NamedHistory> {
   for (const { workflowId, runId, taskQueue } of await everyRun(client)) {
     if (taskQueue.startsWith(OTHER_CODE_TASK_QUEUE_PREFIX)) continue;
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    yield { label: `${workflowId} run ${runId}`, workflowId, history };
+    const label = `${workflowId} run ${runId}`;
+    seen.set(label, history);
+    yield { label, workflowId, history };
   }
 }
 
@@ -55,9 +61,17 @@ async function everyRun(client: Client): Promise<Array<{ workflowId: string; run
 
 /** Fails with each run that does not replay against the current code, and why. */
 export async function expectEveryHistoryReplays(client: Client): Promise<void> {
-  const failed = await unreplayable(everyHistory(client));
+  const histories = new Map<string, unknown>();
+  const failed = await unreplayable(everyHistory(client, histories));
   if (failed.length > 0) {
-    const lines = failed.map(({ label, outcome, reason }) => `${label}: ${outcome}: ${reason}`);
+    // Each failing history is kept where `npm run replay -- --file` can read it again.
+    const lines = await Promise.all(
+      failed.map(async ({ label, outcome, reason }) => {
+        const file = path.join(tmpdir(), `unreplayable-${label.replace(/\W+/g, '-')}.json`);
+        await writeFile(file, JSON.stringify(historyToJSON(histories.get(label) as never)));
+        return `${label}: ${outcome}: ${reason} (history in ${file})`;
+      }),
+    );
     throw new Error(`${failed.length} workflow histories do not replay against the current code:\n${lines.join('\n')}`);
   }
 }

@@ -4,6 +4,8 @@ import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
 import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS, type ServiceAppOptions } from '../../src/api/service-app';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import type { FirstPlanning } from '../../src/users/user-service';
+import { DueDispatchers } from '../../src/temporal/due-dispatchers';
 import type { Worker } from '@temporalio/worker';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import { createTestWorker, startTimeSkippingServer, testDb, uniqueTaskQueue } from './environment';
@@ -31,12 +33,19 @@ export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflo
   return new GreetingWorkflows(client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
 }
 
+/**
+ * How the test API plans a create: the settings createTestWorker gives its workers (09:00, no hand-over window), no
+ * dispatchers (a test that wants them passes its own).
+ */
+export const TEST_PLANNING: FirstPlanning = { settings: { deliveryTime: '09:00', handOverWindowMs: 0 } };
+
 /** The real API's app as every test builds it (the test key, a silent log, metrics of its own), unless given. */
 function testServiceApp(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & Partial<ServiceAppOptions>) {
   return createServiceApp({
     apiKeys: [TEST_API_KEY],
     log: silentLog,
     metrics: createServiceMetrics(),
+    planning: TEST_PLANNING,
     ...options,
   });
 }
@@ -48,12 +57,38 @@ export function startApiWith(
   return startHttpServer(testServiceApp(options), '127.0.0.1', 0);
 }
 
-/** The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal. */
+/** The settings of the workers a test API serves, which a create plans with (createTestWorker's by default). */
+export interface WorkerSettings {
+  deliveryTime?: string;
+  handOverWindowMs?: number;
+}
+
+/**
+ * How a test API plans a create for workers with these settings: as createTestWorker's workers plan, with their
+ * dispatchers on the dev server (passes 2, retries within the hand-over window) and none with time skipping.
+ */
+export function testPlanning(env: TestWorkflowEnvironment, taskQueue: string, worker: WorkerSettings = {}) {
+  const handOverWindowMs = worker.handOverWindowMs ?? 0;
+  const planning: FirstPlanning = { settings: { deliveryTime: worker.deliveryTime ?? '09:00', handOverWindowMs } };
+  if (!env.supportsTimeSkipping) {
+    planning.dispatchers = new DueDispatchers(env.client, { taskQueue, passes: 2, retryHorizonMs: handOverWindowMs });
+  }
+  return planning;
+}
+
+/**
+ * The real API over real HTTP on a free loopback port, talking to the test's Postgres and Temporal; its creates plan
+ * with the settings of the workers it serves.
+ */
 export function startApi(
   env: TestWorkflowEnvironment,
-  options: { db: Db; taskQueue: string },
+  options: { db: Db; taskQueue: string; worker?: WorkerSettings },
 ): Promise<RunningHttpServer> {
-  const app = testServiceApp({ db: options.db, workflows: apiWorkflows(env.client, options.taskQueue) });
+  const app = testServiceApp({
+    db: options.db,
+    workflows: apiWorkflows(env.client, options.taskQueue),
+    planning: testPlanning(env, options.taskQueue, options.worker),
+  });
   return startHttpServer(app, '127.0.0.1', 0);
 }
 
@@ -157,8 +192,8 @@ export async function allPages(
 }
 
 /**
- * What a PUT takes, from the user as GET answers it: every field but those the service sets (the id, the instants,
- * the pause, which has routes of its own).
+ * What a PUT takes, from the user as GET (or a create) answers it: every field but those the service sets (the id,
+ * the instants, the pause, which has routes of its own, the plan a create answers with).
  */
 export function putBodyOf(user: Record<string, unknown>): Record<string, unknown> {
   const {
@@ -168,6 +203,7 @@ export function putBodyOf(user: Record<string, unknown>): Record<string, unknown
     paused: _paused,
     pausedAt: _pausedAt,
     pauseReason: _pauseReason,
+    nextDelivery: _nextDelivery,
     ...body
   } = user;
   return body;

@@ -36,7 +36,7 @@ export async function withStack(
 ): Promise<void> {
   const taskQueue = uniqueTaskQueue('stack');
   const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), ...options.receiver });
-  const api = await startApi(env, { db, taskQueue });
+  const api = await startApi(env, { db, taskQueue, worker: { deliveryTime: options.deliveryTime } });
   const worker = await createTestWorker(env, {
     db,
     taskQueue,

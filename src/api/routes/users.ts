@@ -4,7 +4,7 @@ import type { UserService } from '../../users/user-service';
 import { BODY_ERRORS, errorResponses, json, overloaded, savedButUnscheduled } from '../error-responses';
 import { foundUser } from '../errors';
 import { jsonBody, optionalJsonBody } from '../json-body';
-import { updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
+import { createdUserSchema, updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
 import { createHeadersSchema, listQuerySchema, pauseBodySchema, userBodySchema, userPathSchema } from '../schemas';
 import { userJson } from '../user-json';
 
@@ -27,7 +27,7 @@ const createUser = createRoute({
   request: { headers: createHeadersSchema, body: userBody },
   responses: {
     201: {
-      description: 'The user as saved',
+      description: 'The user as saved, with the first delivery already planned',
       headers: z.object({
         location: z.string().meta({ description: 'The path of the new user' }),
         'idempotent-replayed': z
@@ -35,7 +35,7 @@ const createUser = createRoute({
           .optional()
           .meta({ description: 'Present when an earlier create with the same Idempotency-Key made this user' }),
       }),
-      ...json(userSchema),
+      ...json(createdUserSchema),
     },
     ...errorResponses({
       400: ['validation_failed', 'invalid_json'],
@@ -164,8 +164,11 @@ export function userRoutes(users: UserService): OpenAPIHono {
   const routes = new OpenAPIHono();
 
   routes.openapi(createUser, async (c) => {
-    const { user, replayed } = await users.create(c.req.valid('json'), c.req.valid('header')['idempotency-key']);
-    return c.json(userJson(user), 201, {
+    const { user, replayed, nextDelivery } = await users.create(
+      c.req.valid('json'),
+      c.req.valid('header')['idempotency-key'],
+    );
+    return c.json({ ...userJson(user), nextDelivery }, 201, {
       location: `/users/${user.id}`,
       ...(replayed && { 'idempotent-replayed': 'true' }),
     });
