@@ -11,3 +11,5 @@ export { createPauseActivities } from './record-pause';
 export type { PauseActivities, RecordPauseInput, RecordResumeInput } from './record-pause';
 export { createDispatchActivities } from './dispatch-due-greetings';
 export type { DispatchActivities, DispatchPassInput, DispatchPassResult } from './dispatch-due-greetings';
+export { createDispatchSweepActivities } from './start-due-dispatchers';
+export type { DispatchSweepActivities, DispatchSweepInput, DispatchSweepResult } from './start-due-dispatchers';

@@ -175,6 +175,24 @@ export async function nextClaimOf(db: Db, dueAt: string, leaseMs: number): Promi
   return row?.in_ms === null || row?.in_ms === undefined ? null : Math.max(0, Math.ceil(row.in_ms));
 }
 
+/**
+ * The due instants that have armed rows no attempt has touched yet, from `lookbackMs` ago to `horizonMs` ahead on the
+ * database's clock, earliest first (at most `limit`): the instants whose dispatchers should be running.
+ */
+export async function armedInstants(
+  db: Db,
+  window: { lookbackMs: number; horizonMs: number; limit: number },
+): Promise<string[]> {
+  const rows = await db.$queryRaw<{ due_at: Date }[]>`
+    SELECT DISTINCT scheduled_at AS due_at FROM deliveries
+    WHERE status = 'scheduled'
+      AND scheduled_at BETWEEN now() - ${window.lookbackMs} * interval '1 millisecond'
+                           AND now() + ${window.horizonMs} * interval '1 millisecond'
+    ORDER BY due_at
+    LIMIT ${window.limit}`;
+  return rows.map((row) => row.due_at.toISOString());
+}
+
 /** An interval in the words the ledger's reasons use (`45 s`, `12 min`, `3 h`), as describeDuration words it. */
 function durationWords(interval: Prisma.Sql): Prisma.Sql {
   const seconds = Prisma.sql`extract(epoch FROM ${interval})`;

@@ -3,6 +3,7 @@ import { Worker, type NativeConnection, type WorkflowBundleOption } from '@tempo
 import {
   createDeliveryActivities,
   createDispatchActivities,
+  createDispatchSweepActivities,
   createPauseActivities,
   createPlanningActivities,
 } from '../activities';
@@ -10,6 +11,7 @@ import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { WebhookSigner } from '../activities/webhook-signature';
+import { ensureDispatchSweepSchedule } from '../temporal/dispatch-sweep-schedule';
 import { DueDispatchers } from '../temporal/due-dispatchers';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 import { shutdownGrace } from './shutdown-grace';
@@ -120,6 +122,8 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
         log: options.log,
         metrics: options.metrics,
       }),
+      ...(dispatchers &&
+        createDispatchSweepActivities({ db: options.db, dispatchers, maxLatenessMs: options.maxLatenessMs })),
     },
     // The SDK reads an option given as undefined as set: only pass what is configured.
     ...(tuning && {
@@ -134,5 +138,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
     }),
   });
   grace?.watch(worker);
+  // The sweep starts the dispatchers of instants armed further ahead than their arming started (and lost ones).
+  if (dueDispatch) await ensureDispatchSweepSchedule(dueDispatch.client, options.taskQueue);
   return worker;
 }

@@ -56,7 +56,11 @@ test('SIGKILL of one of two workers mid-burst: every greeting is delivered, one 
   try {
     await Promise.all(processes.map((worker) => waitUntilPolling(env.client, taskQueue, worker)));
 
-    const api = await startApi(env, { db, taskQueue, worker: { deliveryTime, handOverWindowMs: 20_000 } });
+    const api = await startApi(env, {
+      db,
+      taskQueue,
+      worker: { deliveryTime, handOverWindowMs: 20_000, dispatchPasses: 2 * ACTIVITY_SLOTS },
+    });
     const users: Array<{ id: string }> = [];
     try {
       for (let index = 0; index < USERS; index += 1) {

@@ -61,6 +61,8 @@ export function startApiWith(
 export interface WorkerSettings {
   deliveryTime?: string;
   handOverWindowMs?: number;
+  /** DISPATCH_PASSES: the dispatchers the API starts run this many passes (2, as createTestWorker's). */
+  dispatchPasses?: number;
 }
 
 /**
@@ -71,7 +73,8 @@ export function testPlanning(env: TestWorkflowEnvironment, taskQueue: string, wo
   const handOverWindowMs = worker.handOverWindowMs ?? 0;
   const planning: FirstPlanning = { settings: { deliveryTime: worker.deliveryTime ?? '09:00', handOverWindowMs } };
   if (!env.supportsTimeSkipping) {
-    planning.dispatchers = new DueDispatchers(env.client, { taskQueue, passes: 2, retryHorizonMs: handOverWindowMs });
+    const passes = worker.dispatchPasses ?? 2;
+    planning.dispatchers = new DueDispatchers(env.client, { taskQueue, passes, retryHorizonMs: handOverWindowMs });
   }
   return planning;
 }
