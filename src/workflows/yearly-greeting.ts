@@ -11,6 +11,7 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
@@ -186,6 +187,14 @@ class GreetingRun {
    * at the instant and hand over after a window.
    */
   private readonly confirmAfterDispatch = patched('batch-dispatch');
+  /**
+   * The day of retries ends with a timer that is never cancelled (the run hands over right after the attempt, and the
+   * timer goes with it). The SDK's scope timeout cancels its timer when the attempt ends, and a replay may deliver the
+   * attempt's result one task earlier than the run saw it (see webUiMetadata): the cancel then lands elsewhere than
+   * the history has it, or in the same activation as the timer's start, which erases both (determinism errors, seen
+   * under load). Decided at construction, for the same reason as webUiMetadata; runs started before keep the scope.
+   */
+  private readonly ownRetryWindow = patched('own-retry-window');
   /** Who delivered this run's year, once it is known. */
   private delivery: DeliveryRecord | undefined;
   /** When this run hands over to the next, once it has delivered and planned next year. */
@@ -395,7 +404,10 @@ class GreetingRun {
     const key = { userId: this.input.userId, eventType: this.input.eventType, occurrenceYear: due.year };
     const options = { summary: deliverySummary(this.input.eventType, due.year) };
     const args = [{ ...key, occurrenceDate: due.localDate, scheduledAt: due.instant, workflowId, runId }] as const;
-    const retryWindow = new CancellationScope({ cancellable: true, timeout: DELIVERY_RETRY_WINDOW_MS });
+    const retryWindow = this.ownRetryWindow
+      ? new CancellationScope({ cancellable: true })
+      : new CancellationScope({ cancellable: true, timeout: DELIVERY_RETRY_WINDOW_MS });
+    if (this.ownRetryWindow) cancelAfter(retryWindow, DELIVERY_RETRY_WINDOW_MS);
     try {
       const result = this.deliverInDueTask
         ? await retryWindow.run(() => deliverGreetingInTask.executeWithOptions(options, [...args]))
@@ -557,6 +569,14 @@ function validateRedrive(request: RedriveRequest): void {
 /** A validator's refusal, typed so that a caller tells it from a failure of the Update itself. */
 function refusal(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, FailureType.InvalidUpdate);
+}
+
+/** A timer that cancels `scope` once `ms` have passed (nothing, if what the scope ran is over by then). */
+function cancelAfter(scope: CancellationScope, ms: number): void {
+  sleep(ms).then(
+    () => scope.cancel(),
+    () => undefined, // the run itself was cancelled
+  );
 }
 
 /**

@@ -68,7 +68,7 @@ export async function expectEveryHistoryReplays(client: Client): Promise<void> {
     const lines = await Promise.all(
       failed.map(async ({ label, outcome, reason }) => {
         const file = path.join(tmpdir(), `unreplayable-${label.replace(/\W+/g, '-')}.json`);
-        await writeFile(file, JSON.stringify(historyToJSON(histories.get(label) as never)));
+        await writeFile(file, historyToJSON(histories.get(label) as never));
         return `${label}: ${outcome}: ${reason} (history in ${file})`;
       }),
     );

@@ -57,7 +57,8 @@ test('the run wakes at its own point of HAND_OVER_WINDOW after the due moment, d
       expect(closed.status.name).toBe('CONTINUED_AS_NEW');
       expect((await handle.query(scheduleStateQuery)).next?.year).toBe(due.year + 1);
 
-      // From the wake-up to the hand-over: one workflow task, no activity task, no timer the server saw.
+      // From the wake-up to the hand-over: one workflow task, no activity task; the one timer started is the day of
+      // retries', left to go with the run (cancelling it could land elsewhere in a replay: see own-retry-window).
       const { events } = await yearRun.fetchHistory();
       const fired = events!.findIndex((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED);
       const rush = events!.slice(fired).map((event) => EventType[event.eventType!]);
@@ -65,7 +66,10 @@ test('the run wakes at its own point of HAND_OVER_WINDOW after the due moment, d
       expect(rush.filter((type) => type === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
       expect(rush.filter((type) => type.startsWith('EVENT_TYPE_ACTIVITY_TASK'))).toEqual([]);
       expect(rush.filter((type) => type === 'EVENT_TYPE_MARKER_RECORDED')).toHaveLength(2); // delivery + next plan
-      expect(rush.filter((type) => type.startsWith('EVENT_TYPE_TIMER_'))).toEqual(['EVENT_TYPE_TIMER_FIRED']);
+      expect(rush.filter((type) => type.startsWith('EVENT_TYPE_TIMER_'))).toEqual([
+        'EVENT_TYPE_TIMER_FIRED',
+        'EVENT_TYPE_TIMER_STARTED',
+      ]);
       expect(rush.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
       await handle.cancel();
     });
@@ -77,4 +81,31 @@ test('the run wakes at its own point of HAND_OVER_WINDOW after the due moment, d
     [due.year, 'delivered'],
     [due.year + 1, 'scheduled'],
   ]);
+});
+
+test('a receiver that never takes the greeting: a day of retries, then the year is recorded failed and next year planned', async () => {
+  const receiver = await startTestReceiver({ clock: () => env.currentTimeMs(), statusFor: () => 503 });
+  const fields = personWithBirthdayIn(1, await env.currentTimeMs(), 'Europe/Lisbon');
+  const user = await createUserRow(db, fields);
+  const taskQueue = uniqueTaskQueue('retry-day');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url });
+  try {
+    await worker.runUntil(async () => {
+      const handle = await startGreetingWorkflow(env, taskQueue, user);
+      const due = (await eventually(async () => (await handle.query(scheduleStateQuery)).next ?? undefined, 'a plan'));
+      await env.sleep(due.epochMs - (await env.currentTimeMs()) + 1_000);
+      await receiver.waitForRequests(1);
+      // Past the day of retries (backoff doubling from 10 s to an hour): the run gives up on the year.
+      await env.sleep('25 hours');
+      const [row] = await eventually(async () => {
+        const rows = await deliveriesOf(db, user.id);
+        return rows[0]?.status === 'failed' ? rows : undefined;
+      }, 'the year to be recorded failed');
+      expect(row!.lastError).toContain('no success within a day of retries');
+      expect(receiver.requests.length).toBeGreaterThan(20);
+      expect((await handle.query(scheduleStateQuery)).next?.year).toBe(due.year + 1);
+    });
+  } finally {
+    await receiver.close();
+  }
 });

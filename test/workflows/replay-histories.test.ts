@@ -35,6 +35,15 @@ async function verdicts(replaying: AsyncIterable<ReplayVerdict>): Promise<Replay
   return all;
 }
 
+test('a run whose delivery result a replay hands over one workflow task earlier than the run saw it replays (test/fixtures/result-a-task-late)', async () => {
+  const file = path.resolve(__dirname, '../fixtures/result-a-task-late/history.json');
+  const history = parseHistoryJson(readFileSync(file, 'utf8'), file);
+  const results = await verdicts(
+    replayHistories([{ label: 'result-a-task-late', workflowId: recordedWorkflowId(history)!, history }], CURRENT_CODE),
+  );
+  expect(results).toEqual([{ label: 'result-a-task-late', outcome: 'ok' }]);
+});
+
 describe('the histories recorded from real servers (test/histories)', () => {
   const histories = recordedHistories();
   const sets = [...new Set(histories.map(({ label }) => path.dirname(label)))];
