@@ -92,7 +92,7 @@ test('a receiver that never takes the greeting: a day of retries, then the year 
   try {
     await worker.runUntil(async () => {
       const handle = await startGreetingWorkflow(env, taskQueue, user);
-      const due = (await eventually(async () => (await handle.query(scheduleStateQuery)).next ?? undefined, 'a plan'));
+      const due = await eventually(async () => (await handle.query(scheduleStateQuery)).next ?? undefined, 'a plan');
       await env.sleep(due.epochMs - (await env.currentTimeMs()) + 1_000);
       await receiver.waitForRequests(1);
       // Past the day of retries (backoff doubling from 10 s to an hour): the run gives up on the year.
