@@ -117,6 +117,15 @@ export const createdUserSchema = userSchema
   })
   .meta({ id: 'CreatedUser' });
 
+/** DELETE saved while the workers are behind: the deletion stands, the workflows hear of it from the reconciler. */
+export const deletionAcceptedSchema = z
+  .strictObject({
+    id: z.uuid(),
+    deleted: z.literal(true),
+    message: z.string(),
+  })
+  .meta({ id: 'DeletionAccepted' });
+
 export const nextDeliverySchema = z
   .strictObject({
     eventType,

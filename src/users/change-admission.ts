@@ -29,8 +29,8 @@ const BACKLOG_READING_MS = 1_000;
 const PLANS_PER_SECOND = 50;
 
 /**
- * Admission control for the changes that save a row and then wait for Temporal (create, update, pause, resume,
- * delete). When the machine cannot keep up, an unbounded queue lets every request wait until Temporal's deadline and
+ * Admission control for the changes that save a row and then wait for Temporal (create, update); a pause, a resume
+ * or a delete is saved whatever the load and only its nudge to Temporal goes through here (tryRun). When the machine cannot keep up, an unbounded queue lets every request wait until Temporal's deadline and
  * answer 503 with a row saved but not scheduled; refusing the surplus up front (429) keeps the accepted ones fast and
  * leaves nothing half done.
  */
@@ -67,6 +67,26 @@ export class ChangeAdmission {
     }
     try {
       return await change();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+
+  /**
+   * Runs `nudge` if a place is free right now and the backlog is within its limit; otherwise runs nothing, waits for
+   * nothing and answers false. For a change already saved whose message to Temporal may wait for the reconciler (a
+   * stop or a pause is never refused for load: the saved row is what the delivery checks).
+   */
+  async tryRun(nudge: () => Promise<void>): Promise<boolean> {
+    const backlog = await this.backlog();
+    if (this.limits.maxBacklog !== undefined && backlog > this.limits.maxBacklog) return false;
+    if (this.running >= this.limits.inFlight) return false;
+    this.running += 1;
+    try {
+      await nudge();
+      return true;
     } finally {
       const next = this.waiting.shift();
       if (next) next();

@@ -90,6 +90,15 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * A pause, resume or delete, saved: `told` when the workflows heard of it now, `left-to-reconciler` when admission
+ * control kept the message back (the saved row already rules what is sent; the reconciler tells the workflows).
+ */
+export interface SavedStop<T> {
+  saved: T;
+  workflows: 'told' | 'left-to-reconciler';
+}
+
 export interface UpdatedUser {
   user: User;
   nextDelivery: NextDelivery;
@@ -306,29 +315,37 @@ export class UserService {
    * occurrence that comes due while paused is recorded as skipped. A user already paused keeps the instant the pause
    * began and takes the new reason. Null when there is no live user.
    */
-  pause(id: string, reason: string | null): Promise<User | null> {
-    return this.admission.run(async () => {
-      const requestedAt = this.clock();
-      const user = await pauseUser(this.db, id, reason, requestedAt, true);
-      if (!user) return null;
-      await this.signal(user, requestedAt, 'pausing the greeting workflows', () =>
-        refreshEventRuns(this.workflows, user),
-      );
-      return user;
-    });
+  pause(id: string, reason: string | null): Promise<SavedStop<User> | null> {
+    return this.saveThenNudge(
+      (requestedAt) => pauseUser(this.db, id, reason, requestedAt, true),
+      (user, requestedAt) =>
+        this.signal(user, requestedAt, 'pausing the greeting workflows', () => refreshEventRuns(this.workflows, user)),
+    );
   }
 
   /** Ends the user's pause: saved (and flagged) first, then the workflow is nudged to plan again from the row. */
-  resume(id: string): Promise<User | null> {
-    return this.admission.run(async () => {
-      const requestedAt = this.clock();
-      const user = await resumeUser(this.db, id, requestedAt, true);
-      if (!user) return null;
-      await this.signal(user, requestedAt, 'resuming the greeting workflows', () =>
-        refreshEventRuns(this.workflows, user),
-      );
-      return user;
-    });
+  resume(id: string): Promise<SavedStop<User> | null> {
+    return this.saveThenNudge(
+      (requestedAt) => resumeUser(this.db, id, requestedAt, true),
+      (user, requestedAt) =>
+        this.signal(user, requestedAt, 'resuming the greeting workflows', () => refreshEventRuns(this.workflows, user)),
+    );
+  }
+
+  /**
+   * Saves a change that only the row needs to take effect (the delivery reads the pause and the deletion), whatever
+   * the load: admission control decides only whether Temporal is told now or the flagged row is left to the
+   * reconciler. Null when there is no live user.
+   */
+  private async saveThenNudge<T>(
+    save: (requestedAt: Date) => Promise<T | null>,
+    nudge: (saved: T, requestedAt: Date) => Promise<void>,
+  ): Promise<SavedStop<T> | null> {
+    const requestedAt = this.clock();
+    const saved = await save(requestedAt);
+    if (saved === null) return null;
+    const told = await this.admission.tryRun(() => nudge(saved, requestedAt));
+    return { saved, workflows: told ? 'told' : 'left-to-reconciler' };
   }
 
   /**
@@ -355,24 +372,21 @@ export class UserService {
    * Marks the user deleted, then cancels the workflow. The mark alone already stops every future delivery (the
    * delivery activity checks it), so a Temporal outage here is logged and left to the reconciler, not failed.
    */
-  delete(id: string): Promise<boolean> {
-    return this.admission.run(() => this.deleteNow(id));
-  }
-
-  private async deleteNow(id: string): Promise<boolean> {
-    const requestedAt = this.clock();
-    const deleted = await softDeleteUser(this.db, id, requestedAt);
-    if (!deleted) return false;
-    try {
-      await stopEventRuns(this.workflows, id);
-      await markWorkflowSynced(this.db, id, requestedAt);
-    } catch (error) {
-      this.log.warn('could not cancel the greeting workflows; the reconciler will', {
-        userId: id,
-        error: String(error),
-      });
-    }
-    return true;
+  delete(id: string): Promise<SavedStop<true> | null> {
+    return this.saveThenNudge(
+      async (requestedAt) => ((await softDeleteUser(this.db, id, requestedAt)) ? true : null),
+      async (_deleted, requestedAt) => {
+        try {
+          await stopEventRuns(this.workflows, id);
+          await markWorkflowSynced(this.db, id, requestedAt);
+        } catch (error) {
+          this.log.warn('could not cancel the greeting workflows; the reconciler will', {
+            userId: id,
+            error: String(error),
+          });
+        }
+      },
+    );
   }
 
   private unavailable(step: string, cause: unknown, user: User): SchedulerUnavailableError {

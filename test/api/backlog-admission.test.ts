@@ -8,9 +8,14 @@ import { useDevServer } from '../support/dev-server';
 import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { eventually } from '../support/real-time';
 import { AUTHORIZATION, call, startApiWith } from '../support/service';
+import { silentLog } from '../support/silent-log';
+import { reconcile } from '../../src/reconciler/reconcile';
+import { workflowIdFor } from '../../src/greetings/ids';
+import { scheduleStateQuery } from '../../src/workflows/definitions';
 
 // Past API_MAX_WORKFLOW_BACKLOG workflow tasks waiting for a worker, a create is refused (429) before anything is
-// saved: a bulk create is slowed to the pace the workers plan at, instead of leaving users unplanned for minutes.
+// saved: a bulk create is slowed to the pace the workers plan at, instead of leaving users unplanned for minutes. A
+// person's stop (DELETE, pause) is never refused that way: it is saved, and only the workflows hear of it later.
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -77,4 +82,53 @@ test('creates are refused with 429 while the workers are behind, and taken again
     ),
   );
   expect(await db.user.count({ where: { lastName: 'Four' } })).toBe(1);
+});
+
+test('while the workers are behind, DELETE, pause and resume are saved and answered 202; the reconciler tells the workflows', async () => {
+  const create = async (name: string) => (await call(api.url, 'POST', '/users', person(name))).body.id as string;
+  const gone = await create('Gone');
+  const paused = await create('Paused');
+  await create('Third');
+  await eventually(
+    async () => ((await workflows.workflowTaskBacklog()) > 2 ? true : undefined),
+    'the backlog past the limit',
+    10_000,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  expect((await call(api.url, 'POST', '/users', person('Refused'))).status).toBe(429);
+
+  const deleted = await call(api.url, 'DELETE', `/users/${gone}`);
+  expect(deleted).toEqual({ status: 202, body: { id: gone, deleted: true, message: expect.any(String) } });
+  expect(await db.user.findUniqueOrThrow({ where: { id: gone } })).toMatchObject({
+    deletedAt: expect.any(Date),
+    workflowSyncRequestedAt: expect.any(Date),
+  });
+  expect((await call(api.url, 'GET', `/users/${gone}`)).status).toBe(404);
+  // Its armed year is closed with the deletion: no dispatcher or run will send it.
+  expect((await db.delivery.findMany({ where: { userId: gone } })).map((row) => row.status)).toEqual(['cancelled']);
+
+  const pause = await call(api.url, 'POST', `/users/${paused}/pause`, { reason: 'asked to stop' });
+  expect(pause).toMatchObject({ status: 202, body: { id: paused, paused: true, pauseReason: 'asked to stop' } });
+  expect(await db.delivery.count({ where: { userId: paused, status: 'scheduled' } })).toBe(0);
+  const resume = await call(api.url, 'POST', `/users/${paused}/resume`);
+  expect(resume).toMatchObject({ status: 202, body: { id: paused, paused: false } });
+  const pauseAgain = await call(api.url, 'POST', `/users/${paused}/pause`, { reason: 'asked to stop' });
+  expect(pauseAgain).toMatchObject({ status: 202, body: { paused: true } });
+
+  // Once a worker drains the backlog, one reconciler pass cancels the deleted user's run and nudges the paused one.
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+  await worker.runUntil(async () => {
+    const report = await reconcile(
+      { db, client: env.client, workflows, taskQueue, log: silentLog, graceMs: 0 },
+      { fullSweep: false },
+    );
+    expect(report).toMatchObject({ failed: 0 });
+    const { status } = await env.client.workflow.getHandle(workflowIdFor(gone, 'birthday')).describe();
+    expect(status.name).not.toBe('RUNNING');
+    const state = await env.client.workflow.getHandle(workflowIdFor(paused, 'birthday')).query(scheduleStateQuery);
+    expect(state.paused).toMatchObject({ reason: 'asked to stop' });
+  });
+  expect(await db.user.count({ where: { id: { in: [gone, paused] }, workflowSyncRequestedAt: { not: null } } })).toBe(
+    0,
+  );
 });

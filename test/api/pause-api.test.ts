@@ -151,6 +151,24 @@ test('a reason of 500 characters is taken', async () => {
   expect(response.body.pauseReason).toBe('é'.repeat(500));
 });
 
+test.each([
+  ['with content-type application/json', { 'content-type': 'application/json' }],
+  ['with content-type text/plain', { 'content-type': 'text/plain' }],
+  ['without a content type', {}],
+])(
+  'an empty body is no body, %s: the user is paused without a reason (as curl -X POST -H sends it)',
+  async (_label, headers) => {
+    const id = await createAda();
+    const response = await fetch(`${api.url}/users/${id}/pause`, {
+      method: 'POST',
+      headers: { ...AUTHORIZATION, ...headers },
+      body: '',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id, paused: true, pauseReason: null });
+  },
+);
+
 test('pause refuses a body that is not JSON (415) or not valid JSON (400 invalid_json)', async () => {
   const id = await createAda();
   const asText = await fetch(`${api.url}/users/${id}/pause`, {

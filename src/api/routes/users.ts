@@ -4,7 +4,13 @@ import type { UserService } from '../../users/user-service';
 import { BODY_ERRORS, errorResponses, json, overloaded, savedButUnscheduled } from '../error-responses';
 import { foundUser } from '../errors';
 import { jsonBody, optionalJsonBody } from '../json-body';
-import { createdUserSchema, updatedUserSchema, userPageSchema, userSchema } from '../response-schemas';
+import {
+  createdUserSchema,
+  deletionAcceptedSchema,
+  updatedUserSchema,
+  userPageSchema,
+  userSchema,
+} from '../response-schemas';
 import { createHeadersSchema, listQuerySchema, pauseBodySchema, userBodySchema, userPathSchema } from '../schemas';
 import { userJson } from '../user-json';
 
@@ -110,12 +116,27 @@ const deleteUser = createRoute({
   summary: 'Delete a user; nothing is ever sent to them afterwards',
   tags: ['Users'],
   request: { params: userPathSchema },
+  description:
+    'Never refused for load: the deletion is saved at once and nothing is sent afterwards (every delivery reads ' +
+    'it). While the workers are behind (a large 09:00), the workflows are told by the reconciler instead of now: ' +
+    'the answer is then 202.',
   responses: {
-    204: { description: 'Deleted; the workflow is cancelled' },
+    204: { description: 'Deleted; the workflows are cancelled' },
+    202: {
+      description: 'Deleted; nothing will be sent. The workflows are cancelled by the reconciler shortly',
+      ...json(deletionAcceptedSchema),
+    },
     ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
-    ...overloaded,
   },
 });
+
+/** A pause or resume saved while the workers are behind: it holds at once; the workflows hear of it shortly. */
+const stopLeftToReconciler = {
+  description:
+    'Saved, and it holds at once (every delivery reads it); the workers are behind, so the workflows are told by ' +
+    'the reconciler shortly instead of now',
+  ...json(userSchema),
+};
 
 const pauseUser = createRoute({
   method: 'post',
@@ -123,7 +144,8 @@ const pauseUser = createRoute({
   operationId: 'pauseUser',
   summary: "Pause a user's greetings: an occurrence that comes due while paused is skipped, nothing is sent",
   description:
-    'The pause is saved, then the workflow is told (signal `pause`) and plans again. An occurrence whose 09:00 ' +
+    'The pause is saved (never refused for load), then the workflows are told (signal `refreshSchedule`) and plan ' +
+    'again. An occurrence whose 09:00 ' +
     'passes while paused is recorded in the ledger as `skipped` with the reason, and the workflow goes on to the ' +
     'next year; resuming does not send it (an operator may re-drive it). Pausing a paused user keeps the instant ' +
     'the pause began and replaces the reason. The body is optional.',
@@ -132,12 +154,12 @@ const pauseUser = createRoute({
   request: { params: userPathSchema, body: { required: false, ...json(pauseBodySchema) } },
   responses: {
     200: { description: 'The user as saved, paused', ...json(userSchema) },
+    202: stopLeftToReconciler,
     ...errorResponses({
       400: ['invalid_id', 'validation_failed', 'invalid_json'],
       404: ['user_not_found'],
       ...BODY_ERRORS,
     }),
-    ...overloaded,
     ...savedButUnscheduled,
   },
 });
@@ -148,14 +170,15 @@ const resumeUser = createRoute({
   operationId: 'resumeUser',
   summary: "End a user's pause; the workflow plans the next occurrence again",
   description:
-    'The end of the pause is saved, then the workflow is told (signal `resume`) and plans again. Occurrences ' +
+    'The end of the pause is saved (never refused for load), then the workflows are told (signal ' +
+    '`refreshSchedule`) and plan again. Occurrences ' +
     'skipped meanwhile stay skipped. Resuming a user who is not paused changes nothing. No body.',
   tags: ['Users'],
   request: { params: userPathSchema },
   responses: {
     200: { description: 'The user as saved, not paused', ...json(userSchema) },
+    202: stopLeftToReconciler,
     ...errorResponses({ 400: ['invalid_id'], 404: ['user_not_found'] }),
-    ...overloaded,
     ...savedButUnscheduled,
   },
 });
@@ -192,19 +215,23 @@ export function userRoutes(users: UserService): OpenAPIHono {
 
   routes.openapi(deleteUser, async (c) => {
     const { id } = c.req.valid('param');
-    foundUser(await users.delete(id), id);
-    return c.body(null, 204);
+    const { workflows } = foundUser(await users.delete(id), id);
+    if (workflows === 'told') return c.body(null, 204);
+    const message = 'deleted: nothing will be sent; the workers are behind, the reconciler cancels the workflows';
+    return c.json({ id, deleted: true as const, message }, 202);
   });
 
   routes.openapi(pauseUser, async (c) => {
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    return c.json(userJson(foundUser(await users.pause(id, reason ?? null), id)), 200);
+    const { saved, workflows } = foundUser(await users.pause(id, reason ?? null), id);
+    return c.json(userJson(saved), workflows === 'told' ? 200 : 202);
   });
 
   routes.openapi(resumeUser, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(userJson(foundUser(await users.resume(id), id)), 200);
+    const { saved, workflows } = foundUser(await users.resume(id), id);
+    return c.json(userJson(saved), workflows === 'told' ? 200 : 202);
   });
 
   return routes;
