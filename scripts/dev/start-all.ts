@@ -21,6 +21,7 @@ import { localApiKey, localWebhookSecret } from './local-secrets';
 import { stopInOrderOnSignal, type Stop } from './stop-in-order';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { startWorkerProcess } from './worker-process';
+import { timeZoneDataLine } from '../../src/process/time-zone-data';
 import { printDelivery } from '../../src/dev/print-delivery';
 import { startLocalReceiver } from '../../src/dev/webhook-receiver';
 
@@ -37,6 +38,8 @@ async function startAll(
   shutdown: (exitCode: number) => Promise<void>,
 ): Promise<void> {
   const log = componentLog(root, 'start');
+  // Every instant is computed with Node's own IANA data: say which release (the worker process says it too).
+  log.info(timeZoneDataLine());
   const dataDir = path.resolve(config.DATA_DIR);
 
   let databaseUrl = config.DATABASE_URL;

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config';
+import { timeZoneDataLine } from '../process/time-zone-data';
 import { startHttpServer } from '../http/http-server';
 import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     planning: firstPlanningFrom(config, connections.temporal),
   });
   const server = await startHttpServer(app, config.HOST, config.PORT);
-  log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics)`);
+  log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics); ${timeZoneDataLine()}`);
   const stop = async () => {
     await server.close();
     await connections.close();

@@ -155,6 +155,9 @@ export const readinessSchema = z
         ]),
       )
       .meta({ description: 'One entry per dependency checked: postgres, temporal' }),
+    timeZoneData: z
+      .string()
+      .meta({ description: 'The IANA time-zone data release this API computes first plans with, e.g. 2026e' }),
   })
   .meta({ id: 'Readiness' });
 

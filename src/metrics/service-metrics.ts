@@ -1,3 +1,4 @@
+import { registerTimeZoneDataInfo } from '../process/time-zone-data';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDeliveryMetrics, type DeliveryMetrics } from './delivery-metrics';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics';
@@ -15,6 +16,7 @@ export function createServiceMetrics(options: { processMetrics?: boolean } = {})
   const registry = new Registry();
   // Memory, CPU, event loop lag: worth having in a process, noise in a test's registry.
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  registerTimeZoneDataInfo(registry);
   return {
     registry,
     delivery: createDeliveryMetrics(registry),

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { timeZoneDataLine } from '../process/time-zone-data';
 import { loadConfig } from '../config/config';
 import { requireSetting } from '../config/require-setting';
 import { componentLog } from '../logging/log';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     config.HOST,
     config.METRICS_PORT,
   );
-  log.info(`metrics on ${metricsServer.url}/metrics`);
+  log.info(`metrics on ${metricsServer.url}/metrics; ${timeZoneDataLine()}`);
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
   const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   try {

@@ -62,6 +62,12 @@ test('GET /metrics shows request durations by method, route pattern and status, 
   expect(text).not.toContain('/no/such/route');
 });
 
+test('GET /metrics names the IANA time-zone data release the process computes with', async () => {
+  const text = await scrape(`${api.url}/metrics`, AUTHORIZATION);
+  expect(sample(text, 'greetings_time_zone_data_info', { version: process.versions.tz! })).toBe(1);
+  expect(process.versions.tz).toMatch(/^20\d\d[a-z]$/);
+});
+
 test('each request is logged once with method, route pattern, status and duration, and no personal data', async () => {
   const created = await call(api.url, 'POST', '/users', { ...person, firstName: 'Grace', lastName: 'Hopper' });
   expect(created.status).toBe(201);

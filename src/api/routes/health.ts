@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { timeZoneDataVersion } from '../../process/time-zone-data';
 import { errorResponses, json } from '../error-responses';
 import { healthSchema, readinessSchema } from '../response-schemas';
 
@@ -41,10 +42,10 @@ export function healthRoutes(checks: ReadinessCheck[]): OpenAPIHono {
   // Postgres and Temporal answer and a worker polls: the service can take and deliver work.
   routes.openapi(getReadiness, async (c) => {
     const results = await Promise.all(checks.map(runCheck));
-    const checked = Object.fromEntries(results);
+    const body = { checks: Object.fromEntries(results), timeZoneData: timeZoneDataVersion() };
     return results.every(([, result]) => result.status === 'up')
-      ? c.json({ status: 'ready' as const, checks: checked }, 200)
-      : c.json({ status: 'unavailable' as const, checks: checked }, 503);
+      ? c.json({ status: 'ready' as const, ...body }, 200)
+      : c.json({ status: 'unavailable' as const, ...body }, 503);
   });
 
   return routes;
