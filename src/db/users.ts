@@ -174,9 +174,11 @@ export async function requestWorkflowSync(db: Db, id: string, now: Date): Promis
 }
 
 /**
- * Pauses the user's greetings from `now`; a user already paused keeps the instant the pause began and takes the new
- * reason. `flagForSync` flags the row for the reconciler (the API does, until the workflow has the signal; the
- * workflow recording a pause it was signalled does not). Null if there is no live user.
+ * Pauses the user's greetings from `now`, the instant the pause was asked; a user already paused keeps the instant the
+ * pause began and takes the new reason. A pause asked before the pause or resume in force (a signal's write that
+ * waited out an outage) changes nothing: the latest request wins, whichever way it came. `flagForSync` flags the row
+ * for the reconciler (the API does, until the workflow has the signal; the workflow recording a pause it was
+ * signalled does not). Null if there is no live user; else the row as it stands.
  */
 export async function pauseUser(
   db: Db,
@@ -190,21 +192,22 @@ export async function pauseUser(
       UPDATE users
       SET paused_at = COALESCE(paused_at, ${now}::timestamptz),
           pause_reason = ${reason}::varchar,
+          pause_asked_at = ${now}::timestamptz,
           updated_at = CASE WHEN paused_at IS NULL OR pause_reason IS DISTINCT FROM ${reason}::varchar
                             THEN ${now}::timestamptz ELSE updated_at END,
           workflow_sync_requested_at = CASE WHEN ${flagForSync}::boolean THEN ${now}::timestamptz
                                             ELSE workflow_sync_requested_at END
-      WHERE id = ${id}::uuid AND deleted_at IS NULL`;
+      WHERE id = ${id}::uuid AND deleted_at IS NULL ${askedSinceInForce(now)}`;
     const row = await tx.user.findFirst({ where: { id, ...live } });
     // No dispatcher sends to a paused user; the run records the occurrence as skipped when it wakes.
-    if (row) await disarmOccurrences(tx, id);
+    if (row?.pausedAt) await disarmOccurrences(tx, id);
     return row ? toUser(row) : null;
   });
 }
 
 /**
- * Ends the user's pause (a user not paused stays as is). `flagForSync` as for pauseUser. Null if there is no live
- * user.
+ * Ends the user's pause (a user not paused stays as is), asked at `now`: as for pauseUser, a resume asked before the
+ * pause or resume in force changes nothing. `flagForSync` as for pauseUser. Null if there is no live user.
  */
 export async function resumeUser(db: Db, id: string, now: Date, flagForSync: boolean): Promise<User | null> {
   return db.$transaction(async (tx) => {
@@ -212,13 +215,19 @@ export async function resumeUser(db: Db, id: string, now: Date, flagForSync: boo
       UPDATE users
       SET paused_at = NULL,
           pause_reason = NULL,
+          pause_asked_at = ${now}::timestamptz,
           updated_at = CASE WHEN paused_at IS NULL THEN updated_at ELSE ${now}::timestamptz END,
           workflow_sync_requested_at = CASE WHEN ${flagForSync}::boolean THEN ${now}::timestamptz
                                             ELSE workflow_sync_requested_at END
-      WHERE id = ${id}::uuid AND deleted_at IS NULL`;
+      WHERE id = ${id}::uuid AND deleted_at IS NULL ${askedSinceInForce(now)}`;
     const row = await tx.user.findFirst({ where: { id, ...live } });
     return row ? toUser(row) : null;
   });
+}
+
+/** Only a request asked no earlier than the pause or resume in force may change it. */
+function askedSinceInForce(askedAt: Date): Prisma.Sql {
+  return Prisma.sql`AND (pause_asked_at IS NULL OR pause_asked_at <= ${askedAt}::timestamptz)`;
 }
 
 /**

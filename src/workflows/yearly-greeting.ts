@@ -468,11 +468,16 @@ class GreetingRun {
       await this.replan();
     });
     setHandler(pauseSignal, async (request) => {
-      await this.writePause(() => recordPause({ userId: this.input.userId, reason: request?.reason ?? null }));
+      // Stamped when the signal arrived: the write, however late, loses to any pause or resume asked after it.
+      const askedAtMs = Date.now();
+      await this.writePause(() =>
+        recordPause({ userId: this.input.userId, reason: request?.reason ?? null, askedAtMs }),
+      );
       await this.replan();
     });
     setHandler(resumeSignal, async () => {
-      await this.writePause(() => recordResume({ userId: this.input.userId }));
+      const askedAtMs = Date.now();
+      await this.writePause(() => recordResume({ userId: this.input.userId, askedAtMs }));
       await this.replan();
     });
   }

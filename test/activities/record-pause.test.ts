@@ -3,7 +3,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Registry } from 'prom-client';
 import { createDeliveryActivities, createPauseActivities } from '../../src/activities';
 import type { Db } from '../../src/db/client';
-import { findLiveUser, softDeleteUser } from '../../src/db/users';
+import { armOccurrence } from '../../src/db/armed-occurrences';
+import { findLiveUser, pauseUser, resumeUser, softDeleteUser, type User } from '../../src/db/users';
+import { armedRowOf } from '../../src/greetings/armed-row';
+import { nextOccurrence } from '../../src/time/next-occurrence';
 import { createDeliveryMetrics } from '../../src/metrics/delivery-metrics';
 import { TEST_WEBHOOK_SECRET } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
@@ -28,6 +31,48 @@ afterAll(async () => {
 });
 
 const newUser = () => createUserRow(db, personWithBirthdayIn(0, Date.now(), 'UTC'));
+const scheduleOf = (user: User) => ({ date: user.birthday, timezone: user.timezone, deliveryTime: '09:00' });
+
+describe('the latest pause or resume wins, whichever way it came (API or signal)', () => {
+  const at = (second: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, second));
+  const pauseOf = async (id: string) => (await findLiveUser(db, id))?.pause ?? null;
+
+  test("a signal's pause asked before an API resume, written after it (its write waited out an outage), changes nothing", async () => {
+    const user = await newUser();
+    const signals = createPauseActivities({ db });
+    await pauseUser(db, user.id, 'from the API', at(0), true);
+    // The operator signals `pause` at 0:05; Postgres is down, the activity retries. Support resumes at 0:10.
+    await resumeUser(db, user.id, at(10), true);
+    await signals.recordPause({ userId: user.id, reason: 'from the CLI', askedAtMs: at(5).getTime() });
+    expect(await pauseOf(user.id)).toBeNull();
+  });
+
+  test("a signal's resume asked before an API pause, written after it, does not greet the paused user", async () => {
+    const user = await newUser();
+    await armOccurrence(
+      db,
+      armedRowOf(user.id, 'birthday', nextOccurrence({ ...scheduleOf(user), nowMs: Date.now() })),
+    );
+    const signals = createPauseActivities({ db });
+    await pauseUser(db, user.id, 'asked to stop', at(10), true);
+    await signals.recordResume({ userId: user.id, askedAtMs: at(5).getTime() });
+    expect(await pauseOf(user.id)).toEqual({ since: at(10).toISOString(), reason: 'asked to stop' });
+    // Nothing was armed again for a dispatcher: the pause's disarm stands.
+    expect((await deliveriesOf(db, user.id)).filter((row) => row.status === 'scheduled')).toEqual([]);
+  });
+
+  test('in the order asked, each one takes effect: a signal after the API, the API after a signal', async () => {
+    const user = await newUser();
+    const signals = createPauseActivities({ db });
+    await resumeUser(db, user.id, at(0), true);
+    await signals.recordPause({ userId: user.id, reason: 'from the CLI', askedAtMs: at(5).getTime() });
+    expect(await pauseOf(user.id)).toEqual({ since: at(5).toISOString(), reason: 'from the CLI' });
+    await resumeUser(db, user.id, at(10), true);
+    expect(await pauseOf(user.id)).toBeNull();
+    await signals.recordPause({ userId: user.id, askedAtMs: at(15).getTime() });
+    expect(await pauseOf(user.id)).toEqual({ since: at(15).toISOString(), reason: null });
+  });
+});
 
 describe('recordPause and recordResume', () => {
   test('record the pause with its reason, then its end, without flagging the row for the reconciler', async () => {
