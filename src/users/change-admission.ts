@@ -30,8 +30,8 @@ const PLANS_PER_SECOND = 50;
 
 /**
  * Admission control for the changes that save a row and then wait for Temporal (create, update); a pause, a resume
- * or a delete is saved whatever the load and only its nudge to Temporal goes through here (tryRun). When the machine cannot keep up, an unbounded queue lets every request wait until Temporal's deadline and
- * answer 503 with a row saved but not scheduled; refusing the surplus up front (429) keeps the accepted ones fast and
+ * or a delete is saved whatever the load and only its nudge to Temporal goes through here (tryRun). When the machine
+ * cannot keep up, an unbounded queue lets every request wait until Temporal's deadline and answer 503 with a row saved but not scheduled; refusing the surplus up front (429) keeps the accepted ones fast and
  * leaves nothing half done.
  */
 export class ChangeAdmission {
@@ -51,9 +51,9 @@ export class ChangeAdmission {
 
   async run<T>(change: () => Promise<T>): Promise<T> {
     const backlog = await this.backlog();
-    if (this.limits.maxBacklog !== undefined && backlog > this.limits.maxBacklog) {
+    const excess = this.excessBacklog(backlog);
+    if (excess > 0) {
       // Long enough for the workers to bring the backlog back under the limit, not to empty it.
-      const excess = backlog - this.limits.maxBacklog;
       const wait = Math.min(30, Math.max(this.retryAfterSeconds, Math.ceil(excess / PLANS_PER_SECOND)));
       throw new OverloadedError(wait, `the workers are ${backlog} workflow tasks behind`);
     }
@@ -68,9 +68,7 @@ export class ChangeAdmission {
     try {
       return await change();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
+      this.release();
     }
   }
 
@@ -80,18 +78,26 @@ export class ChangeAdmission {
    * stop or a pause is never refused for load: the saved row is what the delivery checks).
    */
   async tryRun(nudge: () => Promise<void>): Promise<boolean> {
-    const backlog = await this.backlog();
-    if (this.limits.maxBacklog !== undefined && backlog > this.limits.maxBacklog) return false;
-    if (this.running >= this.limits.inFlight) return false;
+    if (this.excessBacklog(await this.backlog()) > 0 || this.running >= this.limits.inFlight) return false;
     this.running += 1;
     try {
       await nudge();
       return true;
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
+      this.release();
     }
+  }
+
+  /** Workflow tasks waiting past API_MAX_WORKFLOW_BACKLOG (0 or less: within it, or no limit). */
+  private excessBacklog(backlog: number): number {
+    return this.limits.maxBacklog === undefined ? 0 : backlog - this.limits.maxBacklog;
+  }
+
+  /** A change is done: its place goes straight to the first one waiting, else it is free. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 
   /**
