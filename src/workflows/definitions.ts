@@ -33,8 +33,9 @@ export interface YearlyGreetingInput {
   /** The first occurrence year this run may deliver; the year after the last delivery, after continue-as-new. */
   fromYear?: number;
   /**
-   * The first plan, made and armed by the API with the user's row at a create: the run adopts it instead of planning
-   * (unless its instant has passed by the run's first task). Every later plan reads Postgres.
+   * The first plan, made and armed by the API with the user's row at a create, or the plan that stood when the
+   * previous run handed over: the run adopts it instead of planning (unless its instant has passed by the run's
+   * first task). Every later plan reads Postgres.
    */
   plan?: PlannedOccurrence;
   /** Only in runs started before plans read Postgres: never read by today's code. */

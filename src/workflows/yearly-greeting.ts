@@ -274,9 +274,10 @@ class GreetingRun {
   }
 
   /**
-   * The plan the API made and armed with the user's row at the create, while its instant is still ahead: adopted as
-   * it is (the start set its search attribute), so a new user costs no plan of its own. Runs started before this
-   * existed have no marker and plan.
+   * The plan the API made and armed with the user's row at the create, or the one the previous run handed over, while
+   * its instant is still ahead: adopted as it is (the start set its search attribute, or the previous run did and the
+   * new run keeps it), so a new user or a new year costs no plan of its own. Runs started before this existed have no
+   * marker and plan.
    */
   private adoptStartPlan(): boolean {
     const { plan } = this.input;
@@ -428,10 +429,14 @@ class GreetingRun {
     // Let a re-drive or a change still in progress finish before this run hands over to the next.
     await condition(allHandlersFinished);
     const { userId, eventType } = this.input;
+    // The plan that stands (armed when it was made) goes with it: the next run adopts it instead of planning again.
+    const plan =
+      this.next !== undefined && (fromYear === undefined || this.next.year >= fromYear) ? this.next : undefined;
     await continueAsNew<typeof yearlyGreetingWorkflow>({
       userId,
       eventType,
       ...(fromYear !== undefined && { fromYear }),
+      ...(plan !== undefined && { plan }),
     });
   }
 

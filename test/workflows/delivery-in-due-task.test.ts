@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { handOverDelayMs } from '../../src/greetings/hand-over';
 import { nextOccurrence } from '../../src/time/next-occurrence';
-import { scheduleStateQuery } from '../../src/workflows/definitions';
+import { nextDeliverySearchAttribute, scheduleStateQuery } from '../../src/workflows/definitions';
 import { createTestWorker, startGreetingWorkflow, uniqueTaskQueue } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { eventually } from '../support/real-time';
@@ -71,6 +71,26 @@ test('the run wakes at its own point of HAND_OVER_WINDOW after the due moment, d
         'EVENT_TYPE_TIMER_STARTED',
       ]);
       expect(rush.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+
+      // Next year's run adopted the plan it was handed: it made none of its own (no local activity in its history),
+      // and it keeps the search attribute the year's run set for that plan.
+      const nextYear = await eventually(async () => {
+        const described = await handle.describe();
+        return described.runId === yearRunId ? undefined : described;
+      }, "next year's run");
+      const nextEvents = (await env.client.workflow.getHandle(handle.workflowId, nextYear.runId).fetchHistory())
+        .events!;
+      expect(nextEvents.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(true);
+      const markerNames = nextEvents.map((event) => event.markerRecordedEventAttributes?.markerName).filter(Boolean);
+      expect(markerNames).not.toContain('core_local_activity');
+      const nextDue = nextOccurrence({
+        ...fields,
+        date: fields.birthday,
+        deliveryTime: '09:00',
+        nowMs: due.epochMs + 1,
+        notBeforeYear: due.year + 1,
+      });
+      expect(nextYear.typedSearchAttributes.get(nextDeliverySearchAttribute)?.getTime()).toBe(nextDue.epochMs);
       await handle.cancel();
     });
   } finally {
