@@ -131,8 +131,11 @@ export function createDispatchActivities(deps: DispatchDependencies) {
         if (row.status !== 'sending') report(row, row.status === 'cancelled' ? 'user-deleted' : row.status);
       }
       const settled = await sendPage(toSend, workerShutdown);
-      await settleDuePage(deps.db, settled);
-      await armOccurrences(deps.db, nextYearsOf(page, settled, deps));
+      // A year recorded delivered has its next year armed with it: no reader sees one without the other.
+      await deps.db.$transaction(async (tx) => {
+        await settleDuePage(tx, settled);
+        await armOccurrences(tx, nextYearsOf(page, settled, deps));
+      });
       addTally(tally, page, settled);
     }
     return { tally, nextClaimInMs: await nextClaimOf(deps.db, input.dueAt, leaseMs) };

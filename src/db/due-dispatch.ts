@@ -135,7 +135,7 @@ export interface SettledAttempt {
  * received); a rejection fails the row and a retry makes it pending again with its next attempt time, both only
  * while this attempt is still the row's claim. A user deleted while the attempt was out is not retried: cancelled.
  */
-export async function settleDuePage(db: Db, attempts: SettledAttempt[]): Promise<void> {
+export async function settleDuePage(db: Pick<Db, '$executeRaw'>, attempts: SettledAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   await db.$executeRaw`
     UPDATE deliveries d
