@@ -98,21 +98,29 @@ test("each user's run confirms the year, records who delivered it, and arms next
   // The year's run wakes within the window, confirms and hands over to next year's: its details name the dispatcher.
   const workflowId = workflowIdFor(users.ada0!, 'birthday');
   const dispatcher = dispatchWorkflowIdFor(new Date(dueMs).toISOString());
-  await eventually(async () => {
-    for await (const run of service.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-      const handle = service.env.client.workflow.getHandle(workflowId, run.runId);
-      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      if (metadata.currentDetails?.includes(`| Delivered | by ${dispatcher} at `)) return true;
-    }
-    return undefined;
-  }, "ada0's run to confirm the dispatcher's delivery", 60_000);
+  await eventually(
+    async () => {
+      for await (const run of service.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        const handle = service.env.client.workflow.getHandle(workflowId, run.runId);
+        const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+        if (metadata.currentDetails?.includes(`| Delivered | by ${dispatcher} at `)) return true;
+      }
+      return undefined;
+    },
+    "ada0's run to confirm the dispatcher's delivery",
+    60_000,
+  );
 });
 
 test('a paused user is skipped by its own run when it wakes; a deleted one is cancelled and never sent', async () => {
-  const [paused] = await eventually(async () => {
-    const rows = await deliveriesOf(service.db, users.paused!);
-    return rows[0]?.status === 'skipped' ? rows : undefined;
-  }, 'the paused user recorded as skipped', 60_000);
+  const [paused] = await eventually(
+    async () => {
+      const rows = await deliveriesOf(service.db, users.paused!);
+      return rows[0]?.status === 'skipped' ? rows : undefined;
+    },
+    'the paused user recorded as skipped',
+    60_000,
+  );
   expect(paused).toMatchObject({ lastError: 'paused: on holiday', attempts: 0 });
   // Deleted before or after its plan armed the year: nothing stays armed, nothing was attempted.
   const gone = await deliveriesOf(service.db, users.gone!);
