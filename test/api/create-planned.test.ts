@@ -123,6 +123,7 @@ test('a first plan whose instant passed before the run first ran is not taken: t
 
     const worker = await createTestWorker(devServer, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
     const handle = devServer.client.workflow.getHandle(workflowIdFor(created.body.id, 'birthday'));
+    const { runId: createdRunId } = await handle.describe();
     await worker.runUntil(async () => {
       await receiver.waitForRequests(1);
       await eventually(async () => {
@@ -130,9 +131,8 @@ test('a first plan whose instant passed before the run first ran is not taken: t
         return (state.next?.year ?? 0) > created.body.nextDelivery.year ? state : undefined;
       }, 'the run to plan next year');
     });
-    const { events } = await devServer.client.workflow
-      .getHandle(workflowIdFor(created.body.id, 'birthday'))
-      .fetchHistory();
+    // The run the create started (the next year's run adopts the plan it was handed).
+    const { events } = await devServer.client.workflow.getHandle(handle.workflowId, createdRunId).fetchHistory();
     const plannedItself = (events ?? []).some(
       (event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
     );
