@@ -53,20 +53,20 @@ export function createPlanningActivities(deps: PlanningDependencies) {
       const staleBefore = deps.maxLatenessMs === null ? null : new Date(input.nowMs - deps.maxLatenessMs);
       const inputs = await readPlanInputs(deps.db, input.userId, input.eventType, staleBefore);
       if (!inputs) return null;
-      const { user, lastSettledYear: settled } = inputs;
+      const { user, lastSettledYear: settled, pauseAskedAt } = inputs;
       const date = eventStrategy(input.eventType).dateOf(user);
       if (date === null) return null;
       const schedule = scheduleOf(user, date);
       const notBeforeYear = Math.max(input.notBeforeYear ?? 0, settled === null ? 0 : settled + 1);
       const { late, next } = computeOrUnplannable(user, input.eventType, () => ({
-        late: lateOccurrence(user, schedule, input.nowMs, notBeforeYear),
+        late: lateOccurrence(user, input.eventType, schedule, input.nowMs, notBeforeYear),
         next: nextOccurrence({ ...schedule, nowMs: input.nowMs, notBeforeYear: notBeforeYear || undefined }),
       }));
       if (staleBefore && inputs.hasStaleOccurrences) {
         // Whatever is due longer ago than the limit will never be sent: no row may wait for it for ever.
         await settleStaleOccurrences(deps.db, { userId: input.userId, eventType: input.eventType }, staleBefore);
       }
-      if (!late) await recordUnattendedMiss(user, schedule, input, notBeforeYear);
+      if (!late) await recordUnattendedMiss(user, pauseAskedAt, schedule, input, notBeforeYear);
       await arm(input, late ?? next, user.pause !== null);
       return {
         ...(late ?? next),
@@ -111,30 +111,31 @@ export function createPlanningActivities(deps: PlanningDependencies) {
   }
 
   /**
-   * The last due moment, when it passed after the user was created, within the lateness limit, in a year not yet
-   * settled: the run planning now is the only one that can still send it. A user created on the day after the due
-   * time waits for next year.
+   * The last due moment, when it was owed (it passed after the event's schedule took its current form), within the
+   * lateness limit, in a year not yet settled: the run planning now is the only one that can still send it. A user
+   * created, or a date or zone edited, after the due moment waits for the next one.
    */
   function lateOccurrence(
     user: User,
+    eventType: EventType,
     schedule: ReturnType<typeof scheduleOf>,
     nowMs: number,
     notBeforeYear: number,
   ): Occurrence | null {
     const last = latestOccurrence({ ...schedule, nowMs });
-    const existed = last.epochMs >= Date.parse(user.createdAt);
     const recent = deps.maxLatenessMs === null || nowMs - last.epochMs <= deps.maxLatenessMs;
-    return existed && recent && last.year >= notBeforeYear ? last : null;
+    return wasOwed(user, eventType, last) && recent && last.year >= notBeforeYear ? last : null;
   }
 
   /**
    * The last due moment passed with no run to send it and is now past the lateness limit (Temporal's store was lost,
    * the workflow was gone for longer): recorded as missed, so the year shows in the ledger instead of vanishing. Only
-   * when the profile was as it is now at that moment (not changed since) and no pause held it: otherwise the greeting
-   * was never due then.
+   * when it was owed (see wasOwed) and no pause can have held it (none now, none asked or ended since): otherwise the
+   * greeting was never due then.
    */
   async function recordUnattendedMiss(
     user: User,
+    pauseAskedAt: Date | null,
     schedule: ReturnType<typeof scheduleOf>,
     input: PlanDeliveryInput,
     notBeforeYear: number,
@@ -142,8 +143,9 @@ export function createPlanningActivities(deps: PlanningDependencies) {
     if (deps.maxLatenessMs === null || user.pause) return;
     const last = latestOccurrence({ ...schedule, nowMs: input.nowMs });
     const latenessMs = input.nowMs - last.epochMs;
-    const dueAsSaved = last.epochMs >= Date.parse(user.createdAt) && last.epochMs >= Date.parse(user.updatedAt);
-    if (!dueAsSaved || last.year < notBeforeYear || latenessMs <= deps.maxLatenessMs) return;
+    const unpaused = pauseAskedAt === null || last.epochMs >= pauseAskedAt.getTime();
+    if (!wasOwed(user, input.eventType, last) || !unpaused) return;
+    if (last.year < notBeforeYear || latenessMs <= deps.maxLatenessMs) return;
     await recordMissedOccurrence(deps.db, {
       ...ledgerRowOf(input, last),
       latenessMs,
@@ -166,6 +168,16 @@ export function createPlanningActivities(deps: PlanningDependencies) {
 }
 
 export type PlanningActivities = ReturnType<typeof createPlanningActivities>;
+
+/**
+ * The one rule for a due moment that has passed: it was owed when it came at or after the event's schedule took its
+ * current form (the user's create, or the last edit of the event's date or the zone). A worker or Temporal down at
+ * the moment does not change that (the year is sent late, or recorded as missed past the limit); a create or an edit
+ * after it does (an edit is not a missed delivery: the next occurrence is the first one owed).
+ */
+function wasOwed(user: User, eventType: EventType, occurrence: Occurrence): boolean {
+  return occurrence.epochMs >= Date.parse(user.scheduleSince[eventType]);
+}
 
 /** The ledger row of one occurrence of the planning run's user and event, written as that run. */
 function ledgerRowOf(input: PlanDeliveryInput, occurrence: Occurrence): ArmedOccurrence {

@@ -1,7 +1,7 @@
 import type { User } from '../db/users';
 
 /** A user as the API answers with it: the pause flattened into `paused`, `pausedAt` and `pauseReason`. */
-export interface UserJson extends Omit<User, 'pause'> {
+export interface UserJson extends Omit<User, 'pause' | 'scheduleSince'> {
   paused: boolean;
   /** When the pause began; null when not paused. */
   pausedAt: string | null;
@@ -10,7 +10,7 @@ export interface UserJson extends Omit<User, 'pause'> {
 }
 
 export function userJson(user: User): UserJson {
-  const { pause, ...fields } = user;
+  const { pause, scheduleSince: _scheduleSince, ...fields } = user;
   return {
     ...fields,
     paused: pause !== null,

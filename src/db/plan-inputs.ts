@@ -10,6 +10,8 @@ export interface PlanInputs {
   lastSettledYear: number | null;
   /** Some occurrence is still pending or sending though it was due before `staleBefore`. */
   hasStaleOccurrences: boolean;
+  /** When the pause or resume in force was asked; null if the user was never paused. */
+  pauseAskedAt: Date | null;
 }
 
 const SETTLED_STATUSES = ['delivered', ...CLOSED_STATUSES];
@@ -24,11 +26,14 @@ export async function readPlanInputs(
   eventType: EventType,
   staleBefore: Date | null,
 ): Promise<PlanInputs | null> {
-  const [row] = await db.$queryRaw<(UserColumns & { lastSettledYear: number | null; hasStale: boolean })[]>`
+  const [row] = await db.$queryRaw<
+    (UserColumns & { lastSettledYear: number | null; hasStale: boolean; pauseAskedAt: Date | null })[]
+  >`
     SELECT u.id, u.first_name AS "firstName", u.last_name AS "lastName", u.birthday, u.anniversary, u.timezone, u.email,
            u.external_id AS "externalId",
            u.created_at AS "createdAt", u.updated_at AS "updatedAt", u.paused_at AS "pausedAt",
-           u.pause_reason AS "pauseReason",
+           u.pause_reason AS "pauseReason", u.pause_asked_at AS "pauseAskedAt",
+           u.birthday_since AS "birthdaySince", u.anniversary_since AS "anniversarySince",
            (SELECT max(d.occurrence_year) FROM deliveries d
              WHERE d.user_id = u.id AND d.event_type = ${eventType}::event_type
                AND d.status::text = ANY(${SETTLED_STATUSES})) AS "lastSettledYear",
@@ -38,5 +43,10 @@ export async function readPlanInputs(
     FROM users u
     WHERE u.id = ${userId}::uuid AND u.deleted_at IS NULL`;
   if (!row) return null;
-  return { user: toUser(row), lastSettledYear: row.lastSettledYear, hasStaleOccurrences: row.hasStale };
+  return {
+    user: toUser(row),
+    lastSettledYear: row.lastSettledYear,
+    hasStaleOccurrences: row.hasStale,
+    pauseAskedAt: row.pauseAskedAt,
+  };
 }

@@ -1,3 +1,4 @@
+import type { EventType } from '../domain/event-type';
 import type { Pause } from '../domain/schedule-state';
 import type { Db } from './client';
 import { Prisma, type User as UserRow } from '../generated/prisma/client';
@@ -22,6 +23,11 @@ export interface User {
   updatedAt: string;
   /** Set while the user's greetings are paused: an occurrence due meanwhile is skipped. */
   pause: Pause | null;
+  /**
+   * For each event, since when its date and the zone have been as they are (the create, or the last edit of either):
+   * a due moment before it was never owed. Not part of what the API answers.
+   */
+  scheduleSince: Record<EventType, string>;
 }
 
 export interface UserFields {
@@ -71,6 +77,10 @@ export async function insertUser(
 ): Promise<User> {
   const data = {
     ...toRow(fields),
+    // One instant for the create: the API's plan, and every later plan, judge what is owed from it.
+    createdAt: now,
+    birthdaySince: now,
+    anniversarySince: now,
     workflowSyncRequestedAt: now,
     ...(creation && { creationKey: creation.key, creationFingerprint: creation.fingerprint }),
   };
@@ -137,15 +147,20 @@ export async function updateLiveUser(
       const row = await tx.user.findFirst({ where: { id, ...live } });
       if (!row) return null;
       const previous = toUser(row);
-      const workflowSyncNeeded =
-        row.workflowSyncRequestedAt !== null ||
-        previous.birthday !== fields.birthday ||
-        previous.anniversary !== (fields.anniversary ?? null) ||
-        previous.timezone !== fields.timezone;
+      const zoneChanged = previous.timezone !== fields.timezone;
+      const birthdayChanged = zoneChanged || previous.birthday !== fields.birthday;
+      const anniversaryChanged = zoneChanged || previous.anniversary !== (fields.anniversary ?? null);
+      const workflowSyncNeeded = row.workflowSyncRequestedAt !== null || birthdayChanged || anniversaryChanged;
       const saved = toUser(
         await tx.user.update({
           where: { id },
-          data: { ...toRow(fields), ...(workflowSyncNeeded && { workflowSyncRequestedAt: now }) },
+          data: {
+            ...toRow(fields),
+            // A schedule edited now owes nothing due before now: a date moved to one just passed waits a year.
+            ...(birthdayChanged && { birthdaySince: now }),
+            ...(anniversaryChanged && { anniversarySince: now }),
+            ...(workflowSyncNeeded && { workflowSyncRequestedAt: now }),
+          },
         }),
       );
       // An event removed (an anniversary set to null): its occurrences waiting for an attempt will get none, as on
@@ -237,7 +252,12 @@ function askedSinceInForce(askedAt: Date): Prisma.Sql {
 export async function restoreUser(db: Db, previous: User, expectedUpdatedAt: string): Promise<void> {
   await db.user.updateMany({
     where: { id: previous.id, ...live, updatedAt: new Date(expectedUpdatedAt) },
-    data: { ...toRow(previous), workflowSyncRequestedAt: null },
+    data: {
+      ...toRow(previous),
+      birthdaySince: new Date(previous.scheduleSince.birthday),
+      anniversarySince: new Date(previous.scheduleSince.anniversary),
+      workflowSyncRequestedAt: null,
+    },
   });
 }
 
@@ -411,6 +431,8 @@ export type UserColumns = Pick<
   | 'updatedAt'
   | 'pausedAt'
   | 'pauseReason'
+  | 'birthdaySince'
+  | 'anniversarySince'
 >;
 
 export function toUser(row: UserColumns): User {
@@ -426,6 +448,7 @@ export function toUser(row: UserColumns): User {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     pause: row.pausedAt ? { since: row.pausedAt.toISOString(), reason: row.pauseReason } : null,
+    scheduleSince: { birthday: row.birthdaySince.toISOString(), anniversary: row.anniversarySince.toISOString() },
   };
 }
 

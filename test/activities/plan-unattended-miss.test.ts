@@ -1,5 +1,5 @@
 import type { Db } from '../../src/db/client';
-import { pauseUser } from '../../src/db/users';
+import { pauseUser, resumeUser, updateLiveUser, type User, type UserFields } from '../../src/db/users';
 import type { PlannedOccurrence } from '../../src/domain/schedule-state';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { activityPlanner } from '../support/planner';
@@ -13,14 +13,16 @@ const DAY_MS = 86_400_000;
 let db: Db;
 useTestDb((opened) => (db = opened));
 
-/** A user whose birthday was `daysAgo` days ago, created (and last changed) `changedDaysAgo` days ago. */
+/** A user whose birthday was `daysAgo` days ago, created 10 days ago, its birthday last set `changedDaysAgo` days ago. */
 async function userDue(daysAgo: number, changedDaysAgo: number) {
   const nowMs = Date.now();
   const user = await createUserRow(db, personWithBirthdayIn(-daysAgo, nowMs, 'UTC'));
   const changed = new Date(nowMs - changedDaysAgo * DAY_MS);
   const created = new Date(nowMs - 10 * DAY_MS);
   // Raw SQL: Prisma's @updatedAt would stamp the row with now.
-  await db.$executeRaw`UPDATE users SET created_at = ${created}, updated_at = ${changed} WHERE id = ${user.id}::uuid`;
+  await db.$executeRaw`
+    UPDATE users SET created_at = ${created}, updated_at = ${changed}, birthday_since = ${changed}
+    WHERE id = ${user.id}::uuid`;
   return { user, nowMs };
 }
 
@@ -31,6 +33,12 @@ async function plan(userId: string, nowMs: number): Promise<PlannedOccurrence | 
     eventType: 'birthday',
     nowMs,
   });
+}
+
+/** The fields a PUT would send to leave the user as it is. */
+function fieldsOf(user: User): UserFields {
+  const { firstName, lastName, birthday, anniversary, timezone, email, externalId } = user;
+  return { firstName, lastName, birthday, anniversary, timezone, email, externalId };
 }
 
 /** The user's ledger as (year, status) pairs. */
@@ -63,6 +71,24 @@ test('a user paused now records nothing: a due moment while paused is never a mi
   await db.$executeRaw`UPDATE users SET updated_at = ${new Date(nowMs - 5 * DAY_MS)} WHERE id = ${user.id}::uuid`;
   await plan(user.id, nowMs);
   expect(await deliveriesOf(db, user.id)).toEqual([]);
+});
+
+test("a name changed after the missed moment leaves the birthday's schedule as it was: the miss is recorded", async () => {
+  const { user, nowMs } = await userDue(3, 5);
+  await updateLiveUser(db, user.id, { ...fieldsOf(user), firstName: 'Augusta' }, new Date(nowMs - DAY_MS));
+  const planned = await plan(user.id, nowMs);
+  expect(await statusesOf(user.id)).toEqual([
+    [planned!.year - 1, 'missed'],
+    [planned!.year, 'scheduled'],
+  ]);
+});
+
+test('a pause that ended after the missed moment may have held it: nothing is recorded', async () => {
+  const { user, nowMs } = await userDue(3, 5);
+  await pauseUser(db, user.id, null, new Date(nowMs - 4 * DAY_MS), false);
+  await resumeUser(db, user.id, new Date(nowMs - DAY_MS), false);
+  const planned = await plan(user.id, nowMs);
+  expect(await statusesOf(user.id)).toEqual([[planned!.year, 'scheduled']]);
 });
 
 test('due within the lateness limit: planned to be sent late, armed, not attempted yet', async () => {

@@ -26,6 +26,7 @@ const user = {
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   pause: { since: '2026-01-02T00:00:00.000Z', reason: 'on leave' },
+  scheduleSince: { birthday: '2026-01-01T00:00:00.000Z', anniversary: '2026-01-01T00:00:00.000Z' },
 };
 
 test.each([

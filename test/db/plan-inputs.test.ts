@@ -13,15 +13,18 @@ useTestDb((opened) => (db = opened));
 const HOUR = 3_600_000;
 const LEASE = { inFlightLeaseMs: 15_000 };
 
-test('a user with no ledger rows: the user as saved, nothing settled, nothing stale', async () => {
+test('a user with no ledger rows: the user as saved, nothing settled, nothing stale, never paused', async () => {
   const request = await claimRequestFor(db, new Date('2026-03-01T09:00:00Z'), LEASE);
   const inputs = await readPlanInputs(db, request.userId, 'birthday', new Date('2026-03-02T09:00:00Z'));
   expect(inputs).toEqual({
     user: expect.objectContaining({ id: request.userId, pause: null }),
     lastSettledYear: null,
     hasStaleOccurrences: false,
+    pauseAskedAt: null,
   });
   expect(inputs?.user.birthday).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  // Since the create, for each event: what the plan judges a passed moment by.
+  expect(inputs?.user.scheduleSince).toEqual({ birthday: inputs?.user.createdAt, anniversary: inputs?.user.createdAt });
 });
 
 test('the latest delivered year counts as settled; a row still sending is stale only once due before the limit', async () => {

@@ -5,7 +5,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { pauseSignal, resumeSignal, scheduleStateQuery } from '../../src/workflows/definitions';
 import { createTestWorker, uniqueTaskQueue } from '../support/environment';
-import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { backdateUser, createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { eventually } from '../support/real-time';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
@@ -35,7 +35,7 @@ function workflowsOn(taskQueue: string): GreetingWorkflows {
 async function sleepingUser(taskQueue: string): Promise<{ user: User; dueMs: number }> {
   const nowMs = await env.currentTimeMs();
   const user = await createUserRow(db, personWithBirthdayIn(1, nowMs, 'Asia/Kolkata'));
-  await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(nowMs - 48 * HOUR_MS) } });
+  await backdateUser(db, user.id, new Date(nowMs - 48 * HOUR_MS));
   await workflowsOn(taskQueue).start(user, 'birthday');
   const next = await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
   return { user, dueMs: next!.epochMs };

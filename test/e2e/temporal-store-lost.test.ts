@@ -12,7 +12,7 @@ import {
   TEST_WEBHOOK_SECRET,
   uniqueTaskQueue,
 } from '../support/environment';
-import { deliveriesOf, localDate } from '../support/fixtures';
+import { backdateUser, deliveriesOf, localDate } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
 import { runbookSql } from '../support/runbook-blocks';
 import { runNpmScript } from '../support/run-process';
@@ -174,9 +174,7 @@ test('due during the outage: npm run reconcile recreates the workflows; within t
       longAgo,
     );
     await markWorkflowSynced(setup.db, missed.id, longAgo);
-    // Raw SQL: Prisma's @updatedAt would stamp the row with now.
-    await setup.db
-      .$executeRaw`UPDATE users SET created_at = ${longAgo}, updated_at = ${longAgo} WHERE id = ${missed.id}::uuid`;
+    await backdateUser(setup.db, missed.id, longAgo);
 
     // The outage lasts past the due moment; then a new, empty store.
     await sleep(lateDueMs + 3_000 - Date.now());

@@ -4,7 +4,7 @@ import { createDb } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { isolatedTestDatabaseUrl, startDevServer, uniqueTaskQueue, TEST_WEBHOOK_SECRET } from '../support/environment';
-import { createUserRow, deliveriesOf } from '../support/fixtures';
+import { backdateUser, createUserRow, deliveriesOf } from '../support/fixtures';
 import { dueSoon } from '../support/real-time';
 import { freePort } from '../support/free-port';
 import { sample, scrape } from '../support/metrics-text';
@@ -79,7 +79,7 @@ test("the worker process logs JSON lines (its own, the SDK's, each delivery's) a
   );
 
   const user = await createUserRow(db, person);
-  await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
+  await backdateUser(db, user.id, new Date(Date.now() - 3_600_000));
   await new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 }).start(user, 'birthday');
   await receiver.waitForRequests(1, 60_000);
   await worker.waitForOutput('"greeting delivered"', 30_000);

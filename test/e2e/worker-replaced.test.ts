@@ -4,7 +4,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { refreshScheduleSignal } from '../../src/workflows/definitions';
 import { createTestWorker, uniqueTaskQueue } from '../support/environment';
-import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
+import { backdateUser, createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { dueSoon, eventually, sleep } from '../support/real-time';
 import { startTestReceiver } from '../support/test-receiver';
 import { useDevServer } from '../support/dev-server';
@@ -67,7 +67,7 @@ test('a run reset to its first workflow task after the due moment passed with no
   const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
   try {
     const user = await createUserRow(db, person);
-    await db.user.update({ where: { id: user.id }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
+    await backdateUser(db, user.id, new Date(Date.now() - 3_600_000));
     const first = await createTestWorker(env, { db, taskQueue, webhookUrl: receiver.url, deliveryTime });
     const { dueMs, runId } = await first.runUntil(async () => {
       await workflows.start(user, 'birthday');

@@ -22,6 +22,16 @@ export async function createUserRow(db: Db, fields: UserFields): Promise<User> {
   return user;
 }
 
+/**
+ * Makes the user as it had been since `at`: created then, and neither changed nor its schedule edited since (raw SQL:
+ * Prisma's @updatedAt would stamp the row with now). A due moment after `at` was owed.
+ */
+export async function backdateUser(db: Db, userId: string, at: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE users SET created_at = ${at}, updated_at = ${at}, birthday_since = ${at}, anniversary_since = ${at}
+    WHERE id = ${userId}::uuid`;
+}
+
 export function deliveriesOf(db: Db, userId: string) {
   return db.delivery.findMany({ where: { userId }, orderBy: { occurrenceYear: 'asc' } });
 }
