@@ -44,6 +44,18 @@ test('a run whose delivery result a replay hands over one workflow task earlier 
   expect(results).toEqual([{ label: 'result-a-task-late', outcome: 'ok' }]);
 });
 
+test('a run of the first workflow (no history budget) past 2,000 events replays (test/fixtures/first-run-past-2000-events)', async () => {
+  const file = path.resolve(__dirname, '../fixtures/first-run-past-2000-events/history.json');
+  const history = parseHistoryJson(readFileSync(file, 'utf8'), file);
+  expect(history.events!.length).toBeGreaterThan(2_000);
+  const results = await verdicts(
+    replayHistories([{ label: 'first-run-past-2000-events', workflowId: recordedWorkflowId(history)!, history }], {
+      ...CURRENT_CODE,
+    }),
+  );
+  expect(results).toEqual([{ label: 'first-run-past-2000-events', outcome: 'ok' }]);
+});
+
 describe('the histories recorded from real servers (test/histories)', () => {
   const histories = recordedHistories();
   const sets = [...new Set(histories.map(({ label }) => path.dirname(label)))];
