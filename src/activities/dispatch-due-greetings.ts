@@ -1,7 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { armOccurrences, type ArmedOccurrence } from '../db/armed-occurrences';
 import type { Db } from '../db/client';
-import { claimDuePage, nextClaimOf, settleDuePage, type ClaimedRow, type SettledAttempt } from '../db/due-dispatch';
+import {
+  claimDuePage,
+  msUntilDue,
+  nextClaimOf,
+  settleDuePage,
+  type ClaimedRow,
+  type SettledAttempt,
+} from '../db/due-dispatch';
 import { countLateness, emptyTally, type DispatchTally } from '../domain/dispatch-tally';
 import { armedRowOf } from '../greetings/armed-row';
 import { greetingPayload } from '../greetings/message';
@@ -115,6 +123,7 @@ export function createDispatchActivities(deps: DispatchDependencies) {
     const context = Context.current();
     const { workflowExecution } = context.info;
     const tally = emptyTally();
+    await waitForTheInstant(input.dueAt, workerShutdown);
     for (;;) {
       context.heartbeat(tally);
       const page = await claimDuePage(deps.db, {
@@ -139,6 +148,16 @@ export function createDispatchActivities(deps: DispatchDependencies) {
       addTally(tally, page, settled);
     }
     return { tally, nextClaimInMs: await nextClaimOf(deps.db, input.dueAt, leaseMs) };
+  }
+
+  /**
+   * A pass started ahead of its instant (the dispatcher starts them early, so a timer, a workflow task and an activity
+   * task are not between the instant and the first POST) waits here until the database's clock says it has come.
+   */
+  async function waitForTheInstant(dueAt: string, workerShutdown: AbortSignal): Promise<void> {
+    for (let waitMs = await msUntilDue(deps.db, dueAt); waitMs > 0; waitMs = await msUntilDue(deps.db, dueAt)) {
+      await sleep(waitMs, undefined, { signal: workerShutdown });
+    }
   }
 }
 

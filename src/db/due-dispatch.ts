@@ -175,6 +175,13 @@ export async function nextClaimOf(db: Db, dueAt: string, leaseMs: number): Promi
   return row?.in_ms === null || row?.in_ms === undefined ? null : Math.max(0, Math.ceil(row.in_ms));
 }
 
+/** How long until `dueAt` on the database's clock, the one every claim judges "due" by: 0 once it has come. */
+export async function msUntilDue(db: Db, dueAt: string): Promise<number> {
+  const [row] = await db.$queryRaw<{ in_ms: number }[]>`
+    SELECT (extract(epoch FROM ${dueAt}::timestamptz - now()) * 1000)::float8 AS in_ms`;
+  return Math.max(0, Math.ceil(row?.in_ms ?? 0));
+}
+
 /**
  * The due instants that have armed rows no attempt has touched yet, from `lookbackMs` ago to `horizonMs` ahead on the
  * database's clock, earliest first (at most `limit`): the instants whose dispatchers should be running.

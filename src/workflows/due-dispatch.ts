@@ -14,9 +14,15 @@ const { dispatchDueGreetings } = proxyActivities<activities.DispatchActivities>(
 
 /** The shortest wait between retry rounds: a row due again "now" is claimed in the next round, not in a loop. */
 const MIN_ROUND_GAP_MS = 1_000;
+/**
+ * The passes start this long before the instant and wait for it in the activity, on the database's clock: the timer's
+ * firing, a workflow task and the activity tasks' dispatch (a few hundred ms together) happen before the instant,
+ * not between it and the first greeting.
+ */
+const EARLY_START_MS = 2_000;
 
 /**
- * Sends every greeting armed for one due instant: at the instant, `passes` activities claim its rows page by page
+ * Sends every greeting armed for one due instant: from the instant, `passes` activities claim its rows page by page
  * side by side, then the run waits for the retries (each row's own backoff, on the database's clock) until every row
  * is settled or the retry horizon has passed; the users' own runs take over whatever is left. Never early: a row is
  * claimed only once the database's clock says it is due.
@@ -28,7 +34,8 @@ export async function dueDispatchWorkflow(input: DueDispatchInput): Promise<Disp
   const show = () => setCurrentDetails(dispatchDetails(input.dueAt, stage, tally));
   setHandler(dispatchProgressQuery, () => ({ stage, tally }));
   show();
-  if (dueMs > Date.now()) await sleep(dueMs - Date.now());
+  const startMs = dueMs - EARLY_START_MS;
+  if (startMs > Date.now()) await sleep(startMs - Date.now());
   for (;;) {
     stage = 'sending';
     show();
