@@ -53,9 +53,9 @@ test('a pass started 1.5 s before its instant waits for it on the database clock
       metrics: createDeliveryMetrics(new Registry()),
     });
 
-    const pass = (await new MockActivityEnvironment().run(() =>
+    const pass: DispatchPassResult = await new MockActivityEnvironment().run(() =>
       dispatch.dispatchDueGreetings({ dueAt }),
-    )) as DispatchPassResult;
+    );
 
     expect(pass).toMatchObject({ tally: { claimed: 3, delivered: 3 }, nextClaimInMs: null });
     expect(receiver.requests).toHaveLength(3);
