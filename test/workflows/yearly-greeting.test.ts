@@ -1,12 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
-import { workflowIdFor } from '../../src/greetings/ids';
 import { nextOccurrence, occurrenceInYear } from '../../src/time/next-occurrence';
-import { refreshScheduleSignal, scheduleStateQuery } from '../../src/workflows/definitions';
-import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
 import { createTestWorker, uniqueTaskQueue, startGreetingWorkflow } from '../support/environment';
 import { createUserRow, deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
-import { eventually } from '../support/real-time';
 import { startTestReceiver } from '../support/test-receiver';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
@@ -107,40 +103,4 @@ test('a Feb 29 birthday in America/New_York is greeted on Feb 28 in common years
     years.map((year) => `${year}-02-${isLeap(year) ? 29 : 28}T14:00:00.000Z`),
   );
   expect(ledger.map((row) => row.status)).toEqual(['delivered', 'delivered', 'delivered']);
-});
-
-test('a run of the first workflow (its input still carries the schedule) past 2,000 events continues as new, behind a marker', async () => {
-  const user = await createUserRow(db, personWithBirthdayIn(30, await env.currentTimeMs(), 'Europe/Oslo'));
-  const taskQueue = uniqueTaskQueue('first-run-long');
-  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
-  await worker.runUntil(async () => {
-    // Started as the code before plans read Postgres started runs: with the schedule in the input.
-    const handle = await env.client.workflow.start(yearlyGreetingWorkflow, {
-      workflowId: workflowIdFor(user.id, 'birthday'),
-      taskQueue,
-      args: [{ userId: user.id, eventType: 'birthday', schedule: { date: user.birthday, timezone: user.timezone } }],
-    });
-    const { runId: firstRunId } = await handle.describe();
-    // Nudges until the history is past 2,000 events (a CRM's name syncs reached the first workflow as Updates).
-    while ((await env.client.workflow.getHandle(handle.workflowId, firstRunId).describe()).historyLength < 2_050) {
-      await Promise.all(Array.from({ length: 100 }, () => handle.signal(refreshScheduleSignal)));
-    }
-    const first = env.client.workflow.getHandle(handle.workflowId, firstRunId);
-    await eventually(
-      async () => ((await first.describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined),
-      'the run to continue as new',
-    );
-    const markers = (await first.fetchHistory()).events!.flatMap((event) => {
-      const attributes = event.markerRecordedEventAttributes;
-      if (attributes?.markerName !== 'core_patch') return [];
-      const patchId = attributes.details?.['patch-data']?.payloads?.[0]?.data;
-      return patchId ? [JSON.parse(Buffer.from(patchId).toString()).id as string] : [];
-    });
-    expect(markers).toContain('long-history-of-first-runs');
-    // The next run is of today's shape: only whose greeting it is.
-    const next = await handle.describe();
-    expect(next.runId).not.toBe(firstRunId);
-    expect((await handle.query(scheduleStateQuery)).next).toMatchObject({ timezone: 'Europe/Oslo' });
-    await handle.cancel();
-  });
 });
