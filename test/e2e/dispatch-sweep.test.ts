@@ -7,7 +7,7 @@ import { DISPATCH_SWEEP_HORIZON_MS } from '../../src/temporal/due-dispatchers';
 import { dispatchSweepWorkflow } from '../../src/workflows/dispatch-sweep';
 import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf } from '../support/fixtures';
-import { dueSoon } from '../support/real-time';
+import { dueSoon, eventually } from '../support/real-time';
 import { call, startApi } from '../support/service';
 import { startTestReceiver } from '../support/test-receiver';
 
@@ -109,7 +109,11 @@ test('a dispatcher lost before its instant is started again by the sweep, and se
       const [request] = await receiver.waitForRequests(1, 30_000);
       expect(request!.receivedAtMs).toBeGreaterThanOrEqual(Date.parse(dueAt));
       expect(request!.receivedAtMs).toBeLessThan(Date.parse(dueAt) + 30_000);
-      const [row] = await deliveriesOf(db, created.body.id);
+      // The receiver sees the POST before the dispatcher settles the row on its answer: wait for the settle.
+      const [row] = await eventually(async () => {
+        const rows = await deliveriesOf(db, created.body.id);
+        return rows[0]?.status === 'sending' ? undefined : rows;
+      }, 'the dispatcher to settle the row');
       expect(row).toMatchObject({ status: 'delivered', workflowId: dispatchWorkflowIdFor(dueAt) });
     });
   } finally {
