@@ -169,12 +169,8 @@ export async function updateLiveUser(
         await cancelPendingOccurrences(tx, { userId: id, eventType: event.type });
       }
       // A new date or zone: the armed instant no longer stands; the run's next plan arms the new one.
-      if (previous.birthday !== saved.birthday || previous.timezone !== saved.timezone) {
-        await disarmOccurrences(tx, id, 'birthday');
-      }
-      if (previous.anniversary !== saved.anniversary || previous.timezone !== saved.timezone) {
-        await disarmOccurrences(tx, id, 'anniversary');
-      }
+      if (birthdayChanged) await disarmOccurrences(tx, id, 'birthday');
+      if (anniversaryChanged) await disarmOccurrences(tx, id, 'anniversary');
       return { user: saved, previous, workflowSyncNeeded };
     }),
   );
