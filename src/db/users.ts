@@ -79,6 +79,7 @@ export async function insertUser(
     ...toRow(fields),
     // One instant for the create: the API's plan, and every later plan, judge what is owed from it.
     createdAt: now,
+    updatedAt: now,
     birthdaySince: now,
     anniversarySince: now,
     workflowSyncRequestedAt: now,
