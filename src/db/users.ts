@@ -243,19 +243,27 @@ function askedSinceInForce(askedAt: Date): Prisma.Sql {
 }
 
 /**
- * Puts back the fields a rejected change replaced, unless the row changed again since (`expectedUpdatedAt`).
- * The workflow never took the change, so there is nothing to sync. The pause is not a field a PUT sets: it stays.
+ * Puts back the fields a rejected change replaced, unless the row changed again since (`expectedUpdatedAt`); true
+ * when it did. The workflow refused the change, but a plan of its own may have read the rejected row meanwhile, so
+ * the row is flagged (`requestedAt`) until the runs are nudged to plan from the restored one. The pause is not a
+ * field a PUT sets: it stays.
  */
-export async function restoreUser(db: Db, previous: User, expectedUpdatedAt: string): Promise<void> {
-  await db.user.updateMany({
+export async function restoreUser(
+  db: Db,
+  previous: User,
+  expectedUpdatedAt: string,
+  requestedAt: Date,
+): Promise<boolean> {
+  const { count } = await db.user.updateMany({
     where: { id: previous.id, ...live, updatedAt: new Date(expectedUpdatedAt) },
     data: {
       ...toRow(previous),
       birthdaySince: new Date(previous.scheduleSince.birthday),
       anniversarySince: new Date(previous.scheduleSince.anniversary),
-      workflowSyncRequestedAt: null,
+      workflowSyncRequestedAt: requestedAt,
     },
   });
+  return count === 1;
 }
 
 /**

@@ -275,7 +275,9 @@ export class UserService {
       // Deleted meanwhile (a DELETE racing this PUT): the workflow refused or closed because the user is gone.
       if (!(await findLiveUser(this.db, id))) return null;
       if (error instanceof WorkflowRejectedError) {
-        await restoreUser(this.db, previous, user.updatedAt);
+        if (await restoreUser(this.db, previous, user.updatedAt, requestedAt)) {
+          await this.nudgeAfterRestore(previous, requestedAt);
+        }
         throw new ScheduleRejectedError(error.message, { cause: error });
       }
       if (error instanceof ScheduleUnplannableError) {
@@ -289,6 +291,23 @@ export class UserService {
     // The birthday is required: its run always answers a plan.
     if (!plans.birthday) throw new Error(`user ${id} has no birthday plan`);
     return { user, nextDelivery: plans.birthday };
+  }
+
+  /**
+   * After a refused change is put back: a plan that read the refused row meanwhile (its own wake-up, a pause's nudge)
+   * left its run unplannable, so every run plans again from the restored row. If Temporal does not answer, the flag
+   * the restore raised leaves it to the reconciler; the refusal is still what the caller hears.
+   */
+  private async nudgeAfterRestore(restored: User, requestedAt: Date): Promise<void> {
+    try {
+      await refreshEventRuns(this.workflows, restored);
+      await markWorkflowSynced(this.db, restored.id, requestedAt);
+    } catch (error) {
+      this.log.warn('could not nudge the greeting workflows after putting back a refused change; the reconciler will', {
+        userId: restored.id,
+        error: String(error),
+      });
+    }
   }
 
   /**

@@ -79,6 +79,6 @@ test("an edit that leaves the event's schedule as it was (a name, the other even
 test('a change the workflow refused, put back, restores what was owed', async () => {
   const user = await insertUser(db, ada, CREATED_LONG_AGO);
   const saved = await updateLiveUser(db, user.id, { ...ada, timezone: 'Europe/Berlin' }, NOW);
-  await restoreUser(db, saved!.previous, saved!.user.updatedAt);
+  await restoreUser(db, saved!.previous, saved!.user.updatedAt, new Date());
   expect(await planAtNow(user.id)).toMatchObject({ year: 2026, epochMs: YESTERDAY_AT_NINE });
 });

@@ -83,7 +83,7 @@ test('a PUT that is put back (restoreUser) leaves the pause alone', async () => 
   const previous = (await findLiveUser(db, user.id))!;
   const saved = await updateLiveUser(db, user.id, { ...ada, timezone: 'Asia/Kolkata' }, new Date());
 
-  await restoreUser(db, previous, saved!.user.updatedAt);
+  await restoreUser(db, previous, saved!.user.updatedAt, new Date());
 
   expect(await findLiveUser(db, user.id)).toMatchObject({
     timezone: 'Europe/London',

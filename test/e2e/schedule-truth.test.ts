@@ -91,6 +91,36 @@ test("two PUTs racing, the first one's Update arriving last: the workflow plans 
   });
 });
 
+test('a refused PUT put back after a plan read the refused row: the run is nudged and plans from the restored row', async () => {
+  const taskQueue = uniqueTaskQueue('restore-nudge');
+  const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: NEVER_CALLED });
+  await worker.runUntil(async () => {
+    const user = await sleepingUser(taskQueue);
+    const before = await workflowsOn(taskQueue).nextDelivery(user.id, 'birthday');
+    // Before its Update is refused, the run plans on its own from the row the PUT saved (a zone it cannot plan).
+    const readsTheRefusedRowFirst = new DelayedUpdates(taskQueue, async () => {
+      await workflowsOn(taskQueue).refresh(user.id, 'birthday');
+      await eventually(async () => {
+        const state = await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).query(scheduleStateQuery);
+        return state.stage === 'unplannable' ? state : undefined;
+      }, 'the run to plan from the refused row');
+    });
+    const service = new UserService(db, readsTheRefusedRowFirst, silentLog);
+
+    await expect(service.update(user.id, fieldsOf(user, { timezone: 'Mars/Olympus' }))).rejects.toMatchObject({
+      name: 'ScheduleRejectedError',
+    });
+
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).timezone).toBe('Europe/Oslo');
+    const state = await eventually(async () => {
+      const current = await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).query(scheduleStateQuery);
+      return current.stage !== 'unplannable' && current.next ? current : undefined;
+    }, 'the run to plan again from the restored row');
+    expect(state.next).toEqual(before);
+    expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).workflowSyncRequestedAt).toBeNull();
+  });
+});
+
 test('a reconciler pass holding a stale row, racing a PUT: the workflow plans from the row Postgres holds', async () => {
   const taskQueue = uniqueTaskQueue('reconciler-race');
   const isolated = await isolatedTestDb('truth_reconciler');
