@@ -88,7 +88,13 @@ test('an unsettled row older than the lateness limit is closed as missed by the 
         const rows = await deliveriesOf(db, user.id);
         return rows[0]?.status === 'pending' ? rows[0] : undefined;
       }, 'the first attempt to leave the row waiting for a retry');
-      // The run is terminated between attempts: nothing will retry the row.
+      // The run is terminated between attempts, waiting on its retry timer: nothing will retry the row. Not while
+      // the attempt's workflow task is still being completed: the time-skipping server, terminated then, kept time
+      // from skipping for good (the sleep below hung in one run in six on a loaded machine).
+      await eventually(async () => {
+        const { raw } = await handleOf(user.id).describe();
+        return raw.pendingWorkflowTask ? undefined : raw;
+      }, 'the run to wait on its retry timer, no workflow task in flight');
       await handleOf(user.id).terminate('lost');
       await skipTo(dueMs + 25 * HOUR_MS);
 
