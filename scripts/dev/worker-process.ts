@@ -29,8 +29,8 @@ const WORKER_CHILD = path.resolve(__dirname, 'worker-child.ts');
 const KILL_MARGIN_MS = 15_000;
 
 /**
- * `npm run worker` (the worker and the reconciler beside it) as a process of `npm start`'s, so that workflow tasks
- * and plans never hold up the API's event loop. What it prints is npm start's output.
+ * `npm run worker` (the worker, which also runs the fleet's reconciler passes) as a process of `npm start`'s, so
+ * that workflow tasks and plans never hold up the API's event loop. What it prints is npm start's output.
  */
 export function startWorkerProcess(options: WorkerProcessOptions): RunningWorkerProcess {
   const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', WORKER_CHILD], {

@@ -336,6 +336,23 @@ export async function usersAwaitingSync(
   }));
 }
 
+/**
+ * The next `limit` live users by id after `after` (from the first, if null), each with whether a change of theirs
+ * still waits for the reconciler's quick pass: the full sweep's page.
+ */
+export async function liveUsersAfter(
+  db: Db,
+  after: string | null,
+  limit: number,
+): Promise<{ user: User; flagged: boolean }[]> {
+  const rows = await db.user.findMany({
+    where: { ...live, ...(after !== null && { id: { gt: after } }) },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+  return rows.map((row) => ({ user: toUser(row), flagged: row.workflowSyncRequestedAt !== null }));
+}
+
 /** Of these ids, the live users, by id. */
 export async function liveUsersById(db: Db, ids: string[]): Promise<Map<string, User>> {
   const rows = await db.user.findMany({ where: { id: { in: ids }, ...live } });

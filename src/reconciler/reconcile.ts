@@ -1,22 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
-import {
-  liveUsersById,
-  listLiveUsers,
-  markWorkflowSynced,
-  usersAwaitingSync,
-  type SyncPosition,
-  type UserAwaitingSync,
-} from '../db/users';
-import { eventTypeNames, type EventType } from '../domain/event-type';
-import { eventStrategy, eventTypesOf } from '../greetings/events';
-import { workflowIdFor } from '../greetings/ids';
+import { markWorkflowSynced, usersAwaitingSync, type SyncPosition, type UserAwaitingSync } from '../db/users';
 import type { ProcessConnections } from '../process/connections';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { stopEventRuns, syncEventRuns } from '../users/event-runs';
 import { SyncBackoff } from './sync-backoff';
+import { sweepPage } from './sweep-page';
 
 export interface ReconcilerDependencies {
   db: Db;
@@ -66,7 +57,6 @@ export interface ReconcileReport {
 }
 
 const BATCH = 100;
-const WORKFLOW_TYPE = 'yearlyGreetingWorkflow';
 
 /**
  * Brings Temporal in step with Postgres, which is the truth. The quick pass handles users the API flagged (a start,
@@ -79,12 +69,15 @@ export async function reconcile(
   options: { fullSweep: boolean },
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { synced: 0, cancelled: 0, started: 0, failed: 0 };
+  // The sweep leaves flagged users to the quick pass, which comes after it: no user is nudged twice in one pass.
+  if (options.fullSweep) await sweepAllPages(deps, report);
   await syncFlaggedUsers(deps, report);
-  if (options.fullSweep) {
-    await cancelOrphanWorkflows(deps, report);
-    await startMissingWorkflows(deps, report);
-  }
   return report;
+}
+
+/** The quick pass alone: every flagged user, once. */
+export function syncFlagged(deps: ReconcilerDependencies): Promise<ReconcileReport> {
+  return reconcile(deps, { fullSweep: false });
 }
 
 /**
@@ -143,109 +136,17 @@ async function syncOne(
   }
 }
 
-// The full sweep holds one page at a time, never every user or every workflow: it must fit a million users.
+/** Users per page of the full sweep: 1,000 users cost one Postgres query and one visibility call per event type. */
+export const SWEEP_PAGE_SIZE = 1_000;
 
-/** Visibility's filter for the running greeting workflows of this task queue. */
-function runningQuery(deps: ReconcilerDependencies): string {
-  return `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${deps.taskQueue}'`;
-}
-
-/**
- * Running workflows whose user is deleted or unknown, or no longer has that event (an anniversary removed), are
- * cancelled, checked against Postgres a page at a time.
- */
-async function cancelOrphanWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
-  let page: GreetingRun[] = [];
-  for await (const execution of deps.client.workflow.list({ query: runningQuery(deps), pageSize: BATCH })) {
-    const run = runOf(execution.workflowId);
-    if (run) page.push(run);
-    if (page.length === BATCH) {
-      await cancelIfOrphans(deps, page, report);
-      page = [];
-    }
-  }
-  await cancelIfOrphans(deps, page, report);
-}
-
-async function cancelIfOrphans(deps: ReconcilerDependencies, runs: GreetingRun[], report: ReconcileReport) {
-  if (runs.length === 0) return;
-  const live = await liveUsersById(
-    deps.db,
-    runs.map((run) => run.userId),
-  );
-  const orphans = runs.filter(({ userId, eventType }) => {
-    const user = live.get(userId);
-    return !user || eventStrategy(eventType).dateOf(user) === null;
-  });
-  for (const { userId, eventType } of orphans) {
-    try {
-      await deps.workflows.stop(userId, eventType);
-      report.cancelled += 1;
-      deps.log.info('reconciler cancelled the workflow of a deleted user or a removed event', { userId, eventType });
-    } catch (error) {
-      report.failed += 1;
-      deps.log.warn('reconciler could not cancel a workflow', { userId, eventType, error: String(error) });
-    }
-  }
-}
-
-/**
- * Each event of a live user without a running workflow gets one: each page of users is checked against visibility
- * for that page's workflow ids only. Visibility lags a little, so a workflow just started may be missing from its
- * answer: starting it again with USE_EXISTING finds it and never makes a second.
- */
-async function startMissingWorkflows(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
-  let cursor: string | null = null;
+/** Every page of the full sweep in turn, in this process (`npm run reconcile`; the fleet's runs page by page). */
+async function sweepAllPages(deps: ReconcilerDependencies, report: ReconcileReport): Promise<void> {
+  let after: string | null = null;
   do {
-    const page = await listLiveUsers(deps.db, { limit: BATCH, cursor: cursor ?? undefined });
-    const expected = page.items.flatMap((user) => eventTypesOf(user).map((eventType) => ({ user, eventType })));
-    const running = await runningAmong(
-      deps,
-      expected.map(({ user, eventType }) => workflowIdFor(user.id, eventType)),
-    );
-    for (const { user, eventType } of expected) {
-      const workflowId = workflowIdFor(user.id, eventType);
-      if (running.has(workflowId)) continue;
-      try {
-        await deps.workflows.start(user, eventType);
-        report.started += 1;
-        deps.log.info('reconciler started the workflow of a user event that had none', {
-          userId: user.id,
-          workflowId,
-        });
-      } catch (error) {
-        report.failed += 1;
-        deps.log.warn('reconciler could not start a workflow', { userId: user.id, workflowId, error: String(error) });
-      }
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-}
-
-/** Of these workflow ids, the ones visibility lists as running. */
-async function runningAmong(deps: ReconcilerDependencies, workflowIds: string[]): Promise<Set<string>> {
-  const running = new Set<string>();
-  if (workflowIds.length === 0) return running;
-  // Ids are an event type and a UUID (checked by the database), so they need no quoting beyond the quotes.
-  const ids = workflowIds.map((id) => `'${id}'`).join(', ');
-  const query = `${runningQuery(deps)} AND WorkflowId IN (${ids})`;
-  for await (const execution of deps.client.workflow.list({ query, pageSize: BATCH })) {
-    running.add(execution.workflowId);
-  }
-  return running;
-}
-
-/** One greeting workflow: whose, and of which event. */
-interface GreetingRun {
-  userId: string;
-  eventType: EventType;
-}
-
-const WORKFLOW_ID = new RegExp(
-  `^(${eventTypeNames.join('|')})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`,
-);
-
-function runOf(workflowId: string): GreetingRun | null {
-  const match = WORKFLOW_ID.exec(workflowId);
-  return match ? { eventType: match[1] as EventType, userId: match[2]! } : null;
+    const page = await sweepPage(deps, { after, pageSize: SWEEP_PAGE_SIZE });
+    report.started += page.started;
+    report.cancelled += page.cancelled;
+    report.failed += page.failed;
+    after = page.nextAfter;
+  } while (after !== null);
 }

@@ -11,7 +11,13 @@ import type { DeliveryObservers } from '../activities/delivery-report';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { WebhookSigner } from '../activities/webhook-signature';
+import { createReconcilerActivities } from '../activities/reconcile-users';
+import type { Log } from '../logging/log';
+import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
+import { SyncBackoff } from '../reconciler/sync-backoff';
 import { ensureDispatchSweepSchedule } from '../temporal/dispatch-sweep-schedule';
+import { GreetingWorkflows } from '../temporal/greeting-workflows';
+import { ensureReconcilerSchedules, type ReconcilerCadence } from '../temporal/reconciler-schedules';
 import { DueDispatchers } from '../temporal/due-dispatchers';
 import type { LeapDayPolicy } from '../time/next-occurrence';
 import { shutdownGrace } from './shutdown-grace';
@@ -52,9 +58,25 @@ export interface GreetingWorkerOptions extends DeliveryObservers {
   dueDispatch?: { client: Client; passes: number; retryHorizonMs: number };
   /** DISPATCH_PAGE_SIZE: rows one dispatch statement claims and POSTs at once. */
   dispatchPageSize?: number;
+  /**
+   * The fleet's reconciler: its Schedules are made sure of at start and its activities run here. Unset (tests): no
+   * reconciler runs, and none is needed.
+   */
+  reconciler?: WorkerReconciler;
   /** A pre-built workflow bundle (tests build one for all); by default the worker bundles `src/workflows`. */
   workflowBundle?: WorkflowBundleOption;
 }
+
+export interface WorkerReconciler extends ReconcilerCadence {
+  client: Client;
+  log: Log;
+  metrics: ReconcilerMetrics;
+}
+
+/** Changes the API is still confirming are left alone this long by the reconciler. */
+const RECONCILER_GRACE_MS = 30_000;
+/** How long one call to Temporal may take during a reconciler pass; what fails is tried again at the next pass. */
+const RECONCILER_CALL_TIMEOUT_MS = 10_000;
 
 export function workerTuningFrom(config: Config): WorkerTuning {
   return {
@@ -124,6 +146,7 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
       }),
       ...(dispatchers &&
         createDispatchSweepActivities({ db: options.db, dispatchers, maxLatenessMs: options.maxLatenessMs })),
+      ...(options.reconciler && reconcilerActivitiesFor(options, options.reconciler)),
     },
     // The SDK reads an option given as undefined as set: only pass what is configured.
     ...(tuning && {
@@ -140,5 +163,27 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
   grace?.watch(worker);
   // The sweep starts the dispatchers of instants armed further ahead than their arming started (and lost ones).
   if (dueDispatch) await ensureDispatchSweepSchedule(dueDispatch.client, options.taskQueue);
+  if (options.reconciler)
+    await ensureReconcilerSchedules(options.reconciler.client, options.taskQueue, options.reconciler);
   return worker;
+}
+
+function reconcilerActivitiesFor(options: GreetingWorkerOptions, reconciler: WorkerReconciler) {
+  return createReconcilerActivities({
+    reconciler: {
+      db: options.db,
+      client: reconciler.client,
+      workflows: new GreetingWorkflows(reconciler.client, {
+        taskQueue: options.taskQueue,
+        callTimeoutMs: RECONCILER_CALL_TIMEOUT_MS,
+      }),
+      taskQueue: options.taskQueue,
+      log: reconciler.log,
+      graceMs: RECONCILER_GRACE_MS,
+      // Kept by this worker from pass to pass: a user failing on it waits longer each time.
+      backoff: new SyncBackoff(),
+      metrics: reconciler.metrics,
+    },
+    metrics: reconciler.metrics,
+  });
 }

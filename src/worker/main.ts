@@ -6,14 +6,13 @@ import { componentLog } from '../logging/log';
 import { metricsExposition } from '../metrics/exposition';
 import { startMetricsServer } from '../metrics/metrics-server';
 import { openConnections } from '../process/connections';
-import { startReconcilerForWorker } from '../reconciler/start-for-worker';
 import { createGreetingWorker, workerTuningFrom } from './create-worker';
 import { setUpWorkerObservability } from './observability';
 
 const DEFAULT_SDK_METRICS_ADDRESS = '127.0.0.1:9465';
 
 /**
- * Runs a worker against an existing Temporal and Postgres (`npm run worker`), with the reconciler beside it;
+ * Runs a worker against an existing Temporal and Postgres (`npm run worker`), the fleet's reconciler among its tasks;
  * `npm start` runs the same as a process of its own.
  */
 async function main(): Promise<void> {
@@ -30,7 +29,6 @@ async function main(): Promise<void> {
   );
   log.info(`metrics on ${metricsServer.url}/metrics; ${timeZoneDataLine()}`);
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
-  const reconciler = startReconcilerForWorker(config, connections, componentLog(root, 'reconcile'), metrics.reconciler);
   try {
     const worker = await createGreetingWorker({
       connection: await connections.connectWorker(),
@@ -53,6 +51,13 @@ async function main(): Promise<void> {
       log: componentLog(root, 'delivery'),
       metrics: metrics.delivery,
       tuning: workerTuningFrom(config),
+      reconciler: {
+        client: connections.temporal,
+        intervalMs: config.RECONCILE_INTERVAL,
+        fullSweepIntervalMs: config.RECONCILE_FULL_SWEEP_INTERVAL,
+        log: componentLog(root, 'reconcile'),
+        metrics: metrics.reconciler,
+      },
     });
     // The memory it runs in: the heap limit comes from node's flags (src/worker/node-flags.ts), not from a setting.
     const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
@@ -61,7 +66,6 @@ async function main(): Promise<void> {
     // WORKER_SHUTDOWN_GRACE_TIME later, and the finally below closes everything so the process exits 0.
     await worker.run();
   } finally {
-    await reconciler.stop();
     await connections.close();
     await metricsServer.close();
   }

@@ -2,3 +2,4 @@
 export { yearlyGreetingWorkflow } from './yearly-greeting';
 export { dueDispatchWorkflow } from './due-dispatch';
 export { dispatchSweepWorkflow } from './dispatch-sweep';
+export { reconcileFlaggedWorkflow, reconcileSweepWorkflow } from './reconciler';

@@ -48,6 +48,7 @@ useServiceOnDevServer(
   {
     label: 'runbook',
     dueInSeconds: 12,
+    reconciler: true,
     // The users' runs wake up to 8 s after the instant: its dispatcher sends (a run waking with it could claim first).
     handOverWindowMs: 8_000,
     receiver: { statusFor: (_n, body) => (refused.has(String(body.userId)) ? 400 : 200) },
@@ -523,6 +524,37 @@ runbookTest(
       const { count } = await env.client.workflow.count(query);
       return printed === count && count > 0 ? true : undefined;
     }, 'the printed count to match the running workflows');
+  },
+);
+
+runbookTest(
+  ['sweep-now', 'sweep-progress'],
+  "runs the fleet's full sweep now through its Schedule, and shows where the sweep stands",
+  async () => {
+    const finishedSweeps = async () => {
+      const ids: string[] = [];
+      for await (const execution of env.client.workflow.list({
+        query: `WorkflowType = 'reconcileSweepWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`,
+      })) {
+        ids.push(execution.workflowId);
+      }
+      return ids;
+    };
+    // The worker ran one sweep when it created the Schedule; the trigger runs another.
+    const before = await eventually(async () => {
+      const ids = await finishedSweeps();
+      return ids.length > 0 ? ids : undefined;
+    }, 'the first sweep to finish');
+    await run('sweep-now');
+    const triggered = await eventually(async () => {
+      const ids = await finishedSweeps();
+      return ids.find((id) => !before.includes(id));
+    }, 'the triggered sweep to finish');
+
+    const { stdout } = await run('sweep-progress', { SWEEP_WORKFLOW_ID: triggered });
+    expect(stdout).toContain(triggered);
+    expect(stdout).toMatch(/"after":\s*null/);
+    expect(stdout).toMatch(/"users":\s*\d+/);
   },
 );
 

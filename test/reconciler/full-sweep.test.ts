@@ -1,18 +1,27 @@
-import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
-import { insertUser, markWorkflowSynced, softDeleteUser, type User } from '../../src/db/users';
+import { insertUser, markWorkflowSynced, requestWorkflowSync, softDeleteUser, type User } from '../../src/db/users';
+import type { EventType } from '../../src/domain/event-type';
 import { workflowIdFor } from '../../src/greetings/ids';
-import { reconcile } from '../../src/reconciler/reconcile';
-import type { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { sweepPage, type SweepPageResult } from '../../src/reconciler/sweep-page';
+import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { startDevServer, uniqueTaskQueue } from '../support/environment';
 import { personWithBirthdayIn } from '../support/fixtures';
+import { eventually } from '../support/real-time';
+import { silentLog } from '../support/service';
 import { useIsolatedTestDb } from '../support/test-db';
 
-// The full sweep against a real Postgres of its own and a stand-in for Temporal's visibility that answers the list
-// queries it is sent: the sweep must ask about one page of users at a time, never hold every workflow at once.
+// The full sweep, page by page, against a real Postgres of its own and a real dev server's visibility. The runs it
+// compares with are real workflows held in a start delay (no worker needed): the sweep reads only visibility.
 let db: Db;
+let env: TestWorkflowEnvironment;
 useIsolatedTestDb('reconciler_sweep', (opened) => (db = opened));
-
-const PAGE = 100;
+beforeAll(async () => {
+  env = await startDevServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
 
 async function liveUsers(count: number): Promise<User[]> {
   const users: User[] = [];
@@ -25,28 +34,23 @@ async function liveUsers(count: number): Promise<User[]> {
   return users;
 }
 
-/** Visibility over `running` workflow ids: every running one, or those of a `WorkflowId IN (...)` filter. */
-function visibilityOf(running: Set<string>) {
-  const queries: string[] = [];
-  const client = {
-    workflow: {
-      list({ query }: { query: string }) {
-        queries.push(query);
-        const named = /WorkflowId IN \(([^)]*)\)/.exec(query)?.[1];
-        const ids = named ? named.split(', ').map((quoted) => quoted.slice(1, -1)) : [...running];
-        return asyncList(ids.filter((id) => running.has(id)).map((workflowId) => ({ workflowId })));
-      },
-    },
-  } as unknown as Client;
-  return { client, queries };
+/** A running workflow for the user's event that does nothing yet: listed as running, waiting out its delay. */
+async function runningRun(taskQueue: string, userId: string, eventType: EventType): Promise<void> {
+  await env.client.workflow.start('yearlyGreetingWorkflow', {
+    workflowId: workflowIdFor(userId, eventType),
+    taskQueue,
+    args: [{ userId, eventType }],
+    startDelay: '1 day',
+  });
 }
 
-/** The items one by one, as the SDK's list hands them out. */
-async function* asyncList<T>(items: T[]): AsyncGenerator<T> {
-  for (const item of items) yield await Promise.resolve(item);
+async function cancelRequested(userId: string, eventType: EventType): Promise<boolean> {
+  const history = await env.client.workflow.getHandle(workflowIdFor(userId, eventType)).fetchHistory();
+  return (history.events ?? []).some((event) => event.workflowExecutionCancelRequestedEventAttributes);
 }
 
-test('250 live users: each visibility question names at most one page of users; missing workflows start, orphans stop', async () => {
+test('250 live users in pages of 100: each page lists only its range of ids; missing runs start, orphans are cancelled once, flagged users are left to the quick pass', async () => {
+  const taskQueue = uniqueTaskQueue('sweep');
   const users = await liveUsers(250);
   const [gone] = await liveUsers(1);
   await softDeleteUser(db, gone!.id, new Date());
@@ -55,28 +59,55 @@ test('250 live users: each visibility question names at most one page of users; 
     gone!.id,
     (await db.user.findUniqueOrThrow({ where: { id: gone!.id } })).workflowSyncRequestedAt!,
   );
-  const missing = new Set([users[3]!.id, users[150]!.id, users[249]!.id]);
-  const running = new Set(
-    [...users.filter((user) => !missing.has(user.id)), gone!].map((user) => workflowIdFor(user.id, 'birthday')),
+  const byId = [...users].sort((a, b) => a.id.localeCompare(b.id));
+  const missing = new Set([byId[0]!.id, byId[99]!.id, byId[100]!.id, byId[249]!.id]);
+  const flagged = byId[150]!;
+  await requestWorkflowSync(db, flagged.id, new Date());
+  for (const user of users) {
+    if (!missing.has(user.id) && user.id !== flagged.id) await runningRun(taskQueue, user.id, 'birthday');
+  }
+  // Orphans: a deleted user's run, and an anniversary run of a user who has no anniversary.
+  await runningRun(taskQueue, gone!.id, 'birthday');
+  const withoutAnniversary = byId[120]!;
+  await runningRun(taskQueue, withoutAnniversary.id, 'anniversary');
+  const runningCount = 250 - missing.size - 1 + 2;
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  await eventually(
+    async () => ((await env.client.workflow.count(query)).count === runningCount ? true : undefined),
+    'visibility to list every run',
   );
-  const { client, queries } = visibilityOf(running);
   const started: string[] = [];
-  const stopped: string[] = [];
-  const workflows = {
-    start: (user: User) => Promise.resolve(void started.push(user.id)),
-    stop: (userId: string) => Promise.resolve(void stopped.push(userId)),
-  } as unknown as GreetingWorkflows;
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
+  const recording = {
+    start: async (user: User, eventType: EventType) => {
+      started.push(user.id);
+      await workflows.start(user, eventType);
+    },
+    stop: (userId: string, eventType: EventType) => workflows.stop(userId, eventType),
+  };
 
-  const report = await reconcile(
-    { db, client, workflows, taskQueue: 'greetings', log: { info: () => {}, warn: () => {} }, graceMs: 0 },
-    { fullSweep: true },
-  );
+  const pages: SweepPageResult[] = [];
+  let after: string | null = null;
+  do {
+    const page = await sweepPage(
+      { db, client: env.client, workflows: recording, taskQueue, log: silentLog },
+      { after, pageSize: 100 },
+    );
+    pages.push(page);
+    after = page.nextAfter;
+  } while (after !== null);
 
-  expect(report).toMatchObject({ started: 3, cancelled: 1, failed: 0 });
-  expect(new Set(started)).toEqual(missing);
-  expect(stopped).toEqual([gone!.id]);
-  const pageQueries = queries.filter((query) => query.includes('WorkflowId IN'));
-  expect(pageQueries).toHaveLength(Math.ceil(250 / PAGE));
-  for (const query of pageQueries) expect(query.split("'birthday-").length - 1).toBeLessThanOrEqual(PAGE);
-  for (const query of queries) expect(query).toContain("TaskQueue = 'greetings'");
+  expect(pages.map((page) => page.users)).toEqual([100, 100, 50]);
+  expect(pages.map((page) => page.nextAfter)).toEqual([byId[99]!.id, byId[199]!.id, null]);
+  expect(pages.reduce((sum, page) => sum + page.runs, 0)).toBe(runningCount);
+  expect(pages.reduce((sum, page) => sum + page.started, 0)).toBe(missing.size);
+  expect(pages.reduce((sum, page) => sum + page.cancelled, 0)).toBe(2);
+  expect(pages.reduce((sum, page) => sum + page.failed, 0)).toBe(0);
+  // One Postgres query and one visibility call per event type, per page: 9 for 250 users.
+  for (const page of pages) expect(page.queries).toBe(3);
+  expect(started.sort()).toEqual([...missing].sort());
+  expect(started).not.toContain(flagged.id);
+  expect(await cancelRequested(gone!.id, 'birthday')).toBe(true);
+  expect(await cancelRequested(withoutAnniversary.id, 'anniversary')).toBe(true);
+  expect(await cancelRequested(byId[121]!.id, 'birthday')).toBe(false);
 });

@@ -1,11 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import { createDb, type Db } from '../../src/db/client';
 import type { RunningHttpServer } from '../../src/http/http-server';
+import { createReconcilerMetrics } from '../../src/metrics/reconciler-metrics';
 import { createTestWorker, isolatedTestDatabaseUrl, startDevServer, testDb, uniqueTaskQueue } from './environment';
 import { dueSoon, type DueSoon } from './real-time';
-import { startApi } from './service';
+import { silentLog, startApi } from './service';
 import { startTestReceiver, type ReceiverOptions, type TestReceiver } from './test-receiver';
+
+const HOUR_MS = 3_600_000;
 
 export interface DevServerSetup {
   env: TestWorkflowEnvironment;
@@ -59,6 +63,8 @@ export function useServiceOnDevServer(
     receiver?: ReceiverOptions;
     /** The worker's HAND_OVER_WINDOW: each user's run wakes this long after the instant at most (0 by default). */
     handOverWindowMs?: number;
+    /** The worker runs the fleet's reconciler (its Schedules, each once an hour and once at start). */
+    reconciler?: boolean;
   },
   use: (service: ServiceOnDevServer) => void,
 ): void {
@@ -87,6 +93,15 @@ export function useServiceOnDevServer(
       webhookUrl: receiver.url,
       deliveryTime: due.deliveryTime,
       handOverWindowMs: options.handOverWindowMs,
+      ...(options.reconciler && {
+        reconciler: {
+          client: env.client,
+          intervalMs: HOUR_MS,
+          fullSweepIntervalMs: HOUR_MS,
+          log: silentLog,
+          metrics: createReconcilerMetrics(new Registry()),
+        },
+      }),
     });
     workerRun = worker.run();
     use({ env, db, databaseUrl, taskQueue, api, receiver, due });

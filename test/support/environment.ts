@@ -9,7 +9,7 @@ import { registerSearchAttributes } from '../../src/temporal/search-attribute-re
 import { greetingSearchAttributes } from '../../src/workflows/definitions';
 import { workflowIdFor } from '../../src/greetings/ids';
 import type { LeapDayPolicy } from '../../src/time/next-occurrence';
-import { createGreetingWorker } from '../../src/worker/create-worker';
+import { createGreetingWorker, type WorkerReconciler } from '../../src/worker/create-worker';
 import { yearlyGreetingWorkflow } from '../../src/workflows/yearly-greeting';
 import { replayingOnTeardown } from './replay-on-teardown';
 import { silentLog } from './silent-log';
@@ -106,6 +106,8 @@ export function createTestWorker(
      * users' own runs deliver: the guarantee the dispatcher speeds up (test/e2e/due-dispatch.test.ts tests it).
      */
     dispatch?: boolean;
+    /** The fleet's reconciler (its Schedules and activities); unset: none. */
+    reconciler?: WorkerReconciler;
   },
 ): Promise<Worker> {
   return createGreetingWorker({
@@ -124,6 +126,7 @@ export function createTestWorker(
       dueDispatch: { client: env.client, passes: 2, retryHorizonMs: options.handOverWindowMs ?? 0 },
     }),
     workflowBundle: { codePath: required('TEST_WORKFLOW_BUNDLE') },
+    reconciler: options.reconciler,
     log: options.log ?? silentLog,
     metrics: options.metrics ?? createDeliveryMetrics(new Registry()),
   });
