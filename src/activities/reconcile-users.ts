@@ -18,15 +18,12 @@ export interface SweepPageInput {
   after: string | null;
 }
 
+/** What a sweep's pages add up: every figure of a page but where it ended. */
+export type SweepTotals = Omit<SweepPageResult, 'nextAfter'>;
+
 /** A full sweep's totals so far, as its workflow keeps them. */
-export interface SweepProgress {
+export interface SweepProgress extends SweepTotals {
   pages: number;
-  users: number;
-  runs: number;
-  started: number;
-  cancelled: number;
-  failed: number;
-  queries: number;
   startedAtMs: number;
 }
 

@@ -1,5 +1,5 @@
 import { continueAsNew, defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type { ReconcilerActivities, SweepProgress } from '../activities/reconcile-users';
+import type { ReconcilerActivities, SweepProgress, SweepTotals } from '../activities/reconcile-users';
 import type { ReconcileReport } from '../reconciler/reconcile';
 
 const { syncFlaggedUsers, sweepUsersPage, recordSweepFinished } = proxyActivities<ReconcilerActivities>({
@@ -58,14 +58,10 @@ export async function reconcileSweepWorkflow(input: ReconcileSweepInput = {}): P
       await continueAsNew<typeof reconcileSweepWorkflow>({ after, progress });
     }
     const page = await sweepUsersPage({ after });
+    const { nextAfter, ...figures } = page;
     progress.pages += 1;
-    progress.users += page.users;
-    progress.runs += page.runs;
-    progress.started += page.started;
-    progress.cancelled += page.cancelled;
-    progress.failed += page.failed;
-    progress.queries += page.queries;
-    after = page.nextAfter;
+    for (const figure of Object.keys(figures) as (keyof SweepTotals)[]) progress[figure] += figures[figure];
+    after = nextAfter;
     if (after === null) break;
   }
   setCurrentDetails(sweepDetails('finished', after, progress));
