@@ -7,8 +7,9 @@ import { parseOptions, USAGE } from './options';
 import { printResult, writeResult, type BenchResult } from './report';
 import { runScale } from './scale';
 import { stopStartedStacks } from './stack';
+import { runSweep } from './sweep';
 
-/** `npm run bench -- <burst|create|scale|load|import> [options]`: measures the service and prints and writes the figures. */
+/** `npm run bench -- <burst|create|scale|load|import|sweep> [options]`: measures the service and prints and writes the figures. */
 async function main(): Promise<number> {
   // Each user's run confirms its year within HAND_OVER_WINDOW of the instant, and a burst waits for that: the stacks
   // the bench starts use 5 minutes unless told (the service's 3 h would make every run last hours).
@@ -16,7 +17,14 @@ async function main(): Promise<number> {
   const options = parseOrExplain(() => parseOptions(process.argv.slice(2)), USAGE);
   if (isExit(options)) return options.exitCode;
   stopOnInterrupt(stopStartedStacks);
-  const run = { burst: runBurst, create: runCreate, scale: runScale, load: runLoad, import: runImport }[options.kind];
+  const run = {
+    burst: runBurst,
+    create: runCreate,
+    scale: runScale,
+    load: runLoad,
+    import: runImport,
+    sweep: runSweep,
+  }[options.kind];
   const result: BenchResult = await run(options);
   printResult(result);
   const written = await writeResult(result, options.out);

@@ -20,7 +20,7 @@ export interface Section {
 
 /** What a benchmark run found: printed, and written as JSON (every number) and Markdown (for people). */
 export interface BenchResult {
-  kind: 'burst' | 'create' | 'scale' | 'load' | 'import';
+  kind: 'burst' | 'create' | 'scale' | 'load' | 'import' | 'sweep';
   users: number;
   startedAt: Date;
   stack: StackShape;

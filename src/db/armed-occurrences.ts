@@ -92,3 +92,21 @@ export async function findArmedOccurrence(
     select: { occurrenceYear: true, scheduledAt: true },
   });
 }
+
+/** The earliest armed occurrence of each event of these users, keyed `<userId>/<eventType>`: one query for a page. */
+export async function armedOccurrencesOf(
+  db: Pick<Db, 'delivery'>,
+  userIds: string[],
+): Promise<Map<string, { occurrenceYear: number; scheduledAt: Date }>> {
+  const rows = await db.delivery.findMany({
+    where: { userId: { in: userIds }, status: 'scheduled' },
+    orderBy: { occurrenceYear: 'asc' },
+    select: { userId: true, eventType: true, occurrenceYear: true, scheduledAt: true },
+  });
+  const armed = new Map<string, { occurrenceYear: number; scheduledAt: Date }>();
+  for (const row of rows) {
+    const key = `${row.userId}/${row.eventType}`;
+    if (!armed.has(key)) armed.set(key, { occurrenceYear: row.occurrenceYear, scheduledAt: row.scheduledAt });
+  }
+  return armed;
+}

@@ -11,10 +11,15 @@ const DISPATCHER_SHARE = 0.1;
  */
 export function handOverDelayMs(key: string, windowMs: number): number {
   if (windowMs <= 0) return 0;
+  const dispatcherOnlyMs = Math.floor(windowMs * DISPATCHER_SHARE);
+  return dispatcherOnlyMs + pointInRange(key, windowMs - dispatcherOnlyMs);
+}
+
+/** A point in [0, rangeMs) chosen by `key` (FNV-1a hash): the same key always gets the same point. */
+export function pointInRange(key: string, rangeMs: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
   }
-  const dispatcherOnlyMs = Math.floor(windowMs * DISPATCHER_SHARE);
-  return dispatcherOnlyMs + (hash % (windowMs - dispatcherOnlyMs));
+  return hash % rangeMs;
 }

@@ -6,6 +6,7 @@ import type { ProcessConnections } from '../process/connections';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 import { stopEventRuns, syncEventRuns } from '../users/event-runs';
+import type { PlanSettings } from '../greetings/first-plan';
 import { SyncBackoff } from './sync-backoff';
 import { sweepPage } from './sweep-page';
 
@@ -24,6 +25,8 @@ export interface ReconcilerDependencies {
   /** Kept from pass to pass by a loop; a single pass (`npm run reconcile`) starts afresh. */
   backoff?: SyncBackoff;
   metrics?: ReconcilerMetrics;
+  /** The workers' plan settings: runs the sweep restores start with their armed plan, in a start delay. */
+  planSettings?: PlanSettings;
 }
 
 /** How long one call to Temporal may take during a pass; what fails is tried again at the next pass. */
@@ -31,7 +34,7 @@ const CALL_TIMEOUT_MS = 10_000;
 
 /** The reconciler's dependencies, from what the process opened. */
 export function reconcilerDependencies(
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'DELIVERY_TIME' | 'LEAP_DAY_POLICY' | 'HAND_OVER_WINDOW'>,
   connections: Pick<ProcessConnections, 'db' | 'temporal' | 'greetingWorkflows'>,
   options: Pick<ReconcilerDependencies, 'log' | 'graceMs' | 'metrics'>,
 ): ReconcilerDependencies {
@@ -41,6 +44,11 @@ export function reconcilerDependencies(
     workflows: connections.greetingWorkflows(CALL_TIMEOUT_MS),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     backoff: new SyncBackoff(),
+    planSettings: {
+      deliveryTime: config.DELIVERY_TIME,
+      leapDayPolicy: config.LEAP_DAY_POLICY,
+      handOverWindowMs: config.HAND_OVER_WINDOW,
+    },
     ...options,
   };
 }

@@ -1,9 +1,12 @@
 import type { Client } from '@temporalio/client';
+import { armedOccurrencesOf } from '../db/armed-occurrences';
 import type { Db } from '../db/client';
 import { liveUsersAfter, type User } from '../db/users';
 import { eventTypeNames, type EventType } from '../domain/event-type';
 import { eventStrategy, eventTypesOf } from '../greetings/events';
+import type { PlanSettings } from '../greetings/first-plan';
 import { workflowIdFor } from '../greetings/ids';
+import { restoredRunOf, type RestoredRun } from '../greetings/restored-run';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 
 export interface SweepPageDependencies {
@@ -17,6 +20,12 @@ export interface SweepPageDependencies {
   };
   /** Starts and cancels in flight at once: a sweep after Temporal's store was lost starts every run. */
   concurrency?: number;
+  /**
+   * The workers' plan settings: a missing run whose next occurrence is armed starts with it and waits in a start
+   * delay until shortly before it (restoredRunOf). Unset: every missing run starts now and plans for itself.
+   */
+  planSettings?: PlanSettings;
+  now?: () => Date;
 }
 
 /** What one page of the full sweep looked at and did. */
@@ -38,7 +47,7 @@ export interface SweepPageResult {
 }
 
 const WORKFLOW_TYPE = 'yearlyGreetingWorkflow';
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 
 /**
  * One page of the full sweep: the next `pageSize` live users by id after `after`, and the running greeting
@@ -67,13 +76,23 @@ export async function sweepPage(
 
   const live = new Map(users.map((entry) => [entry.user.id, entry]));
   const runningIds = new Set(running.runs.map(({ userId, eventType }) => workflowIdFor(userId, eventType)));
-  const fixes: (() => Promise<void>)[] = [];
+  const missing: { user: User; eventType: EventType }[] = [];
   for (const { user, flagged } of users) {
     if (flagged) continue;
     for (const eventType of eventTypesOf(user)) {
-      if (runningIds.has(workflowIdFor(user.id, eventType))) continue;
-      fixes.push(() => startMissing(deps, user, eventType, result));
+      if (!runningIds.has(workflowIdFor(user.id, eventType))) missing.push({ user, eventType });
     }
+  }
+  const fixes: (() => Promise<void>)[] = [];
+  const { planSettings } = deps;
+  const armed =
+    missing.length > 0 && planSettings ? await armedOfPage(deps, missing, result) : new Map<string, Armed>();
+  const nowMs = (deps.now ?? (() => new Date()))().getTime();
+  for (const { user, eventType } of missing) {
+    const occurrence = armed.get(`${user.id}/${eventType}`);
+    const restored =
+      occurrence && planSettings ? restoredRunOf(user, eventType, occurrence, planSettings, nowMs) : null;
+    fixes.push(() => startMissing(deps, user, eventType, restored, result));
   }
   for (const run of running.runs) {
     const entry = live.get(run.userId);
@@ -85,16 +104,29 @@ export async function sweepPage(
   return result;
 }
 
+type Armed = { occurrenceYear: number; scheduledAt: Date };
+
+/** The armed occurrences of the page's users that miss a run: one query. */
+async function armedOfPage(
+  deps: SweepPageDependencies,
+  missing: { user: User }[],
+  result: SweepPageResult,
+): Promise<Map<string, Armed>> {
+  result.queries += 1;
+  return armedOccurrencesOf(deps.db, [...new Set(missing.map(({ user }) => user.id))]);
+}
+
 async function startMissing(
   deps: SweepPageDependencies,
   user: User,
   eventType: EventType,
+  restored: RestoredRun | null,
   result: SweepPageResult,
 ): Promise<void> {
   const workflowId = workflowIdFor(user.id, eventType);
   try {
     // Visibility lags a little: a run started a moment ago may be missing from its answer. USE_EXISTING finds it.
-    await deps.workflows.start(user, eventType);
+    await deps.workflows.start(user, eventType, restored?.plan, { startDelayMs: restored?.startDelayMs });
     result.started += 1;
     deps.log.info('reconciler started the workflow of a user event that had none', { userId: user.id, workflowId });
   } catch (error) {

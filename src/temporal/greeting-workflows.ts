@@ -8,7 +8,13 @@ import {
 } from '@temporalio/client';
 import type { User } from '../db/users';
 import type { EventType } from '../domain/event-type';
-import type { NextDelivery, PlannedOccurrence, ScheduleState } from '../domain/schedule-state';
+import { defaultPayloadConverter } from '@temporalio/common';
+import {
+  nextDeliveryOf,
+  type NextDelivery,
+  type PlannedOccurrence,
+  type ScheduleState,
+} from '../domain/schedule-state';
 import { workflowIdFor } from '../greetings/ids';
 import { eventStrategy } from '../greetings/events';
 import { runSummary } from '../greetings/run-description';
@@ -84,9 +90,17 @@ export class GreetingWorkflows {
    * Starts the user's workflow; a retried call finds the one already running. With `plan` (the create's first plan,
    * already armed), the run starts with it and is listed by its next delivery from the first moment.
    */
-  async start(user: User, eventType: EventType, plan?: PlannedOccurrence): Promise<void> {
+  async start(
+    user: User,
+    eventType: EventType,
+    plan?: PlannedOccurrence,
+    options: { startDelayMs?: number } = {},
+  ): Promise<void> {
+    const { startDelayMs = 0 } = options;
     await this.withDeadline(() =>
       this.client.workflow.start(yearlyGreetingWorkflow, {
+        // A restored run (see restoredRunOf) waits this long before its first workflow task.
+        ...(startDelayMs > 0 && { startDelay: startDelayMs }),
         workflowId: workflowIdFor(user.id, eventType),
         taskQueue: this.settings.taskQueue,
         args: [{ ...inputFor(user, eventType), ...(plan && { plan }) }],
@@ -136,7 +150,12 @@ export class GreetingWorkflows {
     const deadline = Date.now() + this.settings.callTimeoutMs;
     let state: ScheduleState;
     try {
-      if (!(await this.isRunning(userId, eventType))) return null;
+      const run = await this.withDeadline(() => this.handle(userId, eventType).describe());
+      if (run.status.name !== 'RUNNING') return null;
+      // Still in its start delay (a run the reconciler restored): no task has run to answer a query yet.
+      if (run.historyLength === 1 && (run.executionTime?.getTime() ?? 0) > Date.now()) {
+        return await this.startPlanOf(userId, eventType);
+      }
       for (;;) {
         state = await this.withDeadline(() => this.handle(userId, eventType).query(scheduleStateQuery));
         if (state.next || state.stage === 'unplannable' || state.stage === 'plan-retrying') break;
@@ -212,9 +231,12 @@ export class GreetingWorkflows {
     }
   }
 
-  private async isRunning(userId: string, eventType: EventType): Promise<boolean> {
-    const { status } = await this.withDeadline(() => this.handle(userId, eventType).describe());
-    return status.name === 'RUNNING';
+  /** The plan a run was started with (null without one), read from its first event. */
+  private async startPlanOf(userId: string, eventType: EventType): Promise<NextDelivery | null> {
+    const history = await this.withDeadline(() => this.handle(userId, eventType).fetchHistory());
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = payload ? defaultPayloadConverter.fromPayload<YearlyGreetingInput>(payload) : undefined;
+    return input?.plan ? nextDeliveryOf(input.plan, eventType, input.plan.timezone ?? '') : null;
   }
 
   private handle(userId: string, eventType: EventType) {

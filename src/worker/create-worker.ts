@@ -183,6 +183,11 @@ function reconcilerActivitiesFor(options: GreetingWorkerOptions, reconciler: Wor
       // Kept by this worker from pass to pass: a user failing on it waits longer each time.
       backoff: new SyncBackoff(),
       metrics: reconciler.metrics,
+      planSettings: {
+        deliveryTime: options.deliveryTime,
+        leapDayPolicy: options.leapDayPolicy,
+        handOverWindowMs: options.handOverWindowMs ?? 0,
+      },
     },
     metrics: reconciler.metrics,
   });

@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { armOccurrence } from '../../src/db/armed-occurrences';
 import type { Db } from '../../src/db/client';
 import { insertUser, markWorkflowSynced, requestWorkflowSync, softDeleteUser, type User } from '../../src/db/users';
 import type { EventType } from '../../src/domain/event-type';
@@ -110,4 +111,54 @@ test('250 live users in pages of 100: each page lists only its range of ids; mis
   expect(await cancelRequested(gone!.id, 'birthday')).toBe(true);
   expect(await cancelRequested(withoutAnniversary.id, 'anniversary')).toBe(true);
   expect(await cancelRequested(byId[121]!.id, 'birthday')).toBe(false);
+});
+
+test('a missing run whose next occurrence is armed starts with that plan in a start delay until one to two hours before it; one due sooner starts now', async () => {
+  const taskQueue = uniqueTaskQueue('restore');
+  const [later, sooner] = await liveUsers(2);
+  const nowMs = Date.now();
+  const laterDue = new Date(nowMs + 30 * 86_400_000);
+  const soonerDue = new Date(nowMs + 2 * 3_600_000);
+  for (const [user, due] of [
+    [later!, laterDue],
+    [sooner!, soonerDue],
+  ] as const) {
+    await armOccurrence(db, {
+      userId: user.id,
+      eventType: 'birthday',
+      occurrenceYear: due.getUTCFullYear(),
+      occurrenceDate: due.toISOString().slice(0, 10),
+      scheduledAt: due.toISOString(),
+      idempotencyKey: `birthday-${due.getUTCFullYear()}-${user.id}`,
+      workflowId: workflowIdFor(user.id, 'birthday'),
+      runId: '',
+    });
+  }
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
+  const planSettings = { deliveryTime: '09:00', handOverWindowMs: 600_000 };
+
+  let after: string | null = null;
+  let started = 0;
+  do {
+    const page: SweepPageResult = await sweepPage(
+      { db, client: env.client, workflows, taskQueue, log: silentLog, planSettings },
+      { after, pageSize: 1_000 },
+    );
+    started += page.started;
+    after = page.nextAfter;
+  } while (after !== null);
+  expect(started).toBeGreaterThanOrEqual(2);
+
+  const restored = await env.client.workflow.getHandle(workflowIdFor(later!.id, 'birthday')).describe();
+  expect(restored.historyLength).toBe(1);
+  const wakeMs = restored.executionTime!.getTime();
+  expect(wakeMs).toBeGreaterThanOrEqual(laterDue.getTime() - 2 * 3_600_000);
+  expect(wakeMs).toBeLessThan(laterDue.getTime() - 3_600_000);
+  // Asked before its first task, it answers the plan it was started with: the armed occurrence.
+  expect(await workflows.nextDelivery(later!.id, 'birthday')).toMatchObject({
+    epochMs: laterDue.getTime(),
+    eventType: 'birthday',
+  });
+  const now = await env.client.workflow.getHandle(workflowIdFor(sooner!.id, 'birthday')).describe();
+  expect(now.executionTime!.getTime()).toBeLessThan(Date.now() + 1_000);
 });
