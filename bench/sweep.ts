@@ -9,7 +9,10 @@ import { spreadBirthday } from './spread';
 import { distribution, sleep } from './stats';
 import type { SweepProgress } from '../src/activities/reconcile-users';
 import { loadConfig } from '../src/config/config';
+import { armOccurrences } from '../src/db/armed-occurrences';
 import { createDb, type Db } from '../src/db/client';
+import { armedRowOf } from '../src/greetings/armed-row';
+import { nextOccurrence } from '../src/time/next-occurrence';
 import { reconcilerScheduleIdsFor } from '../src/temporal/reconciler-schedules';
 
 /** API creates a second while the sweep restores every run: are writes refused meanwhile? */
@@ -36,7 +39,7 @@ export async function runSweep(options: BenchOptions): Promise<BenchResult> {
     await finishedSweep(client, startedAt.getTime());
 
     const seedStartMs = Date.now();
-    await seedUsers(db, options.users);
+    await seedUsers(db, options.users, session.due?.deliveryTime ?? '09:00');
     console.log(`seeded ${options.users} users in Postgres in ${((Date.now() - seedStartMs) / 1000).toFixed(1)} s`);
 
     console.log('recovery: the full sweep restores every run');
@@ -132,7 +135,7 @@ export async function runSweep(options: BenchOptions): Promise<BenchResult> {
               name: `API creates meanwhile (${WRITE_RATE}/s)`,
               value: `${Object.entries(writes.byStatus)
                 .map(([status, count]) => `${count} × ${status}`)
-                .join(', ')}; p50 ${writeLatency.p50} ms, p99 ${writeLatency.p99} ms`,
+                .join(', ')}; p50 ${Math.round(writeLatency.p50 ?? 0)} ms, p99 ${Math.round(writeLatency.p99 ?? 0)} ms`,
             },
             ...usageRows(recoveryUsage),
           ],
@@ -168,13 +171,17 @@ function usageRows(usage: Record<string, ProcessFigures>): Row[] {
   }));
 }
 
-/** Users straight into Postgres, as the API would have saved them (live, in step, birthdays spread over the year). */
-async function seedUsers(db: Db, count: number): Promise<void> {
+/**
+ * Users straight into Postgres, as the API would have saved them (live, in step, birthdays spread over the year),
+ * each with its next birthday armed in the ledger as its run planned it: what Postgres holds when Temporal's store is
+ * lost.
+ */
+async function seedUsers(db: Db, count: number, deliveryTime: string): Promise<void> {
   const BATCH = 10_000;
+  const nowMs = Date.now();
   for (let first = 0; first < count; first += BATCH) {
     const rows = Array.from({ length: Math.min(BATCH, count - first) }, (_, offset) => {
-      const index = first + offset;
-      const person = benchPerson(index, spreadBirthday(index), 'Europe/Paris');
+      const person = benchPerson(first + offset, spreadBirthday(first + offset), 'Europe/Paris');
       return {
         firstName: person.firstName,
         lastName: person.lastName,
@@ -182,7 +189,25 @@ async function seedUsers(db: Db, count: number): Promise<void> {
         timezone: person.timezone,
       };
     });
-    await db.user.createMany({ data: rows });
+    const users = await db.user.createManyAndReturn({
+      data: rows,
+      select: { id: true, birthday: true, timezone: true },
+    });
+    await armOccurrences(
+      db,
+      users.map((user) =>
+        armedRowOf(
+          user.id,
+          'birthday',
+          nextOccurrence({
+            date: user.birthday.toISOString().slice(0, 10),
+            timezone: user.timezone,
+            deliveryTime,
+            nowMs,
+          }),
+        ),
+      ),
+    );
   }
 }
 
