@@ -51,6 +51,7 @@ export function createReconcilerActivities(deps: ReconcilerActivityDependencies)
       deps.metrics.sweptUsers.inc(page.users);
       deps.metrics.started.inc({ pass: 'sweep' }, page.started);
       deps.metrics.cancelled.inc({ pass: 'sweep' }, page.cancelled);
+      deps.metrics.moved.inc(page.moved);
       deps.metrics.failed.inc({ pass: 'sweep' }, page.failed);
       return page;
     },
@@ -63,6 +64,7 @@ export function createReconcilerActivities(deps: ReconcilerActivityDependencies)
       deps.metrics.lastSweep.set({ figure: 'runs' }, progress.runs);
       deps.metrics.lastSweep.set({ figure: 'started' }, progress.started);
       deps.metrics.lastSweep.set({ figure: 'cancelled' }, progress.cancelled);
+      deps.metrics.lastSweep.set({ figure: 'moved' }, progress.moved);
       deps.metrics.lastSweep.set({ figure: 'failed' }, progress.failed);
       deps.metrics.lastSweep.set({ figure: 'queries' }, progress.queries);
       return Promise.resolve();

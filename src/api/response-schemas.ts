@@ -69,6 +69,10 @@ export const deliverySchema = z
     occurrenceYear: z.int(),
     occurrenceDate: civilDate,
     scheduledAt: instant,
+    tzVersion: z.string().nullable().meta({
+      description:
+        'The IANA time-zone data release the due moment was computed with (e.g. 2026e); null for a row planned before releases were recorded',
+    }),
     status: z.enum(DeliveryStatus),
     attempts: z.int(),
     idempotencyKey: z.string(),

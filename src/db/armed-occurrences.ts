@@ -1,5 +1,6 @@
 import type { EventType } from '../domain/event-type';
 import type { Db } from './client';
+import { timeZoneDataVersion } from '../process/time-zone-data';
 import { EVENT_REMOVED } from './ledger';
 
 /** The executor of one statement: the client, or a transaction of it. */
@@ -19,6 +20,8 @@ export interface ArmedOccurrence {
   runId: string;
 }
 
+// Every armed row records the IANA release its instant was computed with (this process's, which computed it).
+
 /**
  * Arms the occurrence a plan chose, in one statement: its ledger row is written `scheduled` at the due instant (an
  * armed row of the year is re-timed to the new plan, one cancelled because the event was removed is armed again now
@@ -35,15 +38,15 @@ export async function armOccurrence(sql: Sql, occurrence: ArmedOccurrence): Prom
         AND occurrence_year <> ${occurrenceYear}
     )
     INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, next_attempt_at,
-                            status, idempotency_key, workflow_id, run_id, updated_at)
+                            status, idempotency_key, workflow_id, run_id, tz_version, updated_at)
     SELECT gen_random_uuid(), ${userId}::uuid, ${eventType}::event_type, ${occurrenceYear},
            ${occurrence.occurrenceDate}::date, ${occurrence.scheduledAt}::timestamptz,
            ${occurrence.scheduledAt}::timestamptz, 'scheduled', ${occurrence.idempotencyKey}, ${occurrence.workflowId},
-           ${occurrence.runId}, now()
+           ${occurrence.runId}, ${timeZoneDataVersion()}, now()
     WHERE EXISTS (SELECT 1 FROM users WHERE id = ${userId}::uuid AND deleted_at IS NULL)
     ON CONFLICT (user_id, event_type, occurrence_year) DO UPDATE
       SET status = 'scheduled', occurrence_date = EXCLUDED.occurrence_date, scheduled_at = EXCLUDED.scheduled_at,
-          next_attempt_at = EXCLUDED.next_attempt_at,
+          next_attempt_at = EXCLUDED.next_attempt_at, tz_version = EXCLUDED.tz_version,
           last_error = CASE WHEN deliveries.status = 'scheduled' THEN deliveries.last_error END, updated_at = now()
       WHERE deliveries.status = 'scheduled'
          OR deliveries.status = 'cancelled' AND deliveries.last_error = ${EVENT_REMOVED}`;
@@ -69,9 +72,10 @@ export async function armOccurrences(sql: Sql, occurrences: ArmedOccurrence[]): 
   const column = <K extends keyof ArmedOccurrence>(key: K) => occurrences.map((occurrence) => occurrence[key]);
   await sql.$executeRaw`
     INSERT INTO deliveries (id, user_id, event_type, occurrence_year, occurrence_date, scheduled_at, next_attempt_at,
-                            status, idempotency_key, workflow_id, run_id, updated_at)
+                            status, idempotency_key, workflow_id, run_id, tz_version, updated_at)
     SELECT gen_random_uuid(), a.user_id, a.event_type::event_type, a.occurrence_year, a.occurrence_date,
-           a.scheduled_at, a.scheduled_at, 'scheduled', a.idempotency_key, a.workflow_id, a.run_id, now()
+           a.scheduled_at, a.scheduled_at, 'scheduled', a.idempotency_key, a.workflow_id, a.run_id,
+           ${timeZoneDataVersion()}, now()
     FROM unnest(${column('userId')}::uuid[], ${column('eventType')}::text[], ${column('occurrenceYear')}::int[],
                 ${column('occurrenceDate')}::date[], ${column('scheduledAt')}::timestamptz[],
                 ${column('idempotencyKey')}::text[], ${column('workflowId')}::text[], ${column('runId')}::text[])
@@ -109,4 +113,11 @@ export async function armedOccurrencesOf(
     if (!armed.has(key)) armed.set(key, { occurrenceYear: row.occurrenceYear, scheduledAt: row.scheduledAt });
   }
   return armed;
+}
+
+/** Whether some armed row was computed with time-zone data older than `version` (or not recorded). */
+export async function anyArmedBefore(db: Pick<Db, '$queryRaw'>, version: string): Promise<boolean> {
+  const rows = await db.$queryRaw<unknown[]>`
+    SELECT 1 FROM deliveries WHERE status = 'scheduled' AND (tz_version IS NULL OR tz_version < ${version}) LIMIT 1`;
+  return rows.length > 0;
 }

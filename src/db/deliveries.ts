@@ -76,6 +76,7 @@ export function toDeliveryView(row: DeliveryRow): DeliveryView {
     occurrenceYear: row.occurrenceYear,
     occurrenceDate: row.occurrenceDate.toISOString().slice(0, 10),
     scheduledAt: row.scheduledAt.toISOString(),
+    tzVersion: row.tzVersion,
     status: row.status,
     attempts: row.attempts,
     idempotencyKey: row.idempotencyKey,

@@ -8,6 +8,8 @@ export interface ReconcilerMetrics {
   started: Counter<'pass'>;
   synced: Counter<'pass'>;
   cancelled: Counter<'pass'>;
+  /** Armed greetings the sweep moved because this worker's time-zone data is newer than they were planned with. */
+  moved: Counter;
   failed: Counter<'pass'>;
   /** The last full sweep this worker finished: when, how long, and its totals. */
   lastSweep: Gauge<'figure'>;
@@ -44,6 +46,11 @@ export function createReconcilerMetrics(registry: Registry): ReconcilerMetrics {
       labelNames: ['pass'],
       registers,
     }),
+    moved: new Counter({
+      name: 'greetings_reconciler_moved_occurrences_total',
+      help: 'Armed greetings whose instant moved under newer time-zone data than they were planned with: re-armed, runs re-planned',
+      registers,
+    }),
     failed: new Counter({
       name: 'greetings_reconciler_failures_total',
       help: 'Starts, syncs or cancels that failed; the next pass tries again',
@@ -52,7 +59,7 @@ export function createReconcilerMetrics(registry: Registry): ReconcilerMetrics {
     }),
     lastSweep: new Gauge({
       name: 'greetings_reconciler_last_sweep',
-      help: 'The last full sweep this worker finished: finished_at_seconds, duration_seconds, users, runs, started, cancelled, failed, queries',
+      help: 'The last full sweep this worker finished: finished_at_seconds, duration_seconds, users, runs, started, cancelled, moved, failed, queries',
       labelNames: ['figure'],
       registers,
     }),

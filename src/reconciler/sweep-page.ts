@@ -7,12 +7,13 @@ import { eventStrategy, eventTypesOf } from '../greetings/events';
 import type { PlanSettings } from '../greetings/first-plan';
 import { workflowIdFor } from '../greetings/ids';
 import { restoredRunOf, type RestoredRun } from '../greetings/restored-run';
+import { replanOnNewerZoneData } from './newer-zone-data';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 
 export interface SweepPageDependencies {
   db: Db;
   client: Client;
-  workflows: Pick<GreetingWorkflows, 'start' | 'stop'>;
+  workflows: Pick<GreetingWorkflows, 'start' | 'stop' | 'refresh'>;
   taskQueue: string;
   log: {
     info(message: string, fields?: Record<string, unknown>): void;
@@ -40,7 +41,9 @@ export interface SweepPageResult {
   started: number;
   /** Runs cancelled: their user is deleted or unknown, or no longer has that event. */
   cancelled: number;
-  /** Starts or cancels that failed (Temporal down); the next sweep tries again. */
+  /** Armed greetings whose instant moved under this worker's newer time-zone data: re-armed, their runs re-planned. */
+  moved: number;
+  /** Starts, cancels or re-plans that failed (Temporal down); the next sweep tries again. */
   failed: number;
   /** Calls to Postgres and to Temporal's visibility this page made (the sweep's cost at rest). */
   queries: number;
@@ -70,6 +73,7 @@ export async function sweepPage(
     runs: running.runs.length,
     started: 0,
     cancelled: 0,
+    moved: 0,
     failed: 0,
     queries: 1 + running.calls,
   };
@@ -101,6 +105,15 @@ export async function sweepPage(
     fixes.push(() => cancelOrphan(deps, run, result));
   }
   await inParallel(fixes, deps.concurrency ?? DEFAULT_CONCURRENCY);
+  if (deps.planSettings) {
+    const inStep = users
+      .filter(({ flagged, user }) => !flagged && !user.pause)
+      .map(({ user }) => [user.id, user] as const);
+    const zoneData = await replanOnNewerZoneData({ ...deps, planSettings: deps.planSettings }, new Map(inStep));
+    result.moved += zoneData.moved;
+    result.failed += zoneData.failed;
+    result.queries += zoneData.queries;
+  }
   return result;
 }
 

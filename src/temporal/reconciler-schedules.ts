@@ -18,11 +18,13 @@ export interface ReconcilerCadence {
  * each skipping a start while its last run still runs): every worker asks at start, the first creates them, the
  * others find them and bring their cadence to this worker's settings. A Schedule created here (the first start, or
  * Temporal's store lost) runs at once: the sweep then restarts every missing run without waiting for its interval.
+ * With `sweepNow` the sweep runs at once in any case.
  */
 export async function ensureReconcilerSchedules(
   client: Client,
   taskQueue: string,
   cadence: ReconcilerCadence,
+  options: { sweepNow?: boolean } = {},
 ): Promise<void> {
   const ids = reconcilerScheduleIdsFor(taskQueue);
   await ensureSchedule(client, ids.flagged, cadence.intervalMs, (scheduleId) =>
@@ -33,7 +35,7 @@ export async function ensureReconcilerSchedules(
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     }),
   );
-  await ensureSchedule(client, ids.sweep, cadence.fullSweepIntervalMs, (scheduleId) =>
+  const sweepCreated = await ensureSchedule(client, ids.sweep, cadence.fullSweepIntervalMs, (scheduleId) =>
     client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: cadence.fullSweepIntervalMs }] },
@@ -47,6 +49,8 @@ export async function ensureReconcilerSchedules(
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     }),
   );
+  // E.g. this worker brings newer time-zone data: the sweep re-plans what moved now, not within the hour.
+  if (options.sweepNow && !sweepCreated) await client.schedule.getHandle(ids.sweep).trigger();
 }
 
 async function ensureSchedule(
@@ -54,16 +58,17 @@ async function ensureSchedule(
   scheduleId: string,
   everyMs: number,
   create: (scheduleId: string) => Promise<unknown>,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await create(scheduleId);
     await client.schedule.getHandle(scheduleId).trigger();
-    return;
+    return true;
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
   const handle = client.schedule.getHandle(scheduleId);
   const { spec } = await handle.describe();
-  if (spec.intervals?.length === 1 && Number(spec.intervals[0]!.every) === everyMs) return;
+  if (spec.intervals?.length === 1 && Number(spec.intervals[0]!.every) === everyMs) return false;
   await handle.update((schedule) => ({ ...schedule, spec: { intervals: [{ every: everyMs }] } }));
+  return false;
 }

@@ -12,6 +12,8 @@ import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { WebhookSigner } from '../activities/webhook-signature';
 import { createReconcilerActivities } from '../activities/reconcile-users';
+import { anyArmedBefore } from '../db/armed-occurrences';
+import { timeZoneDataVersion } from '../process/time-zone-data';
 import type { Log } from '../logging/log';
 import type { ReconcilerMetrics } from '../metrics/reconciler-metrics';
 import { SyncBackoff } from '../reconciler/sync-backoff';
@@ -163,8 +165,11 @@ export async function createGreetingWorker(options: GreetingWorkerOptions): Prom
   grace?.watch(worker);
   // The sweep starts the dispatchers of instants armed further ahead than their arming started (and lost ones).
   if (dueDispatch) await ensureDispatchSweepSchedule(dueDispatch.client, options.taskQueue);
-  if (options.reconciler)
-    await ensureReconcilerSchedules(options.reconciler.client, options.taskQueue, options.reconciler);
+  if (options.reconciler) {
+    // Armed greetings planned with older time-zone data than this worker's: the sweep re-plans those that moved.
+    const sweepNow = await anyArmedBefore(options.db, timeZoneDataVersion());
+    await ensureReconcilerSchedules(options.reconciler.client, options.taskQueue, options.reconciler, { sweepNow });
+  }
   return worker;
 }
 

@@ -41,15 +41,18 @@ export async function reconcileFlaggedWorkflow(): Promise<ReconcileReport> {
  */
 export async function reconcileSweepWorkflow(input: ReconcileSweepInput = {}): Promise<SweepProgress> {
   let after = input.after ?? null;
-  const progress: SweepProgress = input.progress ?? {
+  // Figures a sweep continued from an older release did not count yet start at 0.
+  const progress: SweepProgress = {
     pages: 0,
     users: 0,
     runs: 0,
     started: 0,
     cancelled: 0,
+    moved: 0,
     failed: 0,
     queries: 0,
     startedAtMs: Date.now(),
+    ...input.progress,
   };
   setHandler(sweepProgressQuery, () => ({ after, progress }));
   for (let pagesThisRun = 0; ; pagesThisRun += 1) {
@@ -73,9 +76,10 @@ function sweepDetails(stage: string, after: string | null, progress: SweepProgre
   return [
     `**Full sweep: ${stage}** (since ${new Date(progress.startedAtMs).toISOString()})`,
     '',
-    '| pages | users | runs listed | started | cancelled | failed | queries | next page after user id |',
-    '|---|---|---|---|---|---|---|---|',
+    '| pages | users | runs listed | started | cancelled | moved (newer tz data) | failed | queries | next page after user id |',
+    '|---|---|---|---|---|---|---|---|---|',
     `| ${progress.pages} | ${progress.users} | ${progress.runs} | ${progress.started} | ${progress.cancelled} | ` +
+      `${progress.moved} | ` +
       `${progress.failed} | ${progress.queries} | ${after ?? (stage === 'finished' ? 'none: done' : 'none: first page')} |`,
   ].join('\n');
 }

@@ -87,6 +87,8 @@ function expectedItem(userId: string, row: LedgerRow & { id: string }) {
     occurrenceYear: row.occurrenceYear,
     occurrenceDate: `${row.occurrenceYear}-12-10`,
     scheduledAt: `${row.occurrenceYear}-12-10T09:00:00.000Z`,
+    // Written here, not armed by a plan: no release recorded.
+    tzVersion: null,
     status: row.status,
     attempts: row.attempts,
     idempotencyKey: `birthday-${row.occurrenceYear}-${userId}`,

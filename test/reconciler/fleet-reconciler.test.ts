@@ -1,15 +1,17 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry } from 'prom-client';
+import { armOccurrence } from '../../src/db/armed-occurrences';
 import type { Db } from '../../src/db/client';
 import { insertUser, markWorkflowSynced, requestWorkflowSync, type User } from '../../src/db/users';
+import { armedRowOf } from '../../src/greetings/armed-row';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { createReconcilerMetrics, type ReconcilerMetrics } from '../../src/metrics/reconciler-metrics';
 import { reconcilerScheduleIdsFor } from '../../src/temporal/reconciler-schedules';
 import { sweepProgressQuery } from '../../src/workflows/reconciler';
 import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } from '../support/environment';
 import { personWithBirthdayIn } from '../support/fixtures';
-import { eventually } from '../support/real-time';
+import { eventually, sleep } from '../support/real-time';
 import { silentLog } from '../support/service';
 
 // The reconciler runs once for the fleet: two workers on one task queue make sure of its Schedules, which run one
@@ -123,6 +125,70 @@ test('two workers, one fleet: one sweep starts each missing run once, the quick 
     stopped.abort();
     await running;
     await connections[0]!.close();
+    for (const id of [ids.flagged, ids.sweep]) await env.client.schedule.getHandle(id).delete();
+  }
+});
+
+test('a worker that starts with newer time-zone data than some armed greeting was planned with runs the sweep at once', async () => {
+  const taskQueue = uniqueTaskQueue('newer-data');
+  const reconciler = {
+    client: env.client,
+    intervalMs: HOUR_MS,
+    fullSweepIntervalMs: HOUR_MS,
+    log: silentLog,
+    metrics: createReconcilerMetrics(new Registry()),
+  };
+  const sweeps = async () => {
+    let count = 0;
+    for await (const _ of env.client.workflow.list({
+      query: `WorkflowType = 'reconcileSweepWorkflow' AND TaskQueue = '${taskQueue}'`,
+    })) {
+      count += 1;
+    }
+    return count;
+  };
+  const ids = reconcilerScheduleIdsFor(taskQueue);
+  const first = await createTestWorker(env, {
+    db,
+    taskQueue,
+    webhookUrl: 'http://127.0.0.1:9/never-called',
+    reconciler,
+  });
+  try {
+    await first.runUntil(eventually(async () => ((await sweeps()) === 1 ? true : undefined), 'the first sweep'));
+    // Every armed row is as this worker's data has it: a worker starting again runs no sweep of its own.
+    await db.$executeRaw`UPDATE deliveries SET tz_version = ${process.versions.tz} WHERE status = 'scheduled'`;
+    const again = await createTestWorker(env, {
+      db,
+      taskQueue,
+      webhookUrl: 'http://127.0.0.1:9/never-called',
+      reconciler,
+    });
+    await again.runUntil(sleep(1_000));
+    expect(await sweeps()).toBe(1);
+
+    // One armed row planned with older data: the next worker to start sweeps at once.
+    const user = await userWithoutRun();
+    const due = new Date(Date.now() + 30 * 86_400_000);
+    await armOccurrence(
+      db,
+      armedRowOf(user.id, 'birthday', {
+        year: due.getUTCFullYear(),
+        localDate: due.toISOString().slice(0, 10),
+        localDateTime: due.toISOString(),
+        instant: due.toISOString(),
+        epochMs: due.getTime(),
+      }),
+    );
+    await db.$executeRaw`UPDATE deliveries SET tz_version = '2000a' WHERE user_id = ${user.id}::uuid`;
+    const newer = await createTestWorker(env, {
+      db,
+      taskQueue,
+      webhookUrl: 'http://127.0.0.1:9/never-called',
+      reconciler,
+    });
+    await newer.runUntil(eventually(async () => ((await sweeps()) === 2 ? true : undefined), 'a second sweep'));
+  } finally {
     for (const id of [ids.flagged, ids.sweep]) await env.client.schedule.getHandle(id).delete();
   }
 });

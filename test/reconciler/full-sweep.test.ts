@@ -3,9 +3,11 @@ import { armOccurrence } from '../../src/db/armed-occurrences';
 import type { Db } from '../../src/db/client';
 import { insertUser, markWorkflowSynced, requestWorkflowSync, softDeleteUser, type User } from '../../src/db/users';
 import type { EventType } from '../../src/domain/event-type';
+import { armedRowOf } from '../../src/greetings/armed-row';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { sweepPage, type SweepPageResult } from '../../src/reconciler/sweep-page';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
+import { nextOccurrence } from '../../src/time/next-occurrence';
 import { startDevServer, uniqueTaskQueue } from '../support/environment';
 import { personWithBirthdayIn } from '../support/fixtures';
 import { eventually } from '../support/real-time';
@@ -85,6 +87,7 @@ test('250 live users in pages of 100: each page lists only its range of ids; mis
       await workflows.start(user, eventType);
     },
     stop: (userId: string, eventType: EventType) => workflows.stop(userId, eventType),
+    refresh: (userId: string, eventType: EventType) => workflows.refresh(userId, eventType),
   };
 
   const pages: SweepPageResult[] = [];
@@ -161,4 +164,70 @@ test('a missing run whose next occurrence is armed starts with that plan in a st
   });
   const now = await env.client.workflow.getHandle(workflowIdFor(sooner!.id, 'birthday')).describe();
   expect(now.executionTime!.getTime()).toBeLessThan(Date.now() + 1_000);
+});
+
+test('armed greetings planned with older time-zone data: one whose instant moved is re-armed and its run told to re-plan, one that did not move records the release, one planned with newer data is left alone', async () => {
+  const taskQueue = uniqueTaskQueue('zone-data');
+  const [moved, unmoved, newer] = await liveUsers(3);
+  const nowMs = Date.now();
+  const instants = new Map<string, number>();
+  for (const [user, tzVersion, shiftMs] of [
+    [moved!, '2000a', -3_600_000],
+    [unmoved!, '2000a', 0],
+    [newer!, 'zzzz', -3_600_000],
+  ] as const) {
+    await runningRun(taskQueue, user.id, 'birthday');
+    const occurrence = nextOccurrence({ date: user.birthday, timezone: user.timezone, deliveryTime: '09:00', nowMs });
+    instants.set(user.id, occurrence.epochMs);
+    await armOccurrence(db, armedRowOf(user.id, 'birthday', occurrence));
+    // As if planned by a worker whose rules put the moment an hour earlier (or, for `newer`, by a newer worker).
+    await db.$executeRaw`
+      UPDATE deliveries SET tz_version = ${tzVersion},
+        scheduled_at = scheduled_at + ${shiftMs} * interval '1 millisecond',
+        next_attempt_at = scheduled_at + ${shiftMs} * interval '1 millisecond'
+      WHERE user_id = ${user.id}::uuid`;
+  }
+  const workflows = new GreetingWorkflows(env.client, { taskQueue, callTimeoutMs: 10_000 });
+  await eventually(
+    async () =>
+      (await env.client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`)).count === 3
+        ? true
+        : undefined,
+    'visibility to list the runs',
+  );
+
+  let movedCount = 0;
+  let after: string | null = null;
+  do {
+    const page: SweepPageResult = await sweepPage(
+      {
+        db,
+        client: env.client,
+        workflows,
+        taskQueue,
+        log: silentLog,
+        planSettings: { deliveryTime: '09:00', handOverWindowMs: 0 },
+      },
+      { after, pageSize: 1_000 },
+    );
+    movedCount += page.moved;
+    after = page.nextAfter;
+  } while (after !== null);
+
+  expect(movedCount).toBe(1);
+  const rowOf = async (user: User) =>
+    await db.delivery.findFirstOrThrow({ where: { userId: user.id, status: 'scheduled' } });
+  expect(await rowOf(moved!)).toMatchObject({ tzVersion: process.versions.tz });
+  expect((await rowOf(moved!)).scheduledAt.getTime()).toBe(instants.get(moved!.id));
+  expect(await rowOf(unmoved!)).toMatchObject({ tzVersion: process.versions.tz });
+  expect((await rowOf(unmoved!)).scheduledAt.getTime()).toBe(instants.get(unmoved!.id));
+  expect(await rowOf(newer!)).toMatchObject({ tzVersion: 'zzzz' });
+  expect((await rowOf(newer!)).scheduledAt.getTime()).toBe(instants.get(newer!.id)! - 3_600_000);
+  const signalled = async (user: User) =>
+    ((await env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday')).fetchHistory()).events ?? []).some(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'refreshSchedule',
+    );
+  expect(await signalled(moved!)).toBe(true);
+  expect(await signalled(unmoved!)).toBe(false);
+  expect(await signalled(newer!)).toBe(false);
 });
