@@ -80,13 +80,17 @@ export async function replanOnNewerZoneData(
     }
     await armOccurrence(deps.db, armedRowOf(row.userId, row.eventType, now));
     moved += 1;
-    deps.log.info('time-zone data moved an armed greeting: re-armed and its run told to plan again', {
-      userId: row.userId,
-      eventType: row.eventType,
-      from: row.scheduledAt.toISOString(),
-      to: now.instant,
-      zoneData: version,
-    });
+    // Newer rules moved it, or the workers' DELIVERY_TIME changed since it was planned: either way this is the moment.
+    deps.log.info(
+      "an armed greeting moved under this worker's time-zone data: re-armed and its run told to plan again",
+      {
+        userId: row.userId,
+        eventType: row.eventType,
+        from: row.scheduledAt.toISOString(),
+        to: now.instant,
+        zoneData: version,
+      },
+    );
   }
   if (unmoved.length > 0) {
     await deps.db.$executeRaw`UPDATE deliveries SET tz_version = ${version} WHERE id = ANY(${unmoved}::uuid[])`;
