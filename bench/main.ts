@@ -7,9 +7,10 @@ import { parseOptions, USAGE } from './options';
 import { printResult, writeResult, type BenchResult } from './report';
 import { runScale } from './scale';
 import { stopStartedStacks } from './stack';
+import { runRush } from './rush';
 import { runSweep } from './sweep';
 
-/** `npm run bench -- <burst|create|scale|load|import|sweep> [options]`: measures the service and prints and writes the figures. */
+/** `npm run bench -- <burst|create|scale|load|import|sweep|rush> [options]`: measures the service and prints and writes the figures. */
 async function main(): Promise<number> {
   // Each user's run confirms its year within HAND_OVER_WINDOW of the instant, and a burst waits for that: the stacks
   // the bench starts use 5 minutes unless told (the service's 3 h would make every run last hours).
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
     load: runLoad,
     import: runImport,
     sweep: runSweep,
+    rush: runRush,
   }[options.kind];
   const result: BenchResult = await run(options);
   printResult(result);

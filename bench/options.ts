@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Engine } from './stack';
 
-const KINDS = ['burst', 'create', 'scale', 'load', 'import', 'sweep'] as const;
+const KINDS = ['burst', 'create', 'scale', 'load', 'import', 'sweep', 'rush'] as const;
 export type Kind = (typeof KINDS)[number];
 
 function isKind(kind: string | undefined): kind is Kind {
@@ -39,7 +39,7 @@ export interface BenchOptions {
   rushUsers: number;
 }
 
-export const USAGE = `Usage: npm run bench -- <burst|create|scale|load|import|sweep> [options]
+export const USAGE = `Usage: npm run bench -- <burst|create|scale|load|import|sweep|rush> [options]
 
   burst    N users all due at one instant a little after they are created: create rate and latency, drain rate,
            lateness, repeats, ledger check, time to settle, CPU and memory per process; pg-boss and a naive
@@ -55,9 +55,12 @@ export const USAGE = `Usage: npm run bench -- <burst|create|scale|load|import|sw
   sweep    N users (default 100000) written straight into Postgres with no workflow (Temporal's store lost): the
            fleet reconciler's full sweep restores every run (starts/s, API creates answered meanwhile, time until
            every run planned), then sweeps again at rest (time, queries, CPU)
+  rush     N users (default 100000) written straight into Postgres, all due at one instant and armed, with no
+           workflow: the instant's dispatcher sends them all (drain rate, first greeting, lateness, repeats, worker
+           memory and CPU through it)
 
 Options:
-  --users N, --rows N        users to create (burst, create: 1000; scale, sweep: 100000; import: 10000)
+  --users N, --rows N        users to create (burst, create: 1000; scale, sweep, rush: 100000; import: 10000)
   --concurrency C            requests in flight while creating (default 32)
   --api URL                  use a running stack instead of starting one (then --database-url, --temporal-address,
                              --delivery-time say where its Postgres and Temporal are and its worker's DELIVERY_TIME)
@@ -120,7 +123,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (values.help) return 'help';
   const kind = positionals[0];
   if (!isKind(kind)) {
-    throw new Error(`expected a benchmark: burst, create, scale, load, import or sweep (got ${kind ?? 'nothing'})`);
+    throw new Error(
+      `expected a benchmark: burst, create, scale, load, import, sweep or rush (got ${kind ?? 'nothing'})`,
+    );
   }
   const engine = values.engine ?? 'dev';
   if (engine !== 'dev' && engine !== 'server') throw new Error('--engine must be dev or server');
@@ -139,7 +144,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     users: positiveInteger(
       'users',
       values.users ?? values.rows,
-      kind === 'scale' || kind === 'sweep' ? 100_000 : kind === 'import' ? 10_000 : kind === 'load' ? 200 : 1_000,
+      kind === 'scale' || kind === 'sweep' || kind === 'rush'
+        ? 100_000
+        : kind === 'import'
+          ? 10_000
+          : kind === 'load'
+            ? 200
+            : 1_000,
     ),
     concurrency: positiveInteger('concurrency', values.concurrency, 32),
     api: values.api?.replace(/\/$/, ''),

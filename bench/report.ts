@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import type { StackShape } from './options';
+import type { UsageByKind } from './process-usage';
 import { REPO_ROOT } from './stack';
 
 /** One figure: its value, and where a baseline ran, the baseline's and the ratio of the two. */
@@ -20,7 +21,7 @@ export interface Section {
 
 /** What a benchmark run found: printed, and written as JSON (every number) and Markdown (for people). */
 export interface BenchResult {
-  kind: 'burst' | 'create' | 'scale' | 'load' | 'import' | 'sweep';
+  kind: 'burst' | 'create' | 'scale' | 'load' | 'import' | 'sweep' | 'rush';
   users: number;
   startedAt: Date;
   stack: StackShape;
@@ -148,4 +149,12 @@ export async function writeResult(result: BenchResult, outDir: string): Promise<
   );
   await writeFile(md, markdown(result, context));
   return { json, markdown: md };
+}
+
+/** One row per kind of process: its CPU time and peak RSS over a window of the run. */
+export function usageRows(usage: UsageByKind): Row[] {
+  return Object.entries(usage).map(([kind, figures]) => ({
+    name: `CPU / peak RSS: ${kind}`,
+    value: `${(figures.cpuMs / 1000).toFixed(1)} s / ${figures.peakRssMb.toFixed(0)} MB`,
+  }));
 }

@@ -1,18 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { benchPerson, type ApiClient } from './api-client';
 import { stackShape, type BenchOptions } from './options';
-import type { ProcessFigures } from './process-usage';
 import { startBenchReceiver } from './receiver';
-import type { BenchResult, Row } from './report';
+import { usageRows, type BenchResult } from './report';
+import { seedUsersWithArmedBirthdays } from './seed-users';
 import { openSession } from './session';
 import { spreadBirthday } from './spread';
 import { distribution, sleep } from './stats';
 import type { SweepProgress } from '../src/activities/reconcile-users';
 import { loadConfig } from '../src/config/config';
-import { armOccurrences } from '../src/db/armed-occurrences';
-import { createDb, type Db } from '../src/db/client';
-import { armedRowOf } from '../src/greetings/armed-row';
-import { nextOccurrence } from '../src/time/next-occurrence';
+import { createDb } from '../src/db/client';
 import { reconcilerScheduleIdsFor } from '../src/temporal/reconciler-schedules';
 
 /** API creates a second while the sweep restores every run: are writes refused meanwhile? */
@@ -39,7 +36,12 @@ export async function runSweep(options: BenchOptions): Promise<BenchResult> {
     await finishedSweep(client, startedAt.getTime());
 
     const seedStartMs = Date.now();
-    await seedUsers(db, options.users, session.due?.deliveryTime ?? '09:00');
+    await seedUsersWithArmedBirthdays(
+      db,
+      options.users,
+      (index) => benchPerson(index, spreadBirthday(index), 'Europe/Paris'),
+      session.due?.deliveryTime ?? '09:00',
+    );
     console.log(`seeded ${options.users} users in Postgres in ${((Date.now() - seedStartMs) / 1000).toFixed(1)} s`);
 
     console.log('recovery: the full sweep restores every run');
@@ -161,53 +163,6 @@ export async function runSweep(options: BenchOptions): Promise<BenchResult> {
     await db.$disconnect();
     await session.close();
     await receiver.close();
-  }
-}
-
-function usageRows(usage: Record<string, ProcessFigures>): Row[] {
-  return Object.entries(usage).map(([kind, figures]) => ({
-    name: `CPU / peak RSS: ${kind}`,
-    value: `${(figures.cpuMs / 1000).toFixed(1)} s / ${figures.peakRssMb.toFixed(0)} MB`,
-  }));
-}
-
-/**
- * Users straight into Postgres, as the API would have saved them (live, in step, birthdays spread over the year),
- * each with its next birthday armed in the ledger as its run planned it: what Postgres holds when Temporal's store is
- * lost.
- */
-async function seedUsers(db: Db, count: number, deliveryTime: string): Promise<void> {
-  const BATCH = 10_000;
-  const nowMs = Date.now();
-  for (let first = 0; first < count; first += BATCH) {
-    const rows = Array.from({ length: Math.min(BATCH, count - first) }, (_, offset) => {
-      const person = benchPerson(first + offset, spreadBirthday(first + offset), 'Europe/Paris');
-      return {
-        firstName: person.firstName,
-        lastName: person.lastName,
-        birthday: new Date(`${person.birthday}T00:00:00Z`),
-        timezone: person.timezone,
-      };
-    });
-    const users = await db.user.createManyAndReturn({
-      data: rows,
-      select: { id: true, birthday: true, timezone: true },
-    });
-    await armOccurrences(
-      db,
-      users.map((user) =>
-        armedRowOf(
-          user.id,
-          'birthday',
-          nextOccurrence({
-            date: user.birthday.toISOString().slice(0, 10),
-            timezone: user.timezone,
-            deliveryTime,
-            nowMs,
-          }),
-        ),
-      ),
-    );
   }
 }
 
