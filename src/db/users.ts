@@ -144,7 +144,9 @@ export async function updateLiveUser(
 ): Promise<SavedUserChange | null> {
   return uniquenessChecked(() =>
     db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid AND deleted_at IS NULL FOR UPDATE`;
+      // NO KEY UPDATE: serializes changes to the row, yet lets a plan arming a ledger row for this user (its foreign key
+      // takes KEY SHARE on the user) go on; FOR UPDATE deadlocked with it on the armed row this change disarms.
+      await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${id}::uuid AND deleted_at IS NULL FOR NO KEY UPDATE`;
       const row = await tx.user.findFirst({ where: { id, ...live } });
       if (!row) return null;
       const previous = toUser(row);
