@@ -6,7 +6,7 @@ import { eventTypeNames, type EventType } from '../domain/event-type';
 import { eventStrategy, eventTypesOf } from '../greetings/events';
 import type { PlanSettings } from '../greetings/first-plan';
 import { workflowIdFor } from '../greetings/ids';
-import { restoredRunOf, type RestoredRun } from '../greetings/restored-run';
+import { restoredRunOf, type RestoredRun } from '../greetings/delayed-start';
 import { replanOnNewerZoneData } from './newer-zone-data';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
 

@@ -1,5 +1,7 @@
 import {
   ApplicationFailure,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
@@ -99,7 +101,7 @@ export class GreetingWorkflows {
     const { startDelayMs = 0 } = options;
     await this.withDeadline(() =>
       this.client.workflow.start(yearlyGreetingWorkflow, {
-        // A restored run (see restoredRunOf) waits this long before its first workflow task.
+        // A run started with its plan (see startDelayMsOf) waits this long before its first workflow task.
         ...(startDelayMs > 0 && { startDelay: startDelayMs }),
         workflowId: workflowIdFor(user.id, eventType),
         taskQueue: this.settings.taskQueue,
@@ -152,12 +154,18 @@ export class GreetingWorkflows {
     try {
       const run = await this.withDeadline(() => this.handle(userId, eventType).describe());
       if (run.status.name !== 'RUNNING') return null;
-      // Still in its start delay (a run the reconciler restored): no task has run to answer a query yet.
+      // Still in its start delay (a new run, or one the reconciler restored): no task has run to answer a query yet.
       if (run.historyLength === 1 && (run.executionTime?.getTime() ?? 0) > Date.now()) {
         return await this.startPlanOf(userId, eventType);
       }
       for (;;) {
-        state = await this.withDeadline(() => this.handle(userId, eventType).query(scheduleStateQuery));
+        try {
+          state = await this.withDeadline(() => this.handle(userId, eventType).query(scheduleStateQuery));
+        } catch (error) {
+          // Still in its start delay with signals waiting in its history (a pause's nudge): its start has the plan.
+          if (notStartedYet(error)) return await this.startPlanOf(userId, eventType);
+          throw error;
+        }
         if (state.next || state.stage === 'unplannable' || state.stage === 'plan-retrying') break;
         if (Date.now() > deadline) {
           throw new Error(`the workflow has not planned its first delivery within ${this.settings.callTimeoutMs} ms`);
@@ -293,4 +301,13 @@ function fromUpdateFailure(error: unknown): unknown {
     default:
       return error;
   }
+}
+
+/** gRPC's status code for a call the target's state does not allow yet. */
+const FAILED_PRECONDITION = 9;
+
+/** A query to a run still in its start delay: no workflow task has run to answer it. */
+function notStartedYet(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(cause) && Number(cause.code) === FAILED_PRECONDITION;
 }

@@ -49,8 +49,12 @@ export class ChangeAdmission {
     return { running: this.running, waiting: this.waiting.length };
   }
 
-  async run<T>(change: () => Promise<T>): Promise<T> {
-    const backlog = await this.backlog();
+  /**
+   * Runs `change` within the bound of changes in flight. `waitsForWorkers: false` is for a change that waits for no
+   * workflow task (a create planned by the API): the workers' backlog does not refuse it.
+   */
+  async run<T>(change: () => Promise<T>, options: { waitsForWorkers?: boolean } = {}): Promise<T> {
+    const backlog = options.waitsForWorkers === false ? 0 : await this.backlog();
     const excess = this.excessBacklog(backlog);
     if (excess > 0) {
       // Long enough for the workers to bring the backlog back under the limit, not to empty it.

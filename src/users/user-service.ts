@@ -20,8 +20,9 @@ import {
   type UserListQuery,
 } from '../db/users';
 import type { EventType } from '../domain/event-type';
-import { nextDeliveryOf, type NextDelivery } from '../domain/schedule-state';
+import { nextDeliveryOf, type NextDelivery, type PlannedOccurrence } from '../domain/schedule-state';
 import { armedRowOf } from '../greetings/armed-row';
+import { startDelayMsOf } from '../greetings/delayed-start';
 import { eventTypesOf } from '../greetings/events';
 import { firstPlanOf, type PlanSettings } from '../greetings/first-plan';
 import type { DueDispatchers } from '../temporal/due-dispatchers';
@@ -32,6 +33,7 @@ import {
   WorkflowRejectedError,
   type GreetingWorkflows,
 } from '../temporal/greeting-workflows';
+import { BackgroundStarts, type BackgroundStartLimits } from './background-starts';
 import { UNLIMITED_ADMISSION, type ChangeAdmission } from './change-admission';
 import { creationFingerprint } from './creation-fingerprint';
 import { refreshEventRuns, startEventRuns, stopEventRuns, syncEventRuns, type FirstPlans } from './event-runs';
@@ -79,7 +81,12 @@ export interface UserServiceOptions {
   /** Unset: a new user's run makes its own first plan (as a run the reconciler starts does). */
   planning?: FirstPlanning;
   clock?: () => Date;
+  /** How many new users' runs start at once after their 201, and how many may wait (see BackgroundStarts). */
+  backgroundStarts?: BackgroundStartLimits;
 }
+
+/** Half of the starts the dev server takes at once on two cores, so the API's own calls to Temporal get through. */
+const DEFAULT_BACKGROUND_STARTS: BackgroundStartLimits = { concurrency: 16, maxQueued: 20_000 };
 
 /** The user's workflow refused the change (its validator); the row was put back as it was. */
 export class ScheduleRejectedError extends Error {
@@ -114,6 +121,7 @@ export class UserService {
   private readonly planning: FirstPlanning | undefined;
   private readonly clock: () => Date;
   private readonly schedule: UserSchedule;
+  private readonly starts: BackgroundStarts;
 
   constructor(
     private readonly db: Db,
@@ -125,6 +133,12 @@ export class UserService {
     this.planning = options.planning;
     this.clock = options.clock ?? (() => new Date());
     this.schedule = new UserSchedule(db, workflows);
+    this.starts = new BackgroundStarts(options.backgroundStarts ?? DEFAULT_BACKGROUND_STARTS);
+  }
+
+  /** Resolves once every new user's runs handed to the background so far are started (or left to the reconciler). */
+  startsSettled(): Promise<void> {
+    return this.starts.idle();
   }
 
   /**
@@ -132,7 +146,8 @@ export class UserService {
    * (a client retrying after a timeout or a 503) answers with that user instead of making a second one.
    */
   create(fields: UserFields, idempotencyKey?: string): Promise<CreatedUser> {
-    return this.admission.run(() => this.createNow(fields, idempotencyKey));
+    // A planned create waits for Postgres only: the workers' backlog does not hold it back.
+    return this.admission.run(() => this.createNow(fields, idempotencyKey), { waitsForWorkers: !this.planning });
   }
 
   private async createNow(fields: UserFields, idempotencyKey: string | undefined): Promise<CreatedUser> {
@@ -155,19 +170,48 @@ export class UserService {
       if (concurrent) return concurrent;
       throw error;
     }
+    if (this.planning) {
+      // Planned and armed with the row: nothing waits for Temporal. The runs start after the answer (in a start
+      // delay until shortly before their instant); the flag leaves any that cannot be started to the reconciler.
+      this.startInBackground(user, firstPlans, requestedAt);
+      return { user, replayed: false, nextDelivery: nextDeliveryOf(firstPlans.birthday!, 'birthday', user.timezone) };
+    }
     try {
-      await startEventRuns(this.workflows, user, firstPlans);
+      await startEventRuns(this.workflows, user);
     } catch (error) {
       throw this.unavailable('starting the greeting workflows', error, user);
     }
-    await this.ensureDispatchers(user, firstPlans);
     await markWorkflowSynced(this.db, user.id, requestedAt);
-    const birthday = firstPlans.birthday;
-    return {
-      user,
-      replayed: false,
-      nextDelivery: birthday ? nextDeliveryOf(birthday, 'birthday', user.timezone) : await this.planNow(user),
-    };
+    return { user, replayed: false, nextDelivery: await this.planNow(user) };
+  }
+
+  /**
+   * Hands a new user's runs to the background starts: each run starts with its first plan, waiting in a start delay
+   * until shortly before its instant when that is hours away (startDelayMsOf); the dispatcher of an instant close by
+   * is started; the flag is cleared. Whatever fails is logged and left flagged for the reconciler's quick pass.
+   */
+  private startInBackground(user: User, plans: FirstPlans, requestedAt: Date): void {
+    const handed = this.starts.hand(user.id, async () => {
+      try {
+        const nowMs = this.clock().getTime();
+        for (const [eventType, plan] of Object.entries(plans) as [EventType, PlannedOccurrence][]) {
+          const startDelayMs = startDelayMsOf(user.id, eventType, plan.epochMs, nowMs);
+          await this.workflows.start(user, eventType, plan, { startDelayMs });
+        }
+        await this.ensureDispatchers(user, plans);
+        await markWorkflowSynced(this.db, user.id, requestedAt);
+      } catch (error) {
+        this.log.warn("could not start a new user's greeting workflows; the reconciler will", {
+          userId: user.id,
+          error: String(error),
+        });
+      }
+    });
+    if (!handed) {
+      this.log.warn("too many new users' workflows waiting to start; the reconciler will start this one", {
+        userId: user.id,
+      });
+    }
   }
 
   /** The first plan of each event the saved row has a date for, as its run would make it now. */
@@ -223,6 +267,8 @@ export class UserService {
     if (found.deleted) {
       throw new IdempotencyKeyReusedError('the user this Idempotency-Key created has been deleted since');
     }
+    // This process may still be starting its runs in the background: that start, not another, carries the plan.
+    await this.starts.settled(found.user.id);
     if (found.workflowSyncPending) {
       // The first attempt may have answered 503 before its workflow started: start it now (a running one is found).
       // The flag stays for the reconciler, which also carries any later change the row is waiting to hand over.
@@ -260,6 +306,7 @@ export class UserService {
   }
 
   private async updateNow(id: string, fields: UserFields): Promise<UpdatedUser | null> {
+    await this.starts.settled(id);
     const requestedAt = this.clock();
     const saved = await updateLiveUser(this.db, id, fields, requestedAt);
     if (!saved) return null;
@@ -336,6 +383,7 @@ export class UserService {
    */
   pause(id: string, reason: string | null): Promise<SavedStop<User> | null> {
     return this.saveThenNudge(
+      id,
       (requestedAt) => pauseUser(this.db, id, reason, requestedAt, true),
       (user, requestedAt) =>
         this.signal(user, requestedAt, 'pausing the greeting workflows', () => refreshEventRuns(this.workflows, user)),
@@ -345,6 +393,7 @@ export class UserService {
   /** Ends the user's pause: saved (and flagged) first, then the workflow is nudged to plan again from the row. */
   resume(id: string): Promise<SavedStop<User> | null> {
     return this.saveThenNudge(
+      id,
       (requestedAt) => resumeUser(this.db, id, requestedAt, true),
       (user, requestedAt) =>
         this.signal(user, requestedAt, 'resuming the greeting workflows', () => refreshEventRuns(this.workflows, user)),
@@ -357,9 +406,12 @@ export class UserService {
    * reconciler. Null when there is no live user.
    */
   private async saveThenNudge<T>(
+    id: string,
     save: (requestedAt: Date) => Promise<T | null>,
     nudge: (saved: T, requestedAt: Date) => Promise<void>,
   ): Promise<SavedStop<T> | null> {
+    // A new user's runs are started first: the nudge would find none and the start would miss the change's nudge.
+    await this.starts.settled(id);
     const requestedAt = this.clock();
     const saved = await save(requestedAt);
     if (saved === null) return null;
@@ -393,6 +445,7 @@ export class UserService {
    */
   delete(id: string): Promise<SavedStop<true> | null> {
     return this.saveThenNudge(
+      id,
       async (requestedAt) => ((await softDeleteUser(this.db, id, requestedAt)) ? true : null),
       async (_deleted, requestedAt) => {
         try {

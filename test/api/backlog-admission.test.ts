@@ -7,15 +7,18 @@ import { ChangeAdmission } from '../../src/users/change-admission';
 import { useDevServer } from '../support/dev-server';
 import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { eventually } from '../support/real-time';
+import { createUserRow } from '../support/fixtures';
+import { untilRunsStarted } from '../support/runs-started';
 import { AUTHORIZATION, call, startApiWith } from '../support/service';
 import { silentLog } from '../support/silent-log';
 import { reconcile } from '../../src/reconciler/reconcile';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { scheduleStateQuery } from '../../src/workflows/definitions';
 
-// Past API_MAX_WORKFLOW_BACKLOG workflow tasks waiting for a worker, a create is refused (429) before anything is
-// saved: a bulk create is slowed to the pace the workers plan at, instead of leaving users unplanned for minutes. A
-// person's stop (DELETE, pause) is never refused that way: it is saved, and only the workflows hear of it later.
+// Past API_MAX_WORKFLOW_BACKLOG workflow tasks waiting for a worker, a change that waits for its workflow (a PUT that
+// moves the date) is refused (429) before anything is saved. A create waits for no worker (it is planned with the
+// row, its run starts in a start delay after the 201), and a person's stop (DELETE, pause) is never refused that way:
+// it is saved, and only the workflows hear of it later.
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -47,55 +50,70 @@ const person = (lastName: string) => ({
   timezone: 'Europe/Paris',
 });
 
-test('creates are refused with 429 while the workers are behind, and taken again once they caught up', async () => {
-  // No worker polls yet: each create leaves its first workflow task waiting.
-  for (const name of ['One', 'Two', 'Three']) {
-    expect((await call(api.url, 'POST', '/users', person(name))).status).toBe(201);
-  }
+/** Three runs started to plan for themselves with no worker polling: three workflow tasks waiting. */
+async function backlogOfThree(names: string[]): Promise<void> {
+  for (const name of names) await workflows.start(await createUserRow(db, person(name)), 'birthday');
   await eventually(
     async () => ((await workflows.workflowTaskBacklog()) >= 3 ? true : undefined),
     'three first plans waiting on the task queue',
     10_000,
   );
-
   // The API reads the backlog at most once a second: past that, its reading holds the three.
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  const refused = await fetch(`${api.url}/users`, {
-    method: 'POST',
+}
+
+test('while the workers are behind, a PUT is refused with 429 and a create is taken; the PUT goes through once they caught up', async () => {
+  const created = await call(api.url, 'POST', '/users', person('Early'));
+  expect(created.status).toBe(201);
+  await untilRunsStarted(db, created.body.id);
+  await backlogOfThree(['One', 'Two', 'Three']);
+
+  const moved = { ...person('Early'), birthday: '1990-06-16' };
+  const refused = await fetch(`${api.url}/users/${created.body.id}`, {
+    method: 'PUT',
     headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
-    body: JSON.stringify(person('Four')),
+    body: JSON.stringify(moved),
   });
   expect(refused.status).toBe(429);
   expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(await refused.json()).toEqual({
     error: { code: 'overloaded', message: expect.stringContaining('workflow tasks behind'), details: [] },
   });
-  expect(await db.user.count({ where: { lastName: 'Four' } })).toBe(0);
+  expect(await db.user.findUniqueOrThrow({ where: { id: created.body.id } })).toMatchObject({
+    birthday: new Date('1990-06-15'),
+  });
 
-  // A worker arrives and plans the three; the next create goes through.
+  // A create waits for no worker: saved and planned, its run started in a start delay (no task added).
+  const taken = await call(api.url, 'POST', '/users', person('Four'));
+  expect(taken).toMatchObject({ status: 201, body: { nextDelivery: { localDate: expect.stringMatching(/-06-15$/) } } });
+  await untilRunsStarted(db, taken.body.id);
+  expect((await env.client.workflow.getHandle(workflowIdFor(taken.body.id, 'birthday')).describe()).historyLength).toBe(
+    1,
+  );
+
+  // A worker arrives and plans the three; the PUT goes through.
   const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
   await worker.runUntil(
     eventually(
-      async () => ((await call(api.url, 'POST', '/users', person('Four'))).status === 201 ? true : undefined),
-      'a create taken once the worker caught up',
+      async () => ((await call(api.url, 'PUT', `/users/${created.body.id}`, moved)).status === 200 ? true : undefined),
+      'the PUT taken once the worker caught up',
       30_000,
     ),
   );
-  expect(await db.user.count({ where: { lastName: 'Four' } })).toBe(1);
+  expect(await db.user.findUniqueOrThrow({ where: { id: created.body.id } })).toMatchObject({
+    birthday: new Date('1990-06-16'),
+  });
 });
 
 test('while the workers are behind, DELETE, pause and resume are saved and answered 202; the reconciler tells the workflows', async () => {
   const create = async (name: string) => (await call(api.url, 'POST', '/users', person(name))).body.id as string;
   const gone = await create('Gone');
   const paused = await create('Paused');
-  await create('Third');
-  await eventually(
-    async () => ((await workflows.workflowTaskBacklog()) > 2 ? true : undefined),
-    'the backlog past the limit',
-    10_000,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
-  expect((await call(api.url, 'POST', '/users', person('Refused'))).status).toBe(429);
+  await untilRunsStarted(db, gone);
+  await untilRunsStarted(db, paused);
+  await backlogOfThree(['Five', 'Six', 'Seven']);
+  const moved = { ...person('Paused'), birthday: '1990-06-16' };
+  expect((await call(api.url, 'PUT', `/users/${paused}`, moved)).status).toBe(429);
 
   const deleted = await call(api.url, 'DELETE', `/users/${gone}`);
   expect(deleted).toEqual({ status: 202, body: { id: gone, deleted: true, message: expect.any(String) } });

@@ -10,6 +10,7 @@ import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { AUTHORIZATION, call, startApi } from '../support/service';
 import { startTestReceiver } from '../support/test-receiver';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
+import { untilRunsStarted } from '../support/runs-started';
 
 // Issue 21, §1: a create is planned before its 201. The API computes the first occurrence with the row it writes,
 // arms it in the same transaction and starts the run with it, so nothing waits for a worker: here no worker polls
@@ -61,12 +62,19 @@ test('the 201 carries the first plan, armed in the ledger and shown by next-deli
       ]),
     );
     expect(ledger).toHaveLength(2);
+    // Each run starts with its plan after the 201, listed by it, and waits in a start delay until one to two hours
+    // before its instant: its whole history is its start.
+    await untilRunsStarted(db, created.body.id);
     for (const [eventType, plan] of [
       ['birthday', birthday],
       ['anniversary', anniversary],
     ] as const) {
       const description = await handleOf(created.body.id, eventType).describe();
       expect(description.typedSearchAttributes.get(nextDeliverySearchAttribute)).toEqual(new Date(plan.instant));
+      expect(description.historyLength).toBe(1);
+      const wakesBeforeMs = plan.epochMs - description.executionTime!.getTime();
+      expect(wakesBeforeMs).toBeGreaterThanOrEqual(3_600_000);
+      expect(wakesBeforeMs).toBeLessThanOrEqual(2 * 3_600_000);
     }
 
     const next = await call(api.url, 'GET', `/users/${created.body.id}/next-delivery`);
@@ -75,11 +83,18 @@ test('the 201 carries the first plan, armed in the ledger and shown by next-deli
       body: { occurrenceYear: birthday.year, instant: birthday.instant, localDateTime: birthday.localDateTime },
     });
 
-    // The run's first task takes the plan as it is: no plan of its own (no local activity in its history).
+    // Woken, the run's first task takes the plan as it is: no plan of its own (no local activity in its history).
     const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+    const wakeMs = (await handleOf(created.body.id).describe()).executionTime!.getTime();
     await worker.runUntil(async () => {
-      const state = await handleOf(created.body.id).query(scheduleStateQuery);
-      expect(state).toMatchObject({ stage: 'sleeping', next: created.body.nextDelivery });
+      await env.sleep(wakeMs + 60_000 - (await env.currentTimeMs()));
+      const state = await eventually(async () => {
+        const answer = await handleOf(created.body.id)
+          .query(scheduleStateQuery)
+          .catch(() => undefined);
+        return answer?.stage === 'sleeping' ? answer : undefined;
+      }, 'the woken run to sleep on its plan');
+      expect(state).toMatchObject({ next: created.body.nextDelivery });
     });
     expect(await localActivitiesOf(created.body.id)).toBe(0);
   });

@@ -118,12 +118,15 @@ test.each([
   });
 });
 
-test('a create that answered 503 (Temporal did not answer) and is retried gets its user, with its workflow started', async () => {
+test('a create whose run could not be started (Temporal did not answer) and is retried gets its user, with its workflow started', async () => {
   const taskQueue = uniqueTaskQueue('idempotent-create-503');
   let temporalDown = true;
+  let attempted: () => void;
+  const startAttempted = new Promise<void>((resolve) => (attempted = resolve));
   /** The real workflows, with Temporal "down" for starts until the test brings it back. */
   class FlakyStarts extends GreetingWorkflows {
     override start(user: User) {
+      attempted();
       if (temporalDown) return Promise.reject(new Error('deadline exceeded'));
       return super.start(user, 'birthday');
     }
@@ -139,15 +142,19 @@ test('a create that answered 503 (Temporal did not answer) and is retried gets i
   const server = await startHttpServer(app, '127.0.0.1', 0);
   try {
     const key = randomUUID();
+    // Saved and planned: the 201. Its run's start fails after the answer, and the row stays flagged.
     const first = await create(grace, key, server.url);
-    expect(first.status).toBe(503);
-    expect(first.body.error.code).toBe('scheduler_unavailable');
+    expect(first.status).toBe(201);
+    await startAttempted;
+    expect(
+      (await api.db.user.findUniqueOrThrow({ where: { id: first.body.id } })).workflowSyncRequestedAt,
+    ).not.toBeNull();
 
     temporalDown = false;
     const again = await create(grace, key, server.url);
-    expect(again).toMatchObject({ status: 201, replayed: 'true', body: { id: first.body.user.id } });
+    expect(again).toMatchObject({ status: 201, replayed: 'true', body: { id: first.body.id } });
     expect(await usersWithKey(key)).toBe(1);
-    const run = await api.env.client.workflow.getHandle(workflowIdFor(first.body.user.id, 'birthday')).describe();
+    const run = await api.env.client.workflow.getHandle(workflowIdFor(first.body.id, 'birthday')).describe();
     expect(run.status.name).toBe('RUNNING');
   } finally {
     await server.close();

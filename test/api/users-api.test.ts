@@ -17,6 +17,7 @@ import {
   AUTHORIZATION,
   TEST_PLANNING,
 } from '../support/service';
+import { untilRunsStarted } from '../support/runs-started';
 
 const api = apiForThisFile('api');
 
@@ -39,6 +40,8 @@ describe('POST /users', () => {
     const { status, body } = await call(api.url, 'POST', '/users', { ...ada, email: 'ada@example.com' });
     expect(status).toBe(201);
     expect(body).toMatchObject({ ...ada, email: 'ada@example.com', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    // The run starts right after the answer.
+    await untilRunsStarted(api.db, body.id);
     const description = await api.env.client.workflow.getHandle(workflowIdFor(body.id, 'birthday')).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.type).toBe('yearlyGreetingWorkflow');
@@ -159,7 +162,7 @@ describe('POST /users', () => {
     expectErrorBody(await response.json(), 'payload_too_large');
   });
 
-  test('answers 503 with the saved user, flagged for the reconciler, when Temporal cannot start the workflow', async () => {
+  test('answers 201 with the plan when Temporal cannot start the workflow: the row stays flagged for the reconciler', async () => {
     const app = await appWithTemporalGone(api.db);
     const before = await api.db.user.count();
 
@@ -169,12 +172,15 @@ describe('POST /users', () => {
       body: JSON.stringify(ada),
     });
 
-    expect(response.status).toBe(503);
+    // Saved, planned and armed with the row: the greeting is sent from the ledger whether or not the run exists.
+    expect(response.status).toBe(201);
     const body: any = await response.json();
-    expect(body.error).toEqual({ code: 'scheduler_unavailable', message: expect.any(String), details: [] });
-    expect(body.user).toMatchObject({ ...ada, id: expect.any(String) });
+    expect(body).toMatchObject({ ...ada, id: expect.any(String), nextDelivery: { eventType: 'birthday' } });
     expect(await api.db.user.count()).toBe(before + 1);
-    const row = await api.db.user.findUniqueOrThrow({ where: { id: body.user.id } });
+    expect(await api.db.delivery.count({ where: { userId: body.id, status: 'scheduled' } })).toBe(1);
+    // The start failed after the answer; the flag leaves it to the reconciler.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const row = await api.db.user.findUniqueOrThrow({ where: { id: body.id } });
     expect(row.workflowSyncRequestedAt).not.toBeNull();
   });
 });

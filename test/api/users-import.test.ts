@@ -1,4 +1,5 @@
 import { workflowIdFor } from '../../src/greetings/ids';
+import { untilRunsStarted } from '../support/runs-started';
 import { apiForThisFile, AUTHORIZATION, call } from '../support/service';
 
 // POST /users/import: each row judged as a create, matched to a live user by externalId or email, so that the same
@@ -48,6 +49,8 @@ test('creates every valid row through the create path, its workflow started, and
   expect(dee).toEqual({ line: 4, outcome: 'created', userId: expect.any(String) });
   expect(bob).toEqual({ line: 2, outcome: 'refused', error: expect.any(Object) });
   expect(cy.line).toBe(3);
+  // Each run starts right after the answer.
+  await untilRunsStarted(api.db, ada.userId);
   const run = await api.env.client.workflow.getHandle(workflowIdFor(ada.userId, 'birthday')).describe();
   expect(run.status.name).toBe('RUNNING');
   expect((await call(api.url, 'GET', `/users/${dee.userId}`)).body.externalId).toBe(idOf('dee'));

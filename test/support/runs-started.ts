@@ -1,0 +1,15 @@
+import type { Db } from '../../src/db/client';
+
+/**
+ * Waits until the API has started a new user's runs: a create answers once the row is saved and starts the runs
+ * after (UserService's background starts), clearing the row's flag when Temporal has them.
+ */
+export async function untilRunsStarted(db: Db, userId: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { workflowSyncRequestedAt: true } });
+    if (row.workflowSyncRequestedAt === null) return;
+    if (Date.now() > deadline) throw new Error(`user ${userId}'s runs not started after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
