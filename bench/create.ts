@@ -44,6 +44,16 @@ export class PlanProbe {
   }
 }
 
+/** Polls visibility until `expected` runs are running with a plan; answers when, or null after `timeoutMs`. */
+async function untilRunsStarted(session: Session, expected: number, timeoutMs = 600_000): Promise<number | null> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await session.temporal.runningPlanned()) >= expected) return Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
+
 export function plannedRow(name: string, planned: PlannedWithin) {
   return {
     name,
@@ -66,6 +76,13 @@ export async function runCreate(options: BenchOptions): Promise<BenchResult> {
       if (user.index % PROBE_EVERY === 0) burstProbe.follow(user);
     });
     const burstPlanned = await burstProbe.figures();
+    // A create answers once its row is saved and armed; the API starts its run after the answer.
+    const allStartedAtMs = await untilRunsStarted(session, burst.users.length);
+    const runsStarted = {
+      afterLastAnswerMs: allStartedAtMs === null ? null : allStartedAtMs - (burst.startedAtMs + burst.durationMs),
+      ratePerSecond:
+        allStartedAtMs === null ? null : burst.users.length / ((allStartedAtMs - burst.startedAtMs) / 1000),
+    };
 
     console.log(`steady phase: ${options.rate} creates/s for ${options.steadySeconds} s (open loop)`);
     const steadyProbe = new PlanProbe(session);
@@ -108,7 +125,7 @@ export async function runCreate(options: BenchOptions): Promise<BenchResult> {
         steadySeconds: options.steadySeconds,
         ...shape,
       },
-      figures: { burst, burstPlanned, steady, steadyPlanned, usage: session.usage?.figures() },
+      figures: { burst, burstPlanned, runsStarted, steady, steadyPlanned, usage: session.usage?.figures() },
       warnings,
       plots: [],
       sections: [
@@ -122,6 +139,14 @@ export async function runCreate(options: BenchOptions): Promise<BenchResult> {
             { name: 'rate', value: `${burst.ratePerSecond.toFixed(1)} users/s` },
             { name: 'latency', value: formatDistribution(burst.latency) },
             plannedRow(`planned within (every ${PROBE_EVERY}th user)`, burstPlanned),
+            {
+              name: 'every run started (visibility)',
+              value:
+                runsStarted.afterLastAnswerMs === null
+                  ? 'not within 10 minutes'
+                  : `${formatMs(runsStarted.afterLastAnswerMs)} after the last 201 ` +
+                    `(${runsStarted.ratePerSecond!.toFixed(1)} runs/s from the first create)`,
+            },
           ],
         },
         {

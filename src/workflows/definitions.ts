@@ -66,6 +66,13 @@ export const refreshScheduleSignal = defineSignal('refreshSchedule');
 export const pauseSignal = defineSignal<[PauseRequest?]>('pause');
 /** End the user's pause: recorded in Postgres, then the run plans again. */
 export const resumeSignal = defineSignal<[]>('resume');
+/**
+ * The same pause as an Update (`temporal workflow update execute --name pause`): answered with the run's state once
+ * recorded and planned, and it wakes a run waiting in its start delay, where a signal waits until the run wakes.
+ */
+export const pauseUpdate = defineUpdate<ScheduleState, [PauseRequest?]>('pause');
+/** The same resume as an Update, answered with the run's state; it wakes a run in its start delay. */
+export const resumeUpdate = defineUpdate<ScheduleState, []>('resume');
 /** The run's stage, plan, pause and problem, for the API and operators. */
 export const scheduleStateQuery = defineQuery<ScheduleState>('scheduleState');
 /** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */

@@ -35,12 +35,15 @@ import {
   nextDeliveryQuery,
   nextDeliverySearchAttribute,
   pauseSignal,
+  pauseUpdate,
   redriveDeliveryUpdate,
   refreshScheduleSignal,
   resumeSignal,
+  resumeUpdate,
   scheduleStateQuery,
   userIdSearchAttribute,
   type GreetingSchedule,
+  type PauseRequest,
   type RedriveRequest,
   type YearlyGreetingInput,
 } from './definitions';
@@ -454,12 +457,16 @@ class GreetingRun {
   private handleQueries(): void {
     // Null until the first plan is made: a caller asks again in a moment.
     setHandler(nextDeliveryQuery, () => (this.next ? this.view(this.next) : null));
-    setHandler(scheduleStateQuery, (): ScheduleState => ({
+    setHandler(scheduleStateQuery, () => this.state());
+  }
+
+  private state(): ScheduleState {
+    return {
       stage: this.stage,
       next: this.next ? this.view(this.next) : null,
       paused: this.next?.paused ?? null,
       problem: this.problem,
-    }));
+    };
   }
 
   /** Every way to say "the schedule may have changed": each plans again from Postgres. */
@@ -481,19 +488,31 @@ class GreetingRun {
     setHandler(refreshScheduleSignal, async () => {
       await this.replan();
     });
-    setHandler(pauseSignal, async (request) => {
-      // Stamped when the signal arrived: the write, however late, loses to any pause or resume asked after it.
-      const askedAtMs = Date.now();
-      await this.writePause(() =>
-        recordPause({ userId: this.input.userId, reason: request?.reason ?? null, askedAtMs }),
-      );
-      await this.replan();
+    setHandler(pauseSignal, (request) => this.pause(request));
+    setHandler(resumeSignal, () => this.resume());
+    setHandler(pauseUpdate, async (request) => {
+      await this.pause(request);
+      await condition(() => !this.planPending());
+      return this.state();
     });
-    setHandler(resumeSignal, async () => {
-      const askedAtMs = Date.now();
-      await this.writePause(() => recordResume({ userId: this.input.userId, askedAtMs }));
-      await this.replan();
+    setHandler(resumeUpdate, async () => {
+      await this.resume();
+      await condition(() => !this.planPending());
+      return this.state();
     });
+  }
+
+  private async pause(request: PauseRequest | undefined): Promise<void> {
+    // Stamped when the run handles it: the write, however late, loses to any pause or resume asked after it.
+    const askedAtMs = Date.now();
+    await this.writePause(() => recordPause({ userId: this.input.userId, reason: request?.reason ?? null, askedAtMs }));
+    await this.replan();
+  }
+
+  private async resume(): Promise<void> {
+    const askedAtMs = Date.now();
+    await this.writePause(() => recordResume({ userId: this.input.userId, askedAtMs }));
+    await this.replan();
   }
 
   private writePause(write: () => Promise<void>): Promise<void> {

@@ -8,6 +8,7 @@ import type { NextDelivery } from '../../src/domain/schedule-state';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { createTestWorker, uniqueTaskQueue } from './environment';
 import { personWithBirthdayIn } from './fixtures';
+import { untilRunExists } from './runs-started';
 import { call, startApi } from './service';
 import { startTestReceiver, type ReceiverOptions, type TestReceiver } from './test-receiver';
 
@@ -64,6 +65,7 @@ export async function createUserDueIn(
   const created = await call(api.url, 'POST', '/users', person);
   if (created.status !== 201)
     throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  await untilRunExists(env.client, created.body.id);
   return created.body as { id: string; firstName: string; lastName: string; birthday: string; timezone: string };
 }
 
@@ -74,6 +76,7 @@ export async function plannedDelivery(
   eventType: EventType = 'birthday',
 ): Promise<NextDelivery> {
   const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
+  await untilRunExists(env.client, userId, eventType);
   const next = await workflows.nextDelivery(userId, eventType);
   if (!next) throw new Error(`the ${eventType} workflow of user ${userId} is not running`);
   return next;
