@@ -4,12 +4,7 @@ import { loadConfig, type Config } from '../../src/config/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { startHttpServer } from '../../src/http/http-server';
-import {
-  apiLimitsFrom,
-  createServiceApp,
-  firstPlanningFrom,
-  TEMPORAL_CALL_TIMEOUT_MS,
-} from '../../src/api/service-app';
+import { apiLimitsFrom, createService, firstPlanningFrom, TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import { componentLog } from '../../src/logging/log';
 import { createRootLogger } from '../../src/logging/root-logger';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
@@ -119,7 +114,7 @@ async function startAll(
   stops.push(connections.close);
   const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
   const apiKey = config.API_KEYS ? null : await localApiKey(dataDir);
-  const app = createServiceApp({
+  const service = createService({
     apiKeys: config.API_KEYS ?? [apiKey!.value],
     db: connections.db,
     workflows,
@@ -130,7 +125,9 @@ async function startAll(
     // One place to scrape: the API's /metrics serves the worker process's page (its own and the SDK's) as well.
     workerMetricsUrl: worker.metricsUrl,
   });
-  const api = await startHttpServer(app, config.HOST, config.PORT);
+  const api = await startHttpServer(service.app, config.HOST, config.PORT);
+  // Stopped in reverse: the API stops taking requests, then the runs of its last creates are started.
+  stops.push(service.startsSettled);
   stops.push(api.close);
   // "Running" means ready, as GET /ready says it: the worker has bundled the workflows and polls its task queue.
   await worker.untilPolling(connections.temporal, config.TEMPORAL_TASK_QUEUE);

@@ -5,7 +5,7 @@ import { componentLog } from '../logging/log';
 import { createRootLogger } from '../logging/root-logger';
 import { createServiceMetrics } from '../metrics/service-metrics';
 import { openConnections } from '../process/connections';
-import { apiLimitsFrom, createServiceApp, firstPlanningFrom, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
+import { apiLimitsFrom, createService, firstPlanningFrom, TEMPORAL_CALL_TIMEOUT_MS } from './service-app';
 
 /** Runs the API alone against an existing Temporal and Postgres (`npm run api`); `npm start` runs the same API. */
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const log = componentLog(root, 'api');
   const connections = await openConnections(config, { warn: (message) => log.warn(message) });
   const workflows = connections.greetingWorkflows(TEMPORAL_CALL_TIMEOUT_MS);
-  const app = createServiceApp({
+  const service = createService({
     apiKeys: config.API_KEYS,
     db: connections.db,
     workflows,
@@ -26,10 +26,11 @@ async function main(): Promise<void> {
     ...apiLimitsFrom(config, workflows),
     planning: firstPlanningFrom(config, connections.temporal),
   });
-  const server = await startHttpServer(app, config.HOST, config.PORT);
+  const server = await startHttpServer(service.app, config.HOST, config.PORT);
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics); ${timeZoneDataLine()}`);
   const stop = async () => {
     await server.close();
+    await service.startsSettled();
     await connections.close();
   };
   process.once('SIGINT', () => void stop());

@@ -76,14 +76,23 @@ export function firstPlanningFrom(config: Config, client: Client): FirstPlanning
   };
 }
 
+export interface Service {
+  app: Hono;
+  /**
+   * Resolves once the runs of every user created so far are started (or left to the reconciler): a process that stops
+   * waits for it after its HTTP server closed and before it closes its connection to Temporal.
+   */
+  startsSettled: () => Promise<void>;
+}
+
 /** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
-export function createServiceApp(options: ServiceAppOptions): Hono {
+export function createService(options: ServiceAppOptions): Service {
   const { db, workflows } = options;
   const users = new UserService(db, workflows, options.log, {
     admission: options.admission,
     planning: options.planning,
   });
-  return createApp({
+  const app = createApp({
     apiKeys: new ApiKeys(options.apiKeys),
     ...(options.rateLimit && { rateLimiter: new KeyRateLimiter(options.rateLimit) }),
     users,
@@ -100,4 +109,10 @@ export function createServiceApp(options: ServiceAppOptions): Hono {
     ],
     onUnexpectedError: (error) => options.log.error('unexpected error in a request', { error }),
   });
+  return { app, startsSettled: () => users.startsSettled() };
+}
+
+/** The API's app alone, for a caller that never stops it while creates are still starting runs (app.request()). */
+export function createServiceApp(options: ServiceAppOptions): Hono {
+  return createService(options).app;
 }

@@ -60,13 +60,11 @@ export interface CreationKey {
 }
 
 /**
- * Inserts the user, flagged for the reconciler until its workflow is confirmed started. A unique violation is
- * ExternalIdTakenError on the externalId, else EmailTakenError, also when it was `creation.key` (a concurrent create
- * with the same key): the caller looks that up.
- */
-/**
- * Inserts a new user. `armFirst` names the occurrences to arm for the saved row (its first plan of each event): they
- * are written in the same transaction, so a user never exists without them, nor they without the user.
+ * Inserts the user, flagged for the reconciler until its workflows are confirmed started. `armFirst` names the
+ * occurrences to arm for the saved row (its first plan of each event): they are written in the same transaction, so a
+ * user never exists without them, nor they without the user. A unique violation is ExternalIdTakenError on the
+ * externalId, else EmailTakenError, also when it was `creation.key` (a concurrent create with the same key): the
+ * caller looks that up.
  */
 export async function insertUser(
   db: Db,

@@ -73,6 +73,8 @@ export const resumeSignal = defineSignal<[]>('resume');
 export const pauseUpdate = defineUpdate<ScheduleState, [PauseRequest?]>('pause');
 /** The same resume as an Update, answered with the run's state; it wakes a run in its start delay. */
 export const resumeUpdate = defineUpdate<ScheduleState, []>('resume');
+/** `refreshSchedule` as an Update, answered with the run's state once planned; it wakes a run in its start delay. */
+export const refreshScheduleUpdate = defineUpdate<ScheduleState, []>('refreshSchedule');
 /** The run's stage, plan, pause and problem, for the API and operators. */
 export const scheduleStateQuery = defineQuery<ScheduleState>('scheduleState');
 /** Send a failed or missed occurrence again (an operator's decision); the answer is how it went. */

@@ -38,6 +38,7 @@ import {
   pauseUpdate,
   redriveDeliveryUpdate,
   refreshScheduleSignal,
+  refreshScheduleUpdate,
   resumeSignal,
   resumeUpdate,
   scheduleStateQuery,
@@ -487,6 +488,11 @@ class GreetingRun {
     );
     setHandler(refreshScheduleSignal, async () => {
       await this.replan();
+    });
+    setHandler(refreshScheduleUpdate, async () => {
+      await this.replan();
+      await condition(() => !this.planPending());
+      return this.state();
     });
     setHandler(pauseSignal, (request) => this.pause(request));
     setHandler(resumeSignal, () => this.resume());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runNpmScript, REPO_ROOT } from '../support/run-process';
 import { apiForThisFile, TEST_API_KEY } from '../support/service';
+import { untilRunsStarted } from '../support/runs-started';
 
 // `npm run import` and `npm run export` as an operator runs them, against a started API: every row once, bad rows
 // refused with their line and reason, a re-run changing nothing, an interrupted import continued where it stopped,
@@ -53,6 +54,8 @@ test('imports a CSV once: good rows created with their workflows, bad rows refus
   expect(first.stdout).toMatch(/line 33: validation_failed: .*timezone: not an IANA time zone name/);
   // An empty cell is a field left out: the API's answer for a create without it.
   expect(first.stdout).toMatch(/line 34: validation_failed: .*\(firstName: /);
+  // Each user's runs start right after its create's answer.
+  for (const user of await usersOf('first')) await untilRunsStarted(api.db, user.id);
   const created = await usersOf('first');
   expect(created).toHaveLength(30);
   expect(created.every((user) => user.lastName === 'Smith, Jr.' && user.workflowSyncRequestedAt === null)).toBe(true);

@@ -24,21 +24,22 @@ afterEach(async () => {
 });
 
 test('a port the operator chose that is taken fails the start at once, with the server’s own words', async () => {
-  const port = await freePort();
+  // The Web UI's port: the frontend's stays free, so the start's probes meet a refused connection, not the blocker.
+  const uiPort = await freePort();
   blocker = createServer((socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => blocker!.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => blocker!.listen(uiPort, '127.0.0.1', resolve));
   const started = Date.now();
   const start = startTemporalDevServer({
     cliPath: testTemporalCli(),
     dbFile: path.join(dir, 'temporal.sqlite'),
     logFile: path.join(dir, 'temporal-dev-server.log'),
-    port,
-    uiPort: await freePort(),
+    port: await freePort(),
+    uiPort,
     namespace: 'default',
   });
   await expect(start).rejects.toThrow(
     new RegExp(
-      `did not start \\(Error: exited with 1\\)[\\s\\S]*127\\.0\\.0\\.1:${port}: bind: address already in use`,
+      `did not start \\(Error: exited with 1\\)[\\s\\S]*127\\.0\\.0\\.1:${uiPort}: bind: address already in use`,
     ),
   );
   // Not tried again: nothing but the operator can free the port.

@@ -9,6 +9,7 @@ import { createTestWorker, isolatedTestDb, startDevServer, uniqueTaskQueue } fro
 import { deliveriesOf } from '../support/fixtures';
 import { dueSoon, eventually } from '../support/real-time';
 import { call, startApi } from '../support/service';
+import { untilRunsStarted } from '../support/runs-started';
 import { startTestReceiver } from '../support/test-receiver';
 
 // The dispatch sweep (a Temporal Schedule, each minute) starts the dispatchers of the instants coming up: a create or
@@ -70,6 +71,8 @@ test('a create due beyond the horizon starts no dispatcher; the sweep starts it 
       const created = await call(api.url, 'POST', '/users', person);
       expect(created.status).toBe(201);
       const dueAt: string = created.body.nextDelivery.instant;
+      // The API starts the runs, and a dispatcher of an instant close by, right after the answer.
+      await untilRunsStarted(db, created.body.id);
       expect(await dispatcherRuns(dueAt)).toBe(false);
 
       expect(await sweep(taskQueue, DISPATCH_SWEEP_HORIZON_MS)).toBe(0);
@@ -101,6 +104,8 @@ test('a dispatcher lost before its instant is started again by the sweep, and se
       const created = await call(api.url, 'POST', '/users', person);
       expect(created.status).toBe(201);
       const dueAt: string = created.body.nextDelivery.instant;
+      // The API starts the runs, and a dispatcher of an instant close by, right after the answer.
+      await untilRunsStarted(db, created.body.id);
       expect(await dispatcherRuns(dueAt)).toBe(true);
       await env.client.workflow.getHandle(dispatchWorkflowIdFor(dueAt)).terminate('lost with the store');
 

@@ -10,7 +10,7 @@ import type { NextDelivery } from '../../src/domain/schedule-state';
 import { dispatchWorkflowIdFor, workflowIdFor } from '../../src/greetings/ids';
 import { parseHistoryJson } from '../../src/replay/history-json';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
-import { greetingSearchAttributes, scheduleStateQuery } from '../../src/workflows/definitions';
+import { greetingSearchAttributes, refreshScheduleUpdate, scheduleStateQuery } from '../../src/workflows/definitions';
 import { useServiceOnDevServer } from '../support/dev-server';
 import { testTemporalCli } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
@@ -18,6 +18,7 @@ import { sleep, eventually, type DueSoon } from '../support/real-time';
 import { runBlock, runbookBlocks, runbookSqlNames } from '../support/runbook-blocks';
 import type { ProcessResult } from '../support/run-process';
 import { call, TEST_API_KEY } from '../support/service';
+import { untilRunsStarted } from '../support/runs-started';
 import type { TestReceiver } from '../support/test-receiver';
 
 // Every command of docs/operations.md, run with bash against a real dev server, the real API, a real worker and real
@@ -91,11 +92,20 @@ async function createUser(person: object): Promise<string> {
   const created = await call(api.url, 'POST', '/users', person);
   if (created.status !== 201)
     throw new Error(`POST /users answered ${created.status}: ${JSON.stringify(created.body)}`);
+  // The API starts the run right after the answer.
+  await untilRunsStarted(db, created.body.id);
   return created.body.id as string;
 }
 
-/** A user asleep until a birthday a month away, in Kolkata. */
+/** A user with a birthday a month away, in Kolkata: a new run, waiting in its start delay until shortly before it. */
 const sleepingUser = () => createUser(personWithBirthdayIn(30, Date.now(), 'Asia/Kolkata'));
+
+/** Such a user whose run an Update woke: it has planned for itself and sleeps on its timer. */
+async function wokenUser(): Promise<string> {
+  const userId = await sleepingUser();
+  await handleOf(userId).executeUpdate(refreshScheduleUpdate);
+  return userId;
+}
 
 const handleOf = (userId: string) => env.client.workflow.getHandle(workflowIdFor(userId, 'birthday'));
 const currentRunId = async (userId: string) => (await handleOf(userId).describe()).runId;
@@ -409,7 +419,8 @@ runbookTest(
   ['refresh-schedule-batch', 'batch-describe'],
   'signals every running workflow through a batch job over a visibility query, and the job is watched to completion',
   async () => {
-    const users = [await sleepingUser(), await sleepingUser()];
+    // A run still in its start delay takes the signal when it wakes (docs/operations.md): these have woken.
+    const users = [await wokenUser(), await wokenUser()];
     for (const userId of users) {
       await nextDeliveryOf(userId);
       await changeRowBehindTheApi(userId, '1990-09-09');
@@ -436,7 +447,8 @@ runbookTest(
   ['pause-api', 'resume-api'],
   "pauses and resumes through the API: saved in Postgres, the user's JSON and the run say so",
   async () => {
-    const userId = await sleepingUser();
+    // A run in its start delay reads the pause when it wakes; one that has woken plans with it at once.
+    const userId = await wokenUser();
     const { stdout } = await run('pause-api', forUser(userId));
     expect(JSON.parse(stdout)).toMatchObject({ id: userId, paused: true, pauseReason: 'on leave' });
     await eventually(async () => {
@@ -454,9 +466,10 @@ runbookTest(
 
 runbookTest(
   ['pause-cli', 'resume-cli'],
-  "the CLI signals record the pause in Postgres themselves, and the user's JSON shows it",
+  "the CLI's pause and resume Updates wake the run in its start delay and record the pause in Postgres themselves, and the user's JSON shows it",
   async () => {
     const userId = await sleepingUser();
+    expect((await handleOf(userId).describe()).historyLength).toBe(1);
     await run('pause-cli', forUser(userId));
     const paused = await eventually(async () => {
       const user = (await call(api.url, 'GET', `/users/${userId}`)).body;

@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
-import { createServiceApp } from '../../src/api/service-app';
+import type { RunningHttpServer } from '../../src/http/http-server';
+import { createService } from '../../src/api/service-app';
 import { createServiceMetrics } from '../../src/metrics/service-metrics';
 import type { Db } from '../../src/db/client';
 import { workflowIdFor } from '../../src/greetings/ids';
@@ -13,7 +13,15 @@ import { createTestWorker, isolatedTestDb, uniqueTaskQueue } from '../support/en
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
 import { dueSoon, eventually, sleep } from '../support/real-time';
-import { apiWorkflows, call, silentLog, startApi, TEST_API_KEY, TEST_PLANNING } from '../support/service';
+import {
+  apiWorkflows,
+  call,
+  serveOnLoopback,
+  silentLog,
+  startApi,
+  TEST_API_KEY,
+  TEST_PLANNING,
+} from '../support/service';
 import { startTestReceiver, type TestReceiver } from '../support/test-receiver';
 
 // Real time on the real dev server: outages are a matter of wall-clock seconds here, not skipped time.
@@ -137,23 +145,26 @@ describe('the reconciler', () => {
     return count;
   }
 
-  test('Temporal down at POST: 503, and once Temporal is back the user gets exactly one workflow', async () => {
+  test('Temporal down at POST: 201 with the plan, and once Temporal is back the user gets exactly one workflow', async () => {
     const setup = await setUp();
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const app = createServiceApp({
-      planning: TEST_PLANNING,
-      apiKeys: [TEST_API_KEY],
-      db: setup.db,
-      workflows: apiWorkflows(deadTemporal, setup.taskQueue),
-      log: silentLog,
-      metrics: createServiceMetrics(),
-    });
-    const deadApi = await startHttpServer(app, '127.0.0.1', 0);
+    const deadApi = await serveOnLoopback(
+      createService({
+        planning: TEST_PLANNING,
+        apiKeys: [TEST_API_KEY],
+        db: setup.db,
+        workflows: apiWorkflows(deadTemporal, setup.taskQueue),
+        log: silentLog,
+        metrics: createServiceMetrics(),
+      }),
+    );
     try {
       await setup.startWorker();
       const created = await call(deadApi.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Europe/Madrid'));
-      expect(created.status).toBe(503);
-      const userId = created.body.user.id as string;
+      // Saved, planned and armed: the create waits for Postgres only. Its run's start fails after the answer.
+      expect(created.status).toBe(201);
+      const userId = created.body.id as string;
+      expect((await setup.db.user.findUniqueOrThrow({ where: { id: userId } })).workflowSyncRequestedAt).not.toBeNull();
       const workflowId = workflowIdFor(userId, 'birthday');
       await expect(env.client.workflow.getHandle(workflowId).describe()).rejects.toThrow();
 

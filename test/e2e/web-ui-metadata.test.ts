@@ -7,6 +7,7 @@ import { workflowIdFor } from '../../src/greetings/ids';
 import {
   eventTypeSearchAttribute,
   nextDeliverySearchAttribute,
+  refreshScheduleUpdate,
   userIdSearchAttribute,
 } from '../../src/workflows/definitions';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
@@ -66,6 +67,11 @@ test('a sleeping run carries its user id, event type and next delivery instant a
   await withStack(env, db, {}, async ({ api }) => {
     const user = await createUserDueIn(env, api, 1, 'Asia/Kolkata');
     const handle = handleOf(user.id);
+    // A new run waits in its start delay until shortly before its greeting; an Update wakes it, and it sleeps.
+    const waiting = await handle.describe();
+    expect(waiting.historyLength).toBe(1);
+    expect(waiting.executionTime!.getTime()).toBeGreaterThan(Date.now());
+    expect(await handle.executeUpdate(refreshScheduleUpdate)).toMatchObject({ stage: 'sleeping' });
     const workflows = new GreetingWorkflows(env.client, { taskQueue: 'unused', callTimeoutMs: 10_000 });
     const next = (await workflows.nextDelivery(user.id, 'birthday'))!;
 

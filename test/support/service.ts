@@ -2,7 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../src/db/client';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/http-server';
-import { createServiceApp, TEMPORAL_CALL_TIMEOUT_MS, type ServiceAppOptions } from '../../src/api/service-app';
+import {
+  createService,
+  TEMPORAL_CALL_TIMEOUT_MS,
+  type Service,
+  type ServiceAppOptions,
+} from '../../src/api/service-app';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import type { FirstPlanning } from '../../src/users/user-service';
 import { DueDispatchers } from '../../src/temporal/due-dispatchers';
@@ -39,9 +44,9 @@ export function apiWorkflows(client: Client, taskQueue: string): GreetingWorkflo
  */
 export const TEST_PLANNING: FirstPlanning = { settings: { deliveryTime: '09:00', handOverWindowMs: 0 } };
 
-/** The real API's app as every test builds it (the test key, a silent log, metrics of its own), unless given. */
-function testServiceApp(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & Partial<ServiceAppOptions>) {
-  return createServiceApp({
+/** The real API as every test builds it (the test key, a silent log, metrics of its own), unless given. */
+function testService(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & Partial<ServiceAppOptions>) {
+  return createService({
     apiKeys: [TEST_API_KEY],
     log: silentLog,
     metrics: createServiceMetrics(),
@@ -50,11 +55,26 @@ function testServiceApp(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & P
   });
 }
 
+/**
+ * The service over real HTTP on a free loopback port; closing it waits, as a stopping process does, for the runs of
+ * its last creates to be started (or left to the reconciler) before the test closes its connections.
+ */
+export async function serveOnLoopback(service: Service): Promise<RunningHttpServer> {
+  const server = await startHttpServer(service.app, '127.0.0.1', 0);
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await service.startsSettled();
+    },
+  };
+}
+
 /** The real API, on these workflows and with this admission control, over real HTTP on a free loopback port. */
 export function startApiWith(
   options: Pick<ServiceAppOptions, 'db' | 'workflows' | 'admission'> & Partial<ServiceAppOptions>,
 ) {
-  return startHttpServer(testServiceApp(options), '127.0.0.1', 0);
+  return serveOnLoopback(testService(options));
 }
 
 /** The settings of the workers a test API serves, which a create plans with (createTestWorker's by default). */
@@ -87,12 +107,12 @@ export function startApi(
   env: TestWorkflowEnvironment,
   options: { db: Db; taskQueue: string; worker?: WorkerSettings },
 ): Promise<RunningHttpServer> {
-  const app = testServiceApp({
+  const service = testService({
     db: options.db,
     workflows: apiWorkflows(env.client, options.taskQueue),
     planning: testPlanning(env, options.taskQueue, options.worker),
   });
-  return startHttpServer(app, '127.0.0.1', 0);
+  return serveOnLoopback(service);
 }
 
 /**
@@ -101,7 +121,7 @@ export function startApi(
  */
 export async function appWithTemporalGone(db: Db) {
   const gone = await startTimeSkippingServer();
-  const app = testServiceApp({ db, workflows: apiWorkflows(gone.client, 'nowhere') });
+  const { app } = testService({ db, workflows: apiWorkflows(gone.client, 'nowhere') });
   await gone.teardown();
   return app;
 }
