@@ -142,8 +142,10 @@ export class UserService {
   }
 
   /**
-   * Writes the user, then starts the workflow. With an `idempotencyKey`, a create that was already made with it
-   * (a client retrying after a timeout or a 503) answers with that user instead of making a second one.
+   * Writes the user with its first occurrences planned and armed, and answers; the runs start right after
+   * (startInBackground). Without planning, it starts the runs first and the answer waits for the first plan. With an
+   * `idempotencyKey`, a create that was already made with it (a client retrying after a timeout or a 503) answers
+   * with that user instead of making a second one.
    */
   create(fields: UserFields, idempotencyKey?: string): Promise<CreatedUser> {
     // A planned create waits for Postgres only: the workers' backlog does not hold it back.

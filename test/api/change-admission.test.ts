@@ -3,9 +3,10 @@ import type { RunningHttpServer } from '../../src/http/http-server';
 import { TEMPORAL_CALL_TIMEOUT_MS } from '../../src/api/service-app';
 import type { Db } from '../../src/db/client';
 import type { User } from '../../src/db/users';
+import type { EventType } from '../../src/domain/event-type';
 import { GreetingWorkflows } from '../../src/temporal/greeting-workflows';
 import { ChangeAdmission, OverloadedError } from '../../src/users/change-admission';
-import { uniqueTaskQueue } from '../support/environment';
+import { createTestWorker, uniqueTaskQueue } from '../support/environment';
 import { call, AUTHORIZATION, startApiWith } from '../support/service';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
@@ -58,60 +59,75 @@ describe('the API under more changes than Temporal takes', () => {
   const temporalAnswers = gate();
   const admission = new ChangeAdmission({ inFlight: 1, waiting: 1 });
 
-  /** The real workflows, with starts held until the test lets Temporal "answer": a busy Temporal, made on purpose. */
-  class SlowToStart extends GreetingWorkflows {
-    override async start(user: User) {
+  /** The real workflows, with schedule changes held until the test lets Temporal "answer": a busy Temporal, on purpose. */
+  class SlowToChange extends GreetingWorkflows {
+    override async changeSchedule(user: User, eventType: EventType) {
       await temporalAnswers.opened;
-      return super.start(user, 'birthday');
+      return super.changeSchedule(user, eventType);
     }
   }
 
+  const taskQueue = uniqueTaskQueue('admission');
+
   beforeAll(async () => {
-    const workflows = new SlowToStart(env.client, {
-      taskQueue: uniqueTaskQueue('admission'),
-      callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS,
-    });
+    const workflows = new SlowToChange(env.client, { taskQueue, callTimeoutMs: TEMPORAL_CALL_TIMEOUT_MS });
     api = await startApiWith({ db, workflows, admission });
   });
 
   afterAll(async () => {
+    temporalAnswers.open();
     await api?.close();
   });
 
-  const person = (email: string) => ({
+  const person = (lastName: string, birthday = '1906-12-09') => ({
     firstName: 'Grace',
-    lastName: 'Hopper',
-    birthday: '1906-12-09',
+    lastName,
+    birthday,
     timezone: 'America/New_York',
-    email,
   });
 
-  test('the surplus create answers 429 overloaded with Retry-After and saves nothing; the accepted ones finish', async () => {
-    const tag = Date.now();
-    const first = call(api.url, 'POST', '/users', person(`first-${tag}@example.com`));
-    const second = call(api.url, 'POST', '/users', person(`second-${tag}@example.com`));
+  test('the surplus change answers 429 overloaded with Retry-After and saves nothing; the accepted ones finish', async () => {
+    // A worker answers the Updates once the test lets them through.
+    const worker = await createTestWorker(env, { db, taskQueue, webhookUrl: 'http://127.0.0.1:9/never-called' });
+    await worker.runUntil(surplusChangeRefused);
+  });
+
+  async function surplusChangeRefused(): Promise<void> {
+    // Creates wait for Postgres only: they take a place for a moment and give it back.
+    const ids: string[] = [];
+    for (const name of ['First', 'Second', 'Third']) {
+      const created = await call(api.url, 'POST', '/users', person(name));
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    const [first, second, third] = ids as [string, string, string];
+    const moved = (name: string) => person(name, '1906-12-10');
+    const firstPut = call(api.url, 'PUT', `/users/${first}`, moved('First'));
+    const secondPut = call(api.url, 'PUT', `/users/${second}`, moved('Second'));
     // The first holds the one place, the second waits for it.
     const deadline = Date.now() + 10_000;
     while (admission.load.waiting < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(admission.load).toEqual({ running: 1, waiting: 1 });
 
-    const response = await fetch(`${api.url}/users`, {
-      method: 'POST',
+    const response = await fetch(`${api.url}/users/${third}`, {
+      method: 'PUT',
       headers: { ...AUTHORIZATION, 'content-type': 'application/json' },
-      body: JSON.stringify(person(`third-${tag}@example.com`)),
+      body: JSON.stringify(moved('Third')),
     });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('1');
     expect(await response.json()).toEqual({
       error: { code: 'overloaded', message: expect.stringContaining('nothing was saved'), details: [] },
     });
-    expect(await db.user.count({ where: { email: `third-${tag}@example.com` } })).toBe(0);
+    expect(await db.user.findUniqueOrThrow({ where: { id: third } })).toMatchObject({
+      birthday: new Date('1906-12-09'),
+    });
 
     temporalAnswers.open();
-    expect((await first).status).toBe(201);
-    expect((await second).status).toBe(201);
+    expect((await firstPut).status).toBe(200);
+    expect((await secondPut).status).toBe(200);
     expect(admission.load).toEqual({ running: 0, waiting: 0 });
-    // Sent again once there is room, the refused create goes through.
-    expect((await call(api.url, 'POST', '/users', person(`third-${tag}@example.com`))).status).toBe(201);
-  });
+    // Sent again once there is room, the refused change goes through.
+    expect((await call(api.url, 'PUT', `/users/${third}`, moved('Third'))).status).toBe(200);
+  }
 });

@@ -12,6 +12,7 @@ import { useDevServer } from '../support/dev-server';
 import { createTestWorker, isolatedTestDb, uniqueTaskQueue } from '../support/environment';
 import { deliveriesOf, personWithBirthdayIn } from '../support/fixtures';
 import { freePort } from '../support/free-port';
+import { untilRunsStarted } from '../support/runs-started';
 import { dueSoon, eventually, sleep } from '../support/real-time';
 import {
   apiWorkflows,
@@ -78,6 +79,7 @@ describe('the worker is down at the due time', () => {
     try {
       const first = await setup.startWorker();
       const user = (await call(setup.api.url, 'POST', '/users', person)).body;
+      await untilRunsStarted(setup.db, user.id);
       const next = (await setup.workflows.nextDelivery(user.id, 'birthday'))!;
       await first.stop();
 
@@ -103,6 +105,7 @@ describe('the worker is down at the due time', () => {
     try {
       const first = await setup.startWorker({ maxLatenessMs: 2_000 });
       const user = (await call(setup.api.url, 'POST', '/users', person)).body;
+      await untilRunsStarted(setup.db, user.id);
       const next = (await setup.workflows.nextDelivery(user.id, 'birthday'))!;
       await first.stop();
 
@@ -199,8 +202,9 @@ describe('the reconciler', () => {
         .body;
       const victim = (await call(setup.api.url, 'POST', '/users', personWithBirthdayIn(20, Date.now(), 'Asia/Tokyo')))
         .body;
-      // The orphan's workflow planned while its user was live: it sleeps, rather than ending at its first step.
-      await setup.workflows.nextDelivery(orphan.id, 'birthday');
+      // The orphan's run started while its user was live: it waits in its start delay, rather than ending at once.
+      await untilRunsStarted(setup.db, orphan.id);
+      await untilRunsStarted(setup.db, victim.id);
       // Deleted behind the API's back (no flag), and a workflow terminated by hand: only the full sweep can see them.
       await setup.db.user.update({ where: { id: orphan.id }, data: { deletedAt: new Date(), liveEmail: null } });
       await env.client.workflow.getHandle(workflowIdFor(victim.id, 'birthday')).terminate('operator mistake');
