@@ -126,8 +126,8 @@ async function startAll(
     workerMetricsUrl: worker.metricsUrl,
   });
   const api = await startHttpServer(service.app, config.HOST, config.PORT);
-  // Stopped in reverse: the API stops taking requests, then the runs of its last creates are started.
-  stops.push(service.startsSettled);
+  // Stopped in reverse: the API stops taking requests, then the runs being started are finished (the rest is flagged).
+  stops.push(service.stopStarts);
   stops.push(api.close);
   // "Running" means ready, as GET /ready says it: the worker has bundled the workflows and polls its task queue.
   await worker.untilPolling(connections.temporal, config.TEMPORAL_TASK_QUEUE);

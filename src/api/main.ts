@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   log.info(`API listening on ${server.url} (metrics on ${server.url}/metrics); ${timeZoneDataLine()}`);
   const stop = async () => {
     await server.close();
-    await service.startsSettled();
+    await service.stopStarts();
     await connections.close();
   };
   process.once('SIGINT', () => void stop());

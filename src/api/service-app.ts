@@ -79,10 +79,10 @@ export function firstPlanningFrom(config: Config, client: Client): FirstPlanning
 export interface Service {
   app: Hono;
   /**
-   * Resolves once the runs of every user created so far are started (or left to the reconciler): a process that stops
-   * waits for it after its HTTP server closed and before it closes its connection to Temporal.
+   * For a process that stops, after its HTTP server closed and before it closes its connection to Temporal: the
+   * runs being started are finished, those still waiting are left to the reconciler (their rows stay flagged).
    */
-  startsSettled: () => Promise<void>;
+  stopStarts: () => Promise<void>;
 }
 
 /** The API wired to the real Postgres and Temporal: what `npm start`, `npm run api` and the tests serve. */
@@ -109,7 +109,7 @@ export function createService(options: ServiceAppOptions): Service {
     ],
     onUnexpectedError: (error) => options.log.error('unexpected error in a request', { error }),
   });
-  return { app, startsSettled: () => users.startsSettled() };
+  return { app, stopStarts: () => users.stopStarts() };
 }
 
 /** The API's app alone, for a caller that never stops it while creates are still starting runs (app.request()). */

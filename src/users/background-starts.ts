@@ -14,8 +14,10 @@ export interface BackgroundStartLimits {
 export class BackgroundStarts {
   private readonly byUser = new Map<string, Promise<void>>();
   private readonly all = new Set<Promise<void>>();
-  private readonly queue: (() => void)[] = [];
+  /** Waiting jobs: each is told whether to run (false once the process stops). */
+  private readonly queue: ((run: boolean) => void)[] = [];
   private running = 0;
+  private stopped = false;
 
   constructor(private readonly limits: BackgroundStartLimits) {}
 
@@ -24,35 +26,55 @@ export class BackgroundStarts {
     return this.running + this.queue.length;
   }
 
-  /** Takes the user's job, unless the queue is full (false: nothing will run it here). `job` must not throw. */
+  /**
+   * Takes the user's job, unless the queue is full or the process is stopping (false: nothing will run it here).
+   * `job` must not throw.
+   */
   hand(userId: string, job: () => Promise<void>): boolean {
+    if (this.stopped) return false;
     if (this.running >= this.limits.concurrency && this.queue.length >= this.limits.maxQueued) return false;
-    const done = this.place()
-      .then(job)
-      .finally(() => {
+    const done = this.place().then(async (run) => {
+      if (!run) return;
+      try {
+        await job();
+      } finally {
         this.release();
-        this.all.delete(done);
-        if (this.byUser.get(userId) === done) this.byUser.delete(userId);
-      });
+      }
+    });
+    const forget = () => {
+      this.all.delete(done);
+      if (this.byUser.get(userId) === done) this.byUser.delete(userId);
+    };
+    void done.then(forget);
     this.byUser.set(userId, done);
     this.all.add(done);
     return true;
   }
 
-  /** Resolves once the user's job handed here (if any) has run. */
+  /** Resolves once the user's job handed here (if any) has run, or was dropped. */
   async settled(userId: string): Promise<void> {
     await this.byUser.get(userId);
   }
 
-  /** Resolves once every job handed so far has run. */
+  /** Resolves once every job handed so far has run, or was dropped. */
   async idle(): Promise<void> {
     await Promise.all([...this.all]);
   }
 
-  private place(): Promise<void> {
+  /**
+   * For a process that stops: takes no more jobs, drops the waiting ones (their rows stay flagged: the reconciler
+   * starts those runs) and resolves once the running ones are done.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const drop of this.queue.splice(0)) drop(false);
+    await this.idle();
+  }
+
+  private place(): Promise<boolean> {
     if (this.running < this.limits.concurrency) {
       this.running += 1;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     // The job that finishes hands its place straight to this one (release), so `running` stays as it is.
     return new Promise((resolve) => this.queue.push(resolve));
@@ -60,7 +82,7 @@ export class BackgroundStarts {
 
   private release(): void {
     const next = this.queue.shift();
-    if (next) next();
+    if (next) next(true);
     else this.running -= 1;
   }
 }

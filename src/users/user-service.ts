@@ -85,8 +85,11 @@ export interface UserServiceOptions {
   backgroundStarts?: BackgroundStartLimits;
 }
 
-/** Half of the starts the dev server takes at once on two cores, so the API's own calls to Temporal get through. */
-const DEFAULT_BACKGROUND_STARTS: BackgroundStartLimits = { concurrency: 16, maxQueued: 20_000 };
+/**
+ * A few starts at a time: about 100 runs a second on the two-core dev server, while a burst of creates keeps most of the
+ * machine (16 at a time started faster but slowed the creates: docs/benchmarks/README.md).
+ */
+const DEFAULT_BACKGROUND_STARTS: BackgroundStartLimits = { concurrency: 4, maxQueued: 20_000 };
 
 /** The user's workflow refused the change (its validator); the row was put back as it was. */
 export class ScheduleRejectedError extends Error {
@@ -136,9 +139,12 @@ export class UserService {
     this.starts = new BackgroundStarts(options.backgroundStarts ?? DEFAULT_BACKGROUND_STARTS);
   }
 
-  /** Resolves once every new user's runs handed to the background so far are started (or left to the reconciler). */
-  startsSettled(): Promise<void> {
-    return this.starts.idle();
+  /**
+   * For a process that stops: the runs being started are finished, those still waiting are left to the reconciler
+   * (their rows stay flagged), and no more are taken.
+   */
+  stopStarts(): Promise<void> {
+    return this.starts.stop();
   }
 
   /**

@@ -56,8 +56,8 @@ function testService(options: Pick<ServiceAppOptions, 'db' | 'workflows'> & Part
 }
 
 /**
- * The service over real HTTP on a free loopback port; closing it waits, as a stopping process does, for the runs of
- * its last creates to be started (or left to the reconciler) before the test closes its connections.
+ * The service over real HTTP on a free loopback port; closing it ends the starts of its last creates' runs as a
+ * stopping process does (those running finish, those waiting are left flagged) before the test closes connections.
  */
 export async function serveOnLoopback(service: Service): Promise<RunningHttpServer> {
   const server = await startHttpServer(service.app, '127.0.0.1', 0);
@@ -65,7 +65,7 @@ export async function serveOnLoopback(service: Service): Promise<RunningHttpServ
     ...server,
     close: async () => {
       await server.close();
-      await service.startsSettled();
+      await service.stopStarts();
     },
   };
 }

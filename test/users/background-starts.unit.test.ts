@@ -66,3 +66,21 @@ test("settled waits for that user's job only", async () => {
   await waiting;
   expect(adaSettled).toBe(true);
 });
+
+test('stop lets the running jobs finish, drops the waiting ones and takes no more', async () => {
+  const starts = new BackgroundStarts({ concurrency: 1, maxQueued: 10 });
+  const running = heldJob();
+  const waiting = heldJob();
+  starts.hand('a', running.job);
+  starts.hand('b', waiting.job);
+  await tick();
+  let stopped = false;
+  const stopping = starts.stop().then(() => (stopped = true));
+  expect(starts.hand('c', heldJob().job)).toBe(false);
+  await tick();
+  expect(stopped).toBe(false);
+  running.finish();
+  await stopping;
+  expect(waiting.started).toBe(false);
+  await starts.settled('b');
+});
