@@ -20,6 +20,25 @@ export function localDueTime(occurrence: Occurrence, timezone: string): string {
   return `${occurrence.localDate} ${shown} ${timezone}`;
 }
 
+/**
+ * The static details of a run started with its plan and a start delay (a new user's, a restored one): what the Web UI
+ * shows while the run has not woken, so no query answers and it has no current details yet.
+ */
+export function delayedStartDetails(occurrence: Occurrence, timezone: string, wakesAt: Date): string {
+  return [
+    '**Started with its plan, waiting in a start delay**',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Year | ${occurrence.year} |`,
+    `| Due (local) | ${localDueTime(occurrence, timezone)} |`,
+    `| Due (UTC) | ${occurrence.instant} |`,
+    `| Wakes at | ${wakesAt.toISOString()} |`,
+    '',
+    'The plan as it was at the start; a later change wakes the run. GET /users/:id/next-delivery answers the plan that stands.',
+  ].join('\n');
+}
+
 /** The summary of the timer a run sleeps on. */
 export function sleepSummary(occurrence: Occurrence, timezone: string): string {
   return `sleep until ${localDueTime(occurrence, timezone)}`;

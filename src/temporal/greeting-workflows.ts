@@ -19,7 +19,7 @@ import {
 } from '../domain/schedule-state';
 import { workflowIdFor } from '../greetings/ids';
 import { eventStrategy } from '../greetings/events';
-import { runSummary } from '../greetings/run-description';
+import { delayedStartDetails, runSummary } from '../greetings/run-description';
 import { requireWorkerPolling, workflowTaskBacklog } from './task-queue-pollers';
 import {
   changeScheduleUpdate,
@@ -114,6 +114,14 @@ export class GreetingWorkflows {
           ...(plan ? [{ key: nextDeliverySearchAttribute, value: new Date(plan.epochMs) }] : []),
         ],
         staticSummary: runSummary(eventType, user.id),
+        ...(plan &&
+          startDelayMs > 0 && {
+            staticDetails: delayedStartDetails(
+              plan,
+              plan.timezone ?? user.timezone,
+              new Date(Date.now() + startDelayMs),
+            ),
+          }),
       }),
     );
   }

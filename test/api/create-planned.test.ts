@@ -72,6 +72,11 @@ test('the 201 carries the first plan, armed in the ledger and shown by next-deli
       const description = await handleOf(created.body.id, eventType).describe();
       expect(description.typedSearchAttributes.get(nextDeliverySearchAttribute)).toEqual(new Date(plan.instant));
       expect(description.historyLength).toBe(1);
+      // What the Web UI shows of a run that has not woken: its plan at the start, and when it wakes.
+      const details = await description.staticDetails();
+      expect(details).toContain(`| Due (UTC) | ${plan.instant} |`);
+      expect(details).toContain(`| Due (local) | ${plan.localDate} 09:00 Asia/Kathmandu |`);
+      expect(details).toMatch(/\| Wakes at \| \S+Z \|/);
       const wakesBeforeMs = plan.epochMs - description.executionTime!.getTime();
       expect(wakesBeforeMs).toBeGreaterThanOrEqual(3_600_000);
       expect(wakesBeforeMs).toBeLessThanOrEqual(2 * 3_600_000);

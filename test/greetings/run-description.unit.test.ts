@@ -1,4 +1,10 @@
-import { deliverySummary, localDueTime, runDetails, sleepSummary } from '../../src/greetings/run-description';
+import {
+  delayedStartDetails,
+  deliverySummary,
+  localDueTime,
+  runDetails,
+  sleepSummary,
+} from '../../src/greetings/run-description';
 import { nextOccurrence } from '../../src/time/next-occurrence';
 
 const kolkata = nextOccurrence({
@@ -51,4 +57,12 @@ test('before the first plan the details show only whose run and the stage', () =
   const details = runDetails({ userId: 'u-1', eventType: 'birthday', timezone: 'Asia/Kolkata', stage: 'planning' });
   expect(details).not.toContain('Year');
   expect(details).toContain('| Stage | planning |');
+});
+
+test('a run in its start delay shows the plan it started with and when it wakes', () => {
+  const details = delayedStartDetails(kolkata, 'Asia/Kolkata', new Date('2027-03-14T02:00:00.000Z'));
+  expect(details).toContain('| Year | 2027 |');
+  expect(details).toContain('| Due (local) | 2027-03-14 09:00 Asia/Kolkata |');
+  expect(details).toContain('| Due (UTC) | 2027-03-14T03:30:00.000Z |');
+  expect(details).toContain('| Wakes at | 2027-03-14T02:00:00.000Z |');
 });
