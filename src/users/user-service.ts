@@ -216,9 +216,12 @@ export class UserService {
       }
     });
     if (!handed) {
-      this.log.warn("too many new users' workflows waiting to start; the reconciler will start this one", {
-        userId: user.id,
-      });
+      this.log.warn(
+        "a new user's workflows cannot be started now (too many waiting, or the API is stopping); the reconciler will",
+        {
+          userId: user.id,
+        },
+      );
     }
   }
 
