@@ -5,7 +5,7 @@ import { liveUsersAfter, type User } from '../db/users';
 import { eventTypeNames, type EventType } from '../domain/event-type';
 import { eventStrategy, eventTypesOf } from '../greetings/events';
 import type { PlanSettings } from '../greetings/first-plan';
-import { workflowIdFor } from '../greetings/ids';
+import { userRunOf, workflowIdFor } from '../greetings/ids';
 import { restoredRunOf, type RestoredRun } from '../greetings/delayed-start';
 import { replanOnNewerZoneData } from './newer-zone-data';
 import type { GreetingWorkflows } from '../temporal/greeting-workflows';
@@ -169,10 +169,7 @@ async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promis
 }
 
 /** One greeting workflow: whose, and of which event. */
-interface GreetingRun {
-  userId: string;
-  eventType: EventType;
-}
+type GreetingRun = NonNullable<ReturnType<typeof userRunOf>>;
 
 /**
  * The running greeting workflows of this task queue whose user id is after `after` (all, if null) and at most `upTo`
@@ -202,7 +199,7 @@ async function runningInRange(
       });
       calls += 1;
       for (const execution of answer.executions) {
-        const run = runOf(execution.execution?.workflowId ?? '');
+        const run = userRunOf(execution.execution?.workflowId ?? '');
         if (run) runs.push(run);
       }
       token = answer.nextPageToken?.length ? answer.nextPageToken : undefined;
@@ -213,12 +210,3 @@ async function runningInRange(
 
 /** Visibility's page size: a page of 1,000 users has up to 1,000 runs per event type. */
 const LIST_PAGE = 1_000;
-
-const WORKFLOW_ID = new RegExp(
-  `^(${eventTypeNames.join('|')})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`,
-);
-
-function runOf(workflowId: string): GreetingRun | null {
-  const match = WORKFLOW_ID.exec(workflowId);
-  return match ? { eventType: match[1] as EventType, userId: match[2]! } : null;
-}
