@@ -14,7 +14,7 @@ import { COLORS, histogram, writeChartPng, type Series } from './plots';
 import { progress } from './progress';
 import type { UsageByKind } from './process-usage';
 import { startBenchReceiver } from './receiver';
-import { baseName, type BenchResult, type Row, type Section } from './report';
+import { baseName, usageRows, type BenchResult, type Row, type Section } from './report';
 import { openSession, type Session } from './session';
 import { formatDistribution, formatMs, ratio, sleep, type Distribution } from './stats';
 
@@ -93,17 +93,6 @@ async function probeDuringRush(session: Session, birthday: string, timezone: str
   const created = await session.api.createUser(benchPerson(-1, birthday, timezone), randomUUID());
   if (created.status !== 201 || !created.body) return { status: created.status, plannedWithinMs: null };
   return { status: 201, plannedWithinMs: await session.api.plannedWithin(created.body.id, created.answeredAtMs) };
-}
-
-function usageRows(usage: UsageByKind, deliveries: number): Row[] {
-  return Object.entries(usage)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([kind, figures]) => ({
-      name: kind,
-      value:
-        `${(figures.cpuMs / 1000).toFixed(1)} CPU s · ${deliveries ? (figures.cpuMs / deliveries).toFixed(2) : 'n/a'} CPU ms/delivery · ` +
-        `peak RSS ${figures.peakRssMb.toFixed(0)} MB (${figures.processes} process${figures.processes === 1 ? '' : 'es'})`,
-    }));
 }
 
 const fixed = (value: number | null, digits = 1) => (value == null ? 'n/a' : value.toFixed(digits));
@@ -372,8 +361,14 @@ function burstSections(
           .filter((part) => part !== undefined)
           .join(' ') || undefined,
     },
-    { title: 'CPU and memory in the rush (due instant until settled)', rows: usageRows(f.rushUsage, drain.deliveries) },
-    { title: 'CPU and memory over the whole run', rows: usageRows(f.wholeUsage, drain.deliveries) },
+    {
+      title: 'CPU and memory in the rush (due instant until settled)',
+      rows: usageRows(f.rushUsage, { count: drain.deliveries, unit: 'delivery' }),
+    },
+    {
+      title: 'CPU and memory over the whole run',
+      rows: usageRows(f.wholeUsage, { count: drain.deliveries, unit: 'delivery' }),
+    },
   ];
   return sections;
 }

@@ -151,10 +151,20 @@ export async function writeResult(result: BenchResult, outDir: string): Promise<
   return { json, markdown: md };
 }
 
-/** One row per kind of process: its CPU time and peak RSS over a window of the run. */
-export function usageRows(usage: UsageByKind): Row[] {
-  return Object.entries(usage).map(([kind, figures]) => ({
-    name: `CPU / peak RSS: ${kind}`,
-    value: `${(figures.cpuMs / 1000).toFixed(1)} s / ${figures.peakRssMb.toFixed(0)} MB`,
-  }));
+/**
+ * One row per kind of process, by name: its CPU time and peak RSS over a window of the run, and with `per` its CPU
+ * per unit of work done in that window (e.g. per delivery).
+ */
+export function usageRows(usage: UsageByKind, per?: { count: number; unit: string }): Row[] {
+  return Object.entries(usage)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, figures]) => {
+      const perUnit = per && (per.count ? (figures.cpuMs / per.count).toFixed(2) : 'n/a');
+      return {
+        name: `CPU / peak RSS: ${kind}`,
+        value:
+          `${(figures.cpuMs / 1000).toFixed(1)} CPU s${per ? ` · ${perUnit} CPU ms/${per.unit}` : ''} · ` +
+          `peak RSS ${figures.peakRssMb.toFixed(0)} MB (${figures.processes} process${figures.processes === 1 ? '' : 'es'})`,
+      };
+    });
 }
