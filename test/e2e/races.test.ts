@@ -13,6 +13,7 @@ import { call, putBodyOf } from '../support/service';
 import { createUserDueIn, nextDueMs, skipPast, withStack } from '../support/stack';
 import { eventually } from '../support/real-time';
 import { gate, startTestReceiver } from '../support/test-receiver';
+import { untilRunExists } from '../support/runs-started';
 import { useTimeSkippingServer } from '../support/time-skipping-server';
 
 let env: TestWorkflowEnvironment;
@@ -37,6 +38,7 @@ test('two concurrent POSTs with the same email: one 201, one 409, one live user 
     const rows = await db.user.findMany({ where: { email: person.email } });
     expect(rows).toHaveLength(1);
     const winner = answers.find((answer) => answer.status === 201)!.body.id;
+    await untilRunExists(env.client, winner);
     expect((await env.client.workflow.getHandle(workflowIdFor(winner, 'birthday')).describe()).status.name).toBe(
       'RUNNING',
     );
@@ -60,6 +62,7 @@ test('a deleted user re-created with the same email is a new user with a new wor
     expect(second.status).toBe(201);
     expect(second.body.id).not.toBe(first.body.id);
     const describe = (id: string) => env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).describe();
+    await untilRunExists(env.client, second.body.id);
     await expect(env.client.workflow.getHandle(workflowIdFor(first.body.id, 'birthday')).result()).rejects.toThrow();
     expect((await describe(first.body.id)).status.name).toBe('CANCELLED');
     expect((await describe(second.body.id)).status.name).toBe('RUNNING');

@@ -16,6 +16,7 @@ import { dueSoon, eventually } from '../support/real-time';
 import { call } from '../support/service';
 import { createUserDueIn, withStack } from '../support/stack';
 import { useDevServer } from '../support/dev-server';
+import { untilRunExists } from '../support/runs-started';
 
 // What an operator sees in the Web UI, read back from the real dev server: search attributes, summaries, details.
 let env: TestWorkflowEnvironment;
@@ -145,6 +146,7 @@ test('a delivered year shows "deliver birthday <year>" on its local activity, an
     const created = await call(api.url, 'POST', '/users', person);
     expect(created.status).toBe(201);
     const userId = (created.body as { id: string }).id;
+    await untilRunExists(env.client, userId);
     const firstRunId = (await handleOf(userId).describe()).runId;
 
     await receiver.waitForRequests(1, 30_000);

@@ -9,6 +9,7 @@ import { parseHistoryJson, recordedWorkflowId } from '../../src/replay/history-j
 import { replayHistories, type NamedHistory, type ReplayVerdict } from '../../src/replay/replay-histories';
 import { startDevServer, testDb } from '../support/environment';
 import { runNpmScript } from '../support/run-process';
+import { untilRunExists } from '../support/runs-started';
 import { dueSoon, eventually } from '../support/real-time';
 import { call } from '../support/service';
 import { withStack } from '../support/stack';
@@ -147,6 +148,7 @@ describe('npm run replay', () => {
         await withStack(env, db, { deliveryTime }, async ({ api, receiver }) => {
           const user = (await call(api.url, 'POST', '/users', person)).body as { id: string };
           const handle = env.client.workflow.getHandle(workflowIdFor(user.id, 'birthday'));
+          await untilRunExists(env.client, user.id);
           const firstRunId = (await handle.describe()).runId;
           await receiver.waitForRequests(1);
           const nextRunId = await eventually(async () => {
