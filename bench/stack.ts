@@ -63,9 +63,21 @@ export async function stopStartedStacks(): Promise<void> {
  * Starts the service for a benchmark: `npm start` as a user runs it, with a fresh DATA_DIR and free ports. `dev` keeps
  * its Temporal dev server; `server` first starts the real Temporal server (`npm run temporal-server`, on an embedded
  * Postgres of its own) and gives npm start its address. With `workers` above 1, `npm run worker` processes join npm
- * start's worker process on the same Temporal, task queue, database, webhook and DELIVERY_TIME.
+ * start's worker process on the same Temporal, task queue, database, webhook and DELIVERY_TIME. A start that lost one
+ * of its free ports (picked here, bound a moment later by npm start: another server on the machine can take it in
+ * between) is tried once more, on new ports.
  */
 export async function startStack(options: StartStackOptions): Promise<BenchStack> {
+  try {
+    return await startStackOnce(options);
+  } catch (error) {
+    if (!/already in use/i.test(String(error))) throw error;
+    console.log('a port of the stack was taken before npm start could bind it: starting again on new ports');
+    return startStackOnce(options);
+  }
+}
+
+async function startStackOnce(options: StartStackOptions): Promise<BenchStack> {
   if (options.engine === 'server' && !cachedTemporalServer()) {
     throw new Error(
       `--engine server needs the Temporal server built: run \`${TEMPORAL_SERVER_BUILD_COMMAND}\` once (about 10 minutes)`,

@@ -29,7 +29,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'yearly_greetings';
   const databaseDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
-  const log = options.onLog ?? (() => {});
+  // The server's own lines, kept for the error of a failed start (the library then rejects with nothing at all).
+  const recent: string[] = [];
+  const log = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -46,7 +52,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => log(String(error)),
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    const said = recent.join('').trim() || String(error);
+    throw new Error(`Postgres did not start on 127.0.0.1:${options.port}: ${said}`, { cause: error });
+  }
   await createDatabaseIfMissing(server, database);
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
