@@ -58,11 +58,13 @@ export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult>
         `Authorization: Bearer ${stack.apiKey}`,
         '--checks',
         'all',
-        // positive_data_acceptance is replaced by the hooks' narrower copy (see schemathesis_hooks.py for the one false
-        // positive it lets through). max_response_time (10 s by default) is a timing assertion: performance is
-        // measured by `npm run bench`, and on a CI machine running other suites a create once took longer.
+        // Replaced by the hooks' narrower copy: see schemathesis_hooks.py for the one false positive it lets through.
         '--exclude-checks',
-        'positive_data_acceptance,max_response_time',
+        'positive_data_acceptance',
+        // Its response-time check (10 s by default) only catches a hang here: performance is measured by `npm run
+        // bench`, and on a CI machine running other suites beside it a create once took longer than 10 s.
+        '--max-response-time',
+        '120',
         '--max-examples',
         String(options.maxExamples),
         // One worker: two threads trip hypothesis' lambda-source parsing on CPython 3.11 ("AST constructor
