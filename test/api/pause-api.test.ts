@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { untilRunExists } from '../support/runs-started';
 import { workflowIdFor } from '../../src/greetings/ids';
 import { eventually } from '../support/real-time';
 import { allPages, apiForThisFile, appWithTemporalGone, call, AUTHORIZATION } from '../support/service';
@@ -243,6 +244,8 @@ describe('when Temporal does not answer', () => {
 
 test('a user whose workflow is not running is paused all the same, and left flagged for the reconciler to start it', async () => {
   const id = await createAda();
+  // The API starts the run right after the create's answer.
+  await untilRunExists(api.env.client, id);
   await api.env.client.workflow.getHandle(workflowIdFor(id, 'birthday')).terminate('test: the run is gone');
 
   const paused = await call(api.url, 'POST', `/users/${id}/pause`);
